@@ -1,0 +1,49 @@
+//! `TaskCell<F>` as a `Future` and `TaskCell<S>` as a `Stream`: polled
+//! through `Pin<&mut Self>` with no owner check; `size_hint` never panics.
+
+use std::pin::Pin;
+
+use futures::executor::block_on;
+use futures::stream::{self, Stream, StreamExt};
+use taskcell::{bind, TaskCell};
+
+#[test]
+fn a_cell_holding_a_future_polls_anywhere() {
+    let owned_elsewhere = TaskCell::new(Box::pin(async { 5 }));
+    block_on(bind(async { owned_elsewhere.with(|_| ()) })); // bind it to a task
+                                                            // Polled outside that task, and outside any task: exclusive, so allowed.
+    assert_eq!(block_on(owned_elsewhere), 5);
+    assert_eq!(block_on(TaskCell::new(std::future::ready('x'))), 'x');
+}
+
+#[test]
+fn a_cell_holding_a_stream_yields_its_items() {
+    let mut numbers = TaskCell::new(stream::iter(1..=4));
+    block_on(bind(async { numbers.with(|_| ()) }));
+    let items: Vec<_> = block_on((&mut numbers).collect());
+    assert_eq!(items, [1, 2, 3, 4]);
+}
+
+#[test]
+fn size_hint_asks_the_stream_only_when_access_is_allowed() {
+    let numbers = TaskCell::new(stream::iter(0..10));
+    assert_eq!(numbers.size_hint(), (0, None), "outside any task");
+    let owner_view = block_on(bind(async { numbers.size_hint() }));
+    assert_eq!(owner_view, (10, Some(10)), "the owner sees the real hint");
+    let other_view = block_on(bind(async { numbers.size_hint() }));
+    assert_eq!(other_view, (0, None), "another task gets the fallback");
+    // Inside a mutable access the stream is borrowed: fallback, no panic.
+    let borrowed_view = block_on(bind(async {
+        let mine = TaskCell::new(stream::iter(0..3));
+        mine.with_mut(|_| Stream::size_hint(&mine))
+    }));
+    assert_eq!(borrowed_view, (0, None));
+}
+
+#[test]
+fn unpin_requirement_is_met_by_boxing() {
+    let boxed: TaskCell<Pin<Box<dyn Stream<Item = u8> + Send>>> =
+        TaskCell::new(Box::pin(stream::iter([9u8]).then(|x| async move { x + 1 })));
+    let items: Vec<u8> = block_on(boxed.collect());
+    assert_eq!(items, [10]);
+}
