@@ -1,0 +1,61 @@
+//! A work-stealing async runtime that gives every task a [`TaskId`], so
+//! [`TaskCell`]s work in any task, across migrations, with nothing to wrap.
+//!
+//! The API is the one tokio users know: [`Builder`], [`Runtime`],
+//! [`Handle`], [`spawn`], [`spawn_blocking`], [`yield_now`],
+//! [`JoinHandle`] and [`JoinError`].
+//!
+//! ```
+//! use std::cell::RefCell;
+//! use taskcell_executor::{Runtime, TaskCell};
+//!
+//! let rt = Runtime::new().unwrap();
+//! let lengths = rt.block_on(async {
+//!     let tasks: Vec<_> = (0..4)
+//!         .map(|n| {
+//!             taskcell_executor::spawn(async move {
+//!                 // Non-`Sync` state kept across `.await` in a `Send` task.
+//!                 let words = TaskCell::new(RefCell::new(Vec::new()));
+//!                 for i in 0..n {
+//!                     words.with(|w| w.borrow_mut().push(i));
+//!                     taskcell_executor::yield_now().await;
+//!                 }
+//!                 words.with(|w| w.borrow().len())
+//!             })
+//!         })
+//!         .collect();
+//!     let mut lengths = Vec::new();
+//!     for task in tasks {
+//!         lengths.push(task.await.unwrap());
+//!     }
+//!     lengths
+//! });
+//! assert_eq!(lengths, [0, 1, 2, 3]);
+//! ```
+//!
+//! # Inside
+//!
+//! - Each task is one allocation: a header (state word, vtable, id), the
+//!   future or its output, and the join waker. Every state transition is one
+//!   atomic read-modify-write (`task/state.rs` documents the bits); wakers
+//!   are raw wakers over the header, counted in the state word.
+//! - Each worker has a `crossbeam_deque` queue, stolen from in batches, and a
+//!   LIFO slot; work from outside goes through a global injector, checked
+//!   every 61 ticks for fairness. Idle workers sleep on parking_lot
+//!   primitives, and at most half of them search for work at once.
+//! - Every poll of a task, and every drop of its future or output, happens
+//!   with its id entered (`taskcell::enter`). A panicking task becomes a
+//!   [`JoinError`]; the worker lives on.
+
+mod blocking;
+mod context;
+mod runtime;
+mod scheduler;
+mod sync;
+mod task;
+mod yield_now;
+
+pub use crate::runtime::{spawn, spawn_blocking, Builder, Handle, Runtime, TryCurrentError};
+pub use crate::task::{JoinError, JoinHandle};
+pub use crate::yield_now::yield_now;
+pub use taskcell::{AccessError, TaskCell, TaskId};

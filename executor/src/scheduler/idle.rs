@@ -1,0 +1,98 @@
+//! Which workers sleep and which search, so that new work wakes a sleeper
+//! only when no one is already looking for work.
+//!
+//! One atomic word counts the searching workers (low 16 bits) and the
+//! unparked workers (the rest); the list of sleeping workers sits behind a
+//! lock touched only when a worker parks or is woken, never per task.
+//!
+//! No lost wake-up: a producer pushes its task, then (after a `SeqCst`
+//! fence) reads the word; a worker going to sleep updates the word
+//! (`SeqCst`) and, if it was the last searcher, looks at every queue once
+//! more. Either the producer sees no searcher and wakes someone, or the last
+//! searcher sees the task.
+
+use crate::sync::{fence, AtomicUsize, Mutex, Ordering::SeqCst};
+
+const SEARCHING_MASK: usize = (1 << 16) - 1;
+const UNPARKED_ONE: usize = 1 << 16;
+
+#[derive(Debug)]
+pub(crate) struct Idle {
+    state: AtomicUsize,
+    sleepers: Mutex<Vec<usize>>,
+    num_workers: usize,
+}
+
+impl Idle {
+    pub(crate) fn new(num_workers: usize) -> Idle {
+        assert!(num_workers < SEARCHING_MASK, "too many worker threads");
+        Idle {
+            state: AtomicUsize::new(num_workers * UNPARKED_ONE),
+            sleepers: Mutex::new(Vec::with_capacity(num_workers)),
+            num_workers,
+        }
+    }
+
+    /// After new work was queued: the worker to wake, if no one searches and
+    /// someone sleeps. The woken worker counts as searching.
+    #[inline]
+    pub(crate) fn worker_to_notify(&self) -> Option<usize> {
+        if !self.should_wake() {
+            return None;
+        }
+        self.worker_to_notify_slow()
+    }
+
+    #[cold]
+    fn worker_to_notify_slow(&self) -> Option<usize> {
+        let mut sleepers = self.sleepers.lock();
+        if !self.should_wake() {
+            return None;
+        }
+        let worker = sleepers.pop()?;
+        self.state.fetch_add(1 + UNPARKED_ONE, SeqCst);
+        Some(worker)
+    }
+
+    #[inline]
+    fn should_wake(&self) -> bool {
+        fence(SeqCst);
+        let state = self.state.load(SeqCst);
+        state & SEARCHING_MASK == 0 && state / UNPARKED_ONE < self.num_workers
+    }
+
+    /// A worker with nothing to do wants to steal; at most half the workers
+    /// search at once.
+    pub(crate) fn transition_worker_to_searching(&self) -> bool {
+        let state = self.state.load(SeqCst);
+        if 2 * (state & SEARCHING_MASK) >= self.num_workers {
+            return false;
+        }
+        self.state.fetch_add(1, SeqCst);
+        true
+    }
+
+    /// A searching worker found work. Returns whether it was the last
+    /// searcher (then it must wake another, who may find more).
+    pub(crate) fn transition_worker_from_searching(&self) -> bool {
+        let prev = self.state.fetch_sub(1, SeqCst);
+        debug_assert!(prev & SEARCHING_MASK > 0);
+        prev & SEARCHING_MASK == 1
+    }
+
+    /// A worker goes to sleep. Returns whether it was the last searcher
+    /// (then it must look at every queue once more before sleeping).
+    pub(crate) fn transition_worker_to_parked(&self, worker: usize, searching: bool) -> bool {
+        let mut sleepers = self.sleepers.lock();
+        let prev = self
+            .state
+            .fetch_sub(UNPARKED_ONE + usize::from(searching), SeqCst);
+        sleepers.push(worker);
+        searching && prev & SEARCHING_MASK == 1
+    }
+
+    /// Whether `worker` is still asleep (a wake-up without a notification).
+    pub(crate) fn is_parked(&self, worker: usize) -> bool {
+        self.sleepers.lock().contains(&worker)
+    }
+}

@@ -1,0 +1,279 @@
+//! A worker: its local queue and the loop that runs tasks, steals, and
+//! sleeps.
+
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Wake, Waker};
+
+use crossbeam_deque::{Steal, Worker};
+
+use super::park::Parker;
+use super::{Flavor, Shared};
+use crate::context;
+use crate::runtime::Handle;
+use crate::sync::{Arc, AtomicBool, Ordering};
+use crate::task::Notified;
+
+/// Every this many ticks a worker looks at the injector before its own
+/// queue, so that work from outside the runtime is never starved.
+pub(crate) const GLOBAL_QUEUE_INTERVAL: u32 = 61;
+
+/// At most this many tasks run from the LIFO slot in a row; then the next
+/// one goes to the back of the local queue.
+pub(crate) const MAX_LIFO_POLLS: u32 = 3;
+
+/// How many tasks the current-thread driver runs between looks at the root
+/// future.
+const DRIVER_BUDGET: u32 = 61;
+
+/// The part of a worker that only its own thread touches.
+pub(crate) struct Core {
+    index: usize,
+    local: Worker<Notified<Handle>>,
+    tick: Cell<u32>,
+    is_searching: Cell<bool>,
+    rand: Cell<u32>,
+}
+
+impl Core {
+    pub(crate) fn new(index: usize, local: Worker<Notified<Handle>>) -> Core {
+        Core {
+            index,
+            local,
+            tick: Cell::new(0),
+            is_searching: Cell::new(false),
+            // Any non-zero seed; distinct per worker.
+            rand: Cell::new(0x9E37_79B9 ^ (index as u32).wrapping_mul(0x85EB_CA6B) | 1),
+        }
+    }
+
+    /// The worker thread's loop: run tasks until the runtime shuts down.
+    pub(crate) fn run(&self, shared: &Shared) {
+        while !shared.is_shutdown() {
+            if let Some(task) = self.next_task(shared) {
+                self.run_task(shared, task);
+            } else if let Some(task) = self.search(shared) {
+                self.run_task(shared, task);
+            } else {
+                self.park(shared);
+            }
+        }
+    }
+
+    /// Drops whatever is still queued here (at shutdown; the futures are
+    /// dropped through the owned-task list).
+    pub(crate) fn drain(&self, shared: &Shared) {
+        drop(shared.remotes[self.index].lifo.take());
+        while let Some(task) = self.local.pop() {
+            drop(task);
+        }
+    }
+
+    fn next_task(&self, shared: &Shared) -> Option<Notified<Handle>> {
+        let tick = self.tick.get().wrapping_add(1);
+        self.tick.set(tick);
+        if tick.is_multiple_of(GLOBAL_QUEUE_INTERVAL) {
+            self.pop_global(shared).or_else(|| self.pop_local(shared))
+        } else {
+            self.pop_local(shared).or_else(|| self.pop_global(shared))
+        }
+    }
+
+    #[inline]
+    fn pop_local(&self, shared: &Shared) -> Option<Notified<Handle>> {
+        shared.remotes[self.index]
+            .lifo
+            .take()
+            .or_else(|| self.local.pop())
+    }
+
+    fn pop_global(&self, shared: &Shared) -> Option<Notified<Handle>> {
+        if shared.injector.is_empty() {
+            return None;
+        }
+        loop {
+            match shared.injector.steal_batch_and_pop(&self.local) {
+                Steal::Success(task) => return Some(task),
+                Steal::Empty => return None,
+                Steal::Retry => continue,
+            }
+        }
+    }
+
+    /// Runs `task`, then whatever it put in the LIFO slot, up to the cap.
+    fn run_task(&self, shared: &Shared, task: Notified<Handle>) {
+        if self.is_searching.replace(false) && shared.idle.transition_worker_from_searching() {
+            // The last searcher found work: there may be more, so wake
+            // another worker to keep looking.
+            shared.notify_parked();
+        }
+        task.run();
+        let lifo = &shared.remotes[self.index].lifo;
+        for _ in 0..MAX_LIFO_POLLS {
+            match lifo.take() {
+                Some(task) => task.run(),
+                None => return,
+            }
+        }
+        if let Some(task) = lifo.take() {
+            // Cap reached: behind the others it goes.
+            self.local.push(task);
+        }
+    }
+
+    /// Steals from other workers, then from the injector.
+    fn search(&self, shared: &Shared) -> Option<Notified<Handle>> {
+        if shared.flavor == Flavor::CurrentThread {
+            return None;
+        }
+        if !self.is_searching.get() {
+            if !shared.idle.transition_worker_to_searching() {
+                return None;
+            }
+            self.is_searching.set(true);
+        }
+        let n = shared.remotes.len();
+        let start = self.next_rand() as usize % n;
+        for i in 0..n {
+            let victim = (start + i) % n;
+            if victim == self.index {
+                continue;
+            }
+            let remote = &shared.remotes[victim];
+            loop {
+                match remote.stealer.steal_batch_and_pop(&self.local) {
+                    Steal::Success(task) => return Some(task),
+                    Steal::Empty => break,
+                    Steal::Retry => continue,
+                }
+            }
+        }
+        if let Some(task) = self.pop_global(shared) {
+            return Some(task);
+        }
+        // Last: a LIFO task whose worker is busy with something else.
+        (0..n)
+            .filter(|&victim| victim != self.index)
+            .find_map(|victim| shared.remotes[victim].lifo.take())
+    }
+
+    /// Sleeps until woken by new work or shutdown.
+    fn park(&self, shared: &Shared) {
+        let was_searching = self.is_searching.replace(false);
+        if shared
+            .idle
+            .transition_worker_to_parked(self.index, was_searching)
+        {
+            // The last searcher: work queued meanwhile would otherwise wait.
+            shared.notify_if_work_pending();
+        }
+        let parker = &shared.remotes[self.index].parker;
+        loop {
+            parker.park();
+            if shared.is_shutdown() {
+                return;
+            }
+            if !shared.idle.is_parked(self.index) {
+                // Woken by a notifier, which made us a searcher.
+                self.is_searching.set(true);
+                return;
+            }
+        }
+    }
+
+    /// Queues a task from this worker's own thread.
+    pub(crate) fn schedule_local(&self, shared: &Shared, task: Notified<Handle>, is_yield: bool) {
+        // The current-thread flavor is plain FIFO, as users of a
+        // single-threaded runtime expect: tasks run in the order they were
+        // spawned or woken.
+        let stealable = if is_yield || shared.flavor == Flavor::CurrentThread {
+            self.local.push(task);
+            self.local.len() > 1
+        } else {
+            match shared.remotes[self.index].lifo.put(task) {
+                Some(prev) => {
+                    self.local.push(prev);
+                    true
+                }
+                None => false,
+            }
+        };
+        if stealable && shared.flavor == Flavor::MultiThread && !self.is_searching.get() {
+            shared.notify_parked();
+        }
+    }
+
+    fn next_rand(&self) -> u32 {
+        // xorshift32: cheap, good enough to spread victims.
+        let mut x = self.rand.get();
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.rand.set(x);
+        x
+    }
+
+    /// The current-thread runtime: runs `root` and the runtime's tasks on
+    /// this thread until `root` is ready.
+    pub(crate) fn drive<F: Future>(&self, handle: &Handle, mut root: Pin<&mut F>) -> F::Output {
+        let shared = &*handle.shared;
+        let parker = Arc::clone(&shared.remotes[self.index].parker);
+        let root_waker = std::sync::Arc::new(RootWaker::new(parker));
+        let waker = Waker::from(std::sync::Arc::clone(&root_waker));
+        let mut cx = Context::from_waker(&waker);
+        let _worker = context::enter_worker(self, shared);
+        loop {
+            if root_waker.take_woken() {
+                if let Poll::Ready(out) = root.as_mut().poll(&mut cx) {
+                    return out;
+                }
+            }
+            let mut ran = 0;
+            while ran < DRIVER_BUDGET && !root_waker.is_woken() {
+                match self.next_task(shared) {
+                    Some(task) => self.run_task(shared, task),
+                    None => break,
+                }
+                ran += 1;
+            }
+            if ran == 0 && !root_waker.is_woken() {
+                root_waker.parker.park();
+            }
+        }
+    }
+}
+
+/// Wakes the thread blocked in `block_on`.
+pub(crate) struct RootWaker {
+    woken: AtomicBool,
+    pub(crate) parker: Arc<Parker>,
+}
+
+impl RootWaker {
+    pub(crate) fn new(parker: Arc<Parker>) -> RootWaker {
+        RootWaker {
+            woken: AtomicBool::new(true),
+            parker,
+        }
+    }
+
+    fn take_woken(&self) -> bool {
+        self.woken.swap(false, Ordering::AcqRel)
+    }
+
+    fn is_woken(&self) -> bool {
+        self.woken.load(Ordering::Acquire)
+    }
+}
+
+impl Wake for RootWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        self.parker.unpark();
+    }
+}

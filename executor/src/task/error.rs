@@ -1,0 +1,160 @@
+//! [`JoinError`]: why a task produced no output.
+
+use std::any::Any;
+use std::fmt;
+
+use taskcell::TaskId;
+
+/// A task that did not run to completion: it panicked, or it was cancelled
+/// (by [`JoinHandle::abort`](crate::JoinHandle::abort) or by the runtime
+/// shutting down).
+///
+/// ```
+/// let rt = taskcell_executor::Runtime::new().unwrap();
+/// let err = rt.block_on(rt.spawn(async { panic!("boom") })).unwrap_err();
+/// assert!(err.is_panic());
+/// assert_eq!(*err.into_panic().downcast::<&str>().unwrap(), "boom");
+/// ```
+pub struct JoinError {
+    id: TaskId,
+    repr: Repr,
+}
+
+enum Repr {
+    Cancelled,
+    Panic(SyncPayload),
+}
+
+/// A panic payload, `Sync` because it is reachable only by value or through
+/// `&mut`, never through `&self`.
+struct SyncPayload(Box<dyn Any + Send + 'static>);
+
+// SAFETY: no `&self` method reaches the payload; it leaves only by value
+// (`into_panic`), so sharing `&JoinError` between threads shares nothing of
+// the non-`Sync` box.
+unsafe impl Sync for SyncPayload {}
+
+impl JoinError {
+    pub(crate) fn cancelled(id: TaskId) -> JoinError {
+        JoinError {
+            id,
+            repr: Repr::Cancelled,
+        }
+    }
+
+    pub(crate) fn panic(id: TaskId, payload: Box<dyn Any + Send + 'static>) -> JoinError {
+        JoinError {
+            id,
+            repr: Repr::Panic(SyncPayload(payload)),
+        }
+    }
+
+    /// Whether the task was cancelled, by `abort` or by shutdown.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// let task = rt.spawn(std::future::pending::<()>());
+    /// task.abort();
+    /// assert!(rt.block_on(task).unwrap_err().is_cancelled());
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.repr, Repr::Cancelled)
+    }
+
+    /// Whether the task panicked.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// let err = rt.block_on(rt.spawn(async { panic!("boom") })).unwrap_err();
+    /// assert!(err.is_panic() && !err.is_cancelled());
+    /// ```
+    pub fn is_panic(&self) -> bool {
+        matches!(self.repr, Repr::Panic(_))
+    }
+
+    /// The panic payload.
+    ///
+    /// # Panics
+    ///
+    /// If the task was cancelled rather than panicked; see
+    /// [`try_into_panic`](Self::try_into_panic).
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// let err = rt.block_on(rt.spawn(async { std::panic::panic_any(7u8) })).unwrap_err();
+    /// assert_eq!(*err.into_panic().downcast::<u8>().unwrap(), 7);
+    /// ```
+    #[track_caller]
+    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
+        self.try_into_panic()
+            .expect("`JoinError::into_panic` called on a cancelled task's error")
+    }
+
+    /// The panic payload, or the error itself if the task was cancelled.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// let task = rt.spawn(std::future::pending::<()>());
+    /// task.abort();
+    /// let err = rt.block_on(task).unwrap_err();
+    /// assert!(err.try_into_panic().is_err());
+    /// ```
+    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
+        match self.repr {
+            Repr::Panic(payload) => Ok(payload.0),
+            Repr::Cancelled => Err(self),
+        }
+    }
+
+    /// The id of the task that failed.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// let task = rt.spawn(async { panic!() });
+    /// let id = task.id();
+    /// assert_eq!(rt.block_on(task).unwrap_err().id(), id);
+    /// ```
+    pub fn id(&self) -> TaskId {
+        self.id
+    }
+}
+
+/// The message of a panic payload, when it is a string.
+fn panic_message(payload: &(dyn Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&'static str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Cancelled => write!(f, "task {} was cancelled", self.id),
+            Repr::Panic(payload) => match panic_message(&*payload.0) {
+                Some(msg) => write!(f, "task {} panicked with message {msg:?}", self.id),
+                None => write!(f, "task {} panicked", self.id),
+            },
+        }
+    }
+}
+
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Cancelled => write!(f, "JoinError::Cancelled({:?})", self.id),
+            Repr::Panic(payload) => match panic_message(&*payload.0) {
+                Some(msg) => write!(f, "JoinError::Panic({:?}, {msg:?})", self.id),
+                None => write!(f, "JoinError::Panic({:?}, ..)", self.id),
+            },
+        }
+    }
+}
+
+impl std::error::Error for JoinError {}
+
+impl From<JoinError> for std::io::Error {
+    fn from(err: JoinError) -> std::io::Error {
+        std::io::Error::other(err.to_string())
+    }
+}

@@ -1,0 +1,137 @@
+//! [`JoinHandle`]: the spawner's side of a task.
+
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::task::{Context, Poll};
+
+use taskcell::TaskId;
+
+use super::error::JoinError;
+use super::raw::{header, Header, OutputSlot};
+use super::state::ToNotified;
+
+/// An owned permission to await a spawned task's output.
+///
+/// Awaiting it gives `Ok(output)`, or a [`JoinError`] if the task panicked or
+/// was cancelled. Dropping it detaches the task: the task keeps running, and
+/// its output is dropped (under the task's id) when it finishes.
+///
+/// ```
+/// let rt = taskcell_executor::Runtime::new().unwrap();
+/// let task = rt.spawn(async { 6 * 7 });
+/// assert_eq!(rt.block_on(task).unwrap(), 42);
+/// ```
+pub struct JoinHandle<T> {
+    ptr: NonNull<Header>,
+    id: TaskId,
+    _output: PhantomData<T>,
+}
+
+// SAFETY: the handle moves `T` out of the task (so `T: Send`) and otherwise
+// touches only the atomic state word.
+unsafe impl<T: Send> Send for JoinHandle<T> {}
+// SAFETY: `&JoinHandle` reaches only the state word (`is_finished`, `abort`,
+// `id`), never the output.
+unsafe impl<T: Send> Sync for JoinHandle<T> {}
+
+impl<T> Unpin for JoinHandle<T> {}
+
+impl<T> JoinHandle<T> {
+    /// # Safety
+    ///
+    /// `ptr` is a task whose output type is `T`; the handle takes over one
+    /// reference and the join interest.
+    pub(crate) unsafe fn from_raw(ptr: NonNull<Header>, id: TaskId) -> JoinHandle<T> {
+        JoinHandle {
+            ptr,
+            id,
+            _output: PhantomData,
+        }
+    }
+
+    fn header(&self) -> &Header {
+        // SAFETY: the handle holds a reference (task rule 4).
+        unsafe { header(self.ptr) }
+    }
+
+    /// Cancels the task: its future is dropped (under its own id) at the
+    /// next opportunity, and awaiting this handle gives a cancelled
+    /// [`JoinError`]. A task that already finished keeps its output.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// let task = rt.spawn(std::future::pending::<()>());
+    /// task.abort();
+    /// assert!(rt.block_on(task).unwrap_err().is_cancelled());
+    /// ```
+    pub fn abort(&self) {
+        if self.header().state.transition_to_notified_and_cancel() == ToNotified::Submit {
+            // SAFETY: task rule 4 — the transition took a reference for the
+            // notification, which `schedule` consumes.
+            unsafe { (self.header().vtable.schedule)(self.ptr) }
+        }
+    }
+
+    /// Whether the task has finished: returned, panicked or been cancelled.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// let task = rt.spawn(async {});
+    /// while !task.is_finished() {
+    ///     std::thread::yield_now();
+    /// }
+    /// assert!(rt.block_on(task).is_ok());
+    /// ```
+    pub fn is_finished(&self) -> bool {
+        self.header().state.load().is_complete()
+    }
+
+    /// The task's id: the identity its `TaskCell`s are bound to.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// let task = rt.spawn(async { taskcell_executor::TaskId::current() });
+    /// let id = task.id();
+    /// assert_eq!(rt.block_on(task).unwrap(), Some(id));
+    /// ```
+    pub fn id(&self) -> TaskId {
+        self.id
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut out: OutputSlot<T> = Poll::Pending;
+        // SAFETY: we are the task's `JoinHandle`, with output type `T`, and
+        // `out` is the slot of that type.
+        unsafe {
+            (self.header().vtable.try_read_output)(
+                self.ptr,
+                &mut out as *mut OutputSlot<T> as *mut (),
+                cx.waker(),
+            )
+        };
+        out
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        // SAFETY: we are the `JoinHandle`; our reference moves in.
+        unsafe { (self.header().vtable.drop_join_handle)(self.ptr) }
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle")
+            .field("id", &self.id)
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}

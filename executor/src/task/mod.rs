@@ -1,0 +1,48 @@
+//! Tasks: one allocation per spawned future, driven by one state word.
+//!
+//! The allocation (`raw::Cell`) holds the header (state word, vtable, task
+//! id, owned-list links), the scheduler handle, the stage (the future, then
+//! its output) and the join waker. Typed handles point at it: `Task` (one
+//! reference), `Notified` (a reference that is queued to be polled),
+//! `JoinHandle` (the user's), and raw wakers (one reference each).
+//!
+//! # Rules
+//!
+//! `// SAFETY:` comments in this module cite these.
+//!
+//! 1. **The future belongs to whoever set `RUNNING`.** Only the thread whose
+//!    transition set `RUNNING` (`transition_to_running`, or
+//!    `transition_to_shutdown` returning true) touches the stage while the
+//!    bit is set; it clears the bit with `transition_to_idle` or
+//!    `transition_to_complete`. Transitions are `AcqRel` read-modify-writes,
+//!    so each owner happens-after the previous one.
+//! 2. **The output belongs to the `JoinHandle` once `COMPLETE` is set** while
+//!    `JOIN_INTEREST` is set; if `JOIN_INTEREST` was already clear, the
+//!    completing thread keeps it and drops it. `unset_join_interested` fails
+//!    once `COMPLETE` is set, so exactly one side drops the output.
+//! 3. **The join waker slot** is written only by the `JoinHandle`, while
+//!    `JOIN_WAKER` is clear and `COMPLETE` is not set; once `JOIN_WAKER` is
+//!    set it is only read (by the completing thread and by the handle), until
+//!    the allocation is freed.
+//! 4. **References.** Every `Task`, `Notified`, `JoinHandle` and waker holds
+//!    one reference in the state word. The holder of the last one frees the
+//!    allocation; no reference is used after it is dropped.
+//! 5. **Task identity.** Every poll of the future, and every drop of the
+//!    future or the output, runs with the task's id entered, and the guard is
+//!    dropped before the ownership of rules 1–2 is released. Together with
+//!    rules 1 and 2 (one owner at a time, ordered by happens-before) this keeps
+//!    the rules of `taskcell::enter`.
+//! 6. **Owned-list links** in the header are touched only under the lock of
+//!    the list shard the task hashes to.
+
+mod error;
+mod harness;
+mod join;
+pub(crate) mod list;
+mod raw;
+mod state;
+mod waker;
+
+pub use self::error::JoinError;
+pub use self::join::JoinHandle;
+pub(crate) use self::raw::{new_task, new_unowned_task, Header, Notified, Schedule, Task};

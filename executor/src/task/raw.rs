@@ -1,0 +1,246 @@
+//! The task allocation, its vtable, and the reference-holding handles
+//! `Task` and `Notified`.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
+use std::ptr::NonNull;
+use std::task::{Poll, Waker};
+
+use taskcell::TaskId;
+
+use super::error::JoinError;
+use super::harness;
+use super::join::JoinHandle;
+use super::state::State;
+use crate::sync::UnsafeCell;
+
+/// What a task needs from whatever runs it.
+pub(crate) trait Schedule: Send + Sync + Sized + 'static {
+    /// Queues the task to be polled.
+    fn schedule(&self, task: Notified<Self>);
+
+    /// Queues a task that was woken during its own poll, behind the others.
+    fn yield_now(&self, task: Notified<Self>);
+
+    /// Takes the task out of the owned-task list, returning the list's
+    /// reference if it held one.
+    fn release(&self, task: &Task<Self>) -> Option<Task<Self>>;
+}
+
+/// The type-erased start of every task allocation.
+#[repr(C)]
+pub(crate) struct Header {
+    pub(crate) state: State,
+    pub(crate) vtable: &'static Vtable,
+    pub(crate) id: TaskId,
+    /// Owned-list links (rule 6).
+    pub(crate) links: UnsafeCell<Links>,
+}
+
+/// Intrusive doubly linked list links; see `list.rs`.
+#[derive(Default)]
+pub(crate) struct Links {
+    pub(crate) prev: Option<NonNull<Header>>,
+    pub(crate) next: Option<NonNull<Header>>,
+    pub(crate) linked: bool,
+}
+
+/// The operations that need the concrete future and scheduler types.
+pub(crate) struct Vtable {
+    pub(crate) poll: unsafe fn(NonNull<Header>),
+    pub(crate) schedule: unsafe fn(NonNull<Header>),
+    pub(crate) dealloc: unsafe fn(NonNull<Header>),
+    pub(crate) try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
+    pub(crate) drop_join_handle: unsafe fn(NonNull<Header>),
+    pub(crate) shutdown: unsafe fn(NonNull<Header>),
+}
+
+/// The whole allocation. `repr(C)` keeps the header first, so a
+/// `NonNull<Header>` casts back to the `Cell` it starts.
+#[repr(C)]
+pub(crate) struct Cell<F: Future, S> {
+    pub(crate) header: Header,
+    pub(crate) scheduler: S,
+    pub(crate) stage: UnsafeCell<Stage<F>>,
+    /// Rule 3.
+    pub(crate) join_waker: UnsafeCell<Option<Waker>>,
+}
+
+pub(crate) enum Stage<F: Future> {
+    Running(F),
+    Finished(Result<F::Output, JoinError>),
+    Consumed,
+}
+
+/// Allocates a task holding `future`, with three references: the returned
+/// `Task` (for the owned list), `Notified` (to schedule it) and `JoinHandle`.
+pub(crate) fn new_task<F, S>(
+    future: F,
+    scheduler: S,
+    id: TaskId,
+) -> (Task<S>, Notified<S>, JoinHandle<F::Output>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    let ptr = allocate(future, scheduler, id, State::new_spawned());
+    // SAFETY: rule 4 — the state word starts with three references, one for
+    // each of these handles.
+    unsafe {
+        (
+            Task::from_raw(ptr),
+            Notified(Task::from_raw(ptr)),
+            JoinHandle::from_raw(ptr, id),
+        )
+    }
+}
+
+/// Allocates a task that is never in the owned list: two references, the
+/// `Notified` and the `JoinHandle`.
+pub(crate) fn new_unowned_task<F, S>(
+    future: F,
+    scheduler: S,
+    id: TaskId,
+) -> (Notified<S>, JoinHandle<F::Output>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    let ptr = allocate(future, scheduler, id, State::new_blocking());
+    // SAFETY: rule 4 — the state word starts with two references.
+    unsafe { (Notified(Task::from_raw(ptr)), JoinHandle::from_raw(ptr, id)) }
+}
+
+fn allocate<F, S>(future: F, scheduler: S, id: TaskId, state: State) -> NonNull<Header>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    let cell = Box::new(Cell {
+        header: Header {
+            state,
+            vtable: vtable::<F, S>(),
+            id,
+            links: UnsafeCell::new(Links::default()),
+        },
+        scheduler,
+        stage: UnsafeCell::new(Stage::Running(future)),
+        join_waker: UnsafeCell::new(None),
+    });
+    NonNull::from(Box::leak(cell)).cast()
+}
+
+fn vtable<F, S>() -> &'static Vtable
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    &Vtable {
+        poll: harness::poll::<F, S>,
+        schedule: harness::schedule::<F, S>,
+        dealloc: harness::dealloc::<F, S>,
+        try_read_output: harness::try_read_output::<F, S>,
+        drop_join_handle: harness::drop_join_handle::<F, S>,
+        shutdown: harness::shutdown::<F, S>,
+    }
+}
+
+/// Read-only access to the header of a live task.
+///
+/// # Safety
+///
+/// The caller holds a reference (rule 4), so the allocation is alive.
+pub(crate) unsafe fn header<'a>(ptr: NonNull<Header>) -> &'a Header {
+    // SAFETY: guaranteed by the caller; the header is never mutated except
+    // through its atomics and `UnsafeCell`s.
+    unsafe { ptr.as_ref() }
+}
+
+/// One reference to a task.
+pub(crate) struct Task<S: 'static> {
+    ptr: NonNull<Header>,
+    _scheduler: PhantomData<S>,
+}
+
+// SAFETY: a `Task` only reaches the shared header (atomics, and links under
+// their lock) and calls vtable functions that follow the module rules; the
+// future and output it may drop are `Send`.
+unsafe impl<S> Send for Task<S> {}
+// SAFETY: as above; `&Task` offers nothing beyond `Task`.
+unsafe impl<S> Sync for Task<S> {}
+
+impl<S: 'static> Task<S> {
+    /// # Safety
+    ///
+    /// `ptr` is a task whose reference the new `Task` takes over (rule 4).
+    pub(crate) unsafe fn from_raw(ptr: NonNull<Header>) -> Task<S> {
+        Task {
+            ptr,
+            _scheduler: PhantomData,
+        }
+    }
+
+    /// Gives up the reference without dropping it.
+    pub(crate) fn into_raw(self) -> NonNull<Header> {
+        ManuallyDrop::new(self).ptr
+    }
+
+    pub(crate) fn as_raw(&self) -> NonNull<Header> {
+        self.ptr
+    }
+
+    pub(crate) fn header(&self) -> &Header {
+        // SAFETY: rule 4 — `self` holds a reference.
+        unsafe { header(self.ptr) }
+    }
+
+    /// Runtime shutdown, with this (owned-list) reference as the claim.
+    pub(crate) fn shutdown(self) {
+        let ptr = self.into_raw();
+        // SAFETY: rule 4 — the reference moves into `shutdown`, which drops it.
+        unsafe { (header(ptr).vtable.shutdown)(ptr) }
+    }
+}
+
+impl<S: 'static> Drop for Task<S> {
+    fn drop(&mut self) {
+        if self.header().state.ref_dec(1) {
+            // SAFETY: rule 4 — that was the last reference.
+            unsafe { (self.header().vtable.dealloc)(self.ptr) }
+        }
+    }
+}
+
+/// A task reference that is queued to be polled.
+pub(crate) struct Notified<S: 'static>(pub(crate) Task<S>);
+
+impl<S: 'static> Notified<S> {
+    /// Polls the task (or drops its future, if cancelled), consuming the
+    /// notification.
+    pub(crate) fn run(self) {
+        let ptr = self.0.into_raw();
+        // SAFETY: rule 4 — the notification's reference moves into `poll`.
+        unsafe { (header(ptr).vtable.poll)(ptr) }
+    }
+
+    pub(crate) fn into_raw(self) -> NonNull<Header> {
+        self.0.into_raw()
+    }
+
+    /// # Safety
+    ///
+    /// As for `Task::from_raw`, for a reference that came from
+    /// `Notified::into_raw`.
+    pub(crate) unsafe fn from_raw(ptr: NonNull<Header>) -> Notified<S> {
+        // SAFETY: guaranteed by the caller.
+        Notified(unsafe { Task::from_raw(ptr) })
+    }
+}
+
+/// `Poll` slot that `try_read_output` writes through a type-erased pointer.
+pub(crate) type OutputSlot<T> = Poll<Result<T, JoinError>>;
