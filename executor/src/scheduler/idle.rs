@@ -6,25 +6,27 @@
 //! lock touched only when a worker parks or is woken, never per task.
 //!
 //! No lost wake-up: a producer pushes its task, then (after a `SeqCst`
-//! fence) reads the word; a worker going to sleep updates the word
-//! (`SeqCst`) and, if it was the last searcher, looks at every queue once
+//! fence) reads the word; a worker going to sleep updates the word, issues a
+//! `SeqCst` fence and, if it was the last searcher, looks at every queue once
 //! more. Either the producer sees no searcher and wakes someone, or the last
-//! searcher sees the task.
+//! searcher sees the task. (`loom-tests` models this handshake.)
 
 use crate::sync::{fence, AtomicUsize, Mutex, Ordering::SeqCst};
 
 const SEARCHING_MASK: usize = (1 << 16) - 1;
 const UNPARKED_ONE: usize = 1 << 16;
 
+/// The searching and sleeping workers; see the module docs.
 #[derive(Debug)]
-pub(crate) struct Idle {
+pub struct Idle {
     state: AtomicUsize,
     sleepers: Mutex<Vec<usize>>,
     num_workers: usize,
 }
 
 impl Idle {
-    pub(crate) fn new(num_workers: usize) -> Idle {
+    /// All `num_workers` workers awake, none searching.
+    pub fn new(num_workers: usize) -> Idle {
         assert!(num_workers < SEARCHING_MASK, "too many worker threads");
         Idle {
             state: AtomicUsize::new(num_workers * UNPARKED_ONE),
@@ -36,7 +38,7 @@ impl Idle {
     /// After new work was queued: the worker to wake, if no one searches and
     /// someone sleeps. The woken worker counts as searching.
     #[inline]
-    pub(crate) fn worker_to_notify(&self) -> Option<usize> {
+    pub fn worker_to_notify(&self) -> Option<usize> {
         if !self.should_wake() {
             return None;
         }
@@ -63,7 +65,7 @@ impl Idle {
 
     /// A worker with nothing to do wants to steal; at most half the workers
     /// search at once.
-    pub(crate) fn transition_worker_to_searching(&self) -> bool {
+    pub fn transition_worker_to_searching(&self) -> bool {
         let state = self.state.load(SeqCst);
         if 2 * (state & SEARCHING_MASK) >= self.num_workers {
             return false;
@@ -74,7 +76,7 @@ impl Idle {
 
     /// A searching worker found work. Returns whether it was the last
     /// searcher (then it must wake another, who may find more).
-    pub(crate) fn transition_worker_from_searching(&self) -> bool {
+    pub fn transition_worker_from_searching(&self) -> bool {
         let prev = self.state.fetch_sub(1, SeqCst);
         debug_assert!(prev & SEARCHING_MASK > 0);
         prev & SEARCHING_MASK == 1
@@ -82,17 +84,21 @@ impl Idle {
 
     /// A worker goes to sleep. Returns whether it was the last searcher
     /// (then it must look at every queue once more before sleeping).
-    pub(crate) fn transition_worker_to_parked(&self, worker: usize, searching: bool) -> bool {
+    pub fn transition_worker_to_parked(&self, worker: usize, searching: bool) -> bool {
         let mut sleepers = self.sleepers.lock();
         let prev = self
             .state
             .fetch_sub(UNPARKED_ONE + usize::from(searching), SeqCst);
+        // Pairs with the fence in `should_wake`: fence to fence, the
+        // producer's push and this worker's last look at the queues cannot
+        // both miss each other. (Cold path: once per sleep.)
+        fence(SeqCst);
         sleepers.push(worker);
         searching && prev & SEARCHING_MASK == 1
     }
 
     /// Whether `worker` is still asleep (a wake-up without a notification).
-    pub(crate) fn is_parked(&self, worker: usize) -> bool {
+    pub fn is_parked(&self, worker: usize) -> bool {
         self.sleepers.lock().contains(&worker)
     }
 }
