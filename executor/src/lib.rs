@@ -49,6 +49,9 @@
 
 mod blocking;
 mod context;
+#[cfg(taskcell_loom)]
+#[doc(hidden)]
+pub mod loom_hooks;
 mod runtime;
 mod scheduler;
 mod sync;

@@ -8,15 +8,17 @@ const EMPTY: usize = 0;
 const PARKED: usize = 1;
 const NOTIFIED: usize = 2;
 
+/// Parks one thread; see the module docs.
 #[derive(Debug)]
-pub(crate) struct Parker {
+pub struct Parker {
     state: AtomicUsize,
     lock: Mutex<()>,
     cvar: Condvar,
 }
 
 impl Parker {
-    pub(crate) fn new() -> Parker {
+    /// A parker with no pending notification.
+    pub fn new() -> Parker {
         Parker {
             state: AtomicUsize::new(EMPTY),
             lock: Mutex::new(()),
@@ -26,7 +28,7 @@ impl Parker {
 
     /// Blocks until `unpark` is called, or returns at once if it was called
     /// since the last `park`. Spurious condvar wake-ups are absorbed.
-    pub(crate) fn park(&self) {
+    pub fn park(&self) {
         // Fast path: a pending notification. SeqCst throughout: the state is
         // a three-party handshake (parker, unparker, lock), kept simple.
         if self
@@ -59,7 +61,7 @@ impl Parker {
     }
 
     /// Wakes the parked thread, or makes its next `park` return at once.
-    pub(crate) fn unpark(&self) {
+    pub fn unpark(&self) {
         match self.state.swap(NOTIFIED, SeqCst) {
             EMPTY | NOTIFIED => {}
             PARKED => {
