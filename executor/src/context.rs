@@ -93,6 +93,14 @@ pub(crate) fn enter_handle(handle: &Handle) -> EnterGuard {
     enter(Some(handle), None, forbid)
 }
 
+/// Whether this thread runs a worker or a `block_on`, where waiting for a
+/// runtime to stop could wait for this very thread.
+pub(crate) fn blocking_forbidden() -> bool {
+    CONTEXT
+        .try_with(|cx| cx.blocking_forbidden.get())
+        .unwrap_or(false)
+}
+
 /// Calls `f` with this thread's worker, if it runs one.
 #[inline]
 pub(crate) fn with_worker<R>(f: impl FnOnce(Option<(&Core, &Shared)>) -> R) -> R {

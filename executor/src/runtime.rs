@@ -338,7 +338,8 @@ fn spawn_worker(
 ///
 /// Dropping the runtime shuts it down: the workers stop, every pending
 /// future is dropped (each under its own task id), and the threads are
-/// joined.
+/// joined. Dropping it inside a runtime task or `block_on` panics instead,
+/// as that thread may be one of the workers being waited for.
 ///
 /// ```
 /// use std::cell::RefCell;
@@ -473,9 +474,24 @@ impl Runtime {
     }
 
     fn shutdown(&mut self, deadline: Option<Instant>) {
-        if std::mem::replace(&mut self.shut_down, true) {
+        if self.shut_down {
             return;
         }
+        let deadline = if context::blocking_forbidden() {
+            if !std::thread::panicking() {
+                panic!(
+                    "a taskcell `Runtime` was dropped inside a runtime task or `block_on`: \
+                     shutting down waits for the workers, which may include this very \
+                     thread. Drop it outside, or hand it to `spawn_blocking` to drop there."
+                );
+            }
+            // Already unwinding: shut down without waiting for a worker that
+            // may be this thread.
+            Some(Instant::now())
+        } else {
+            deadline
+        };
+        self.shut_down = true;
         let shared = &*self.handle.shared;
         shared.begin_shutdown();
         // Wait for the workers to leave their loops.
