@@ -62,3 +62,8 @@ pub use crate::runtime::{spawn, spawn_blocking, Builder, Handle, Runtime, TryCur
 pub use crate::task::{JoinError, JoinHandle};
 pub use crate::yield_now::yield_now;
 pub use taskcell::{AccessError, TaskCell, TaskId};
+
+/// The workspace README's examples, run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

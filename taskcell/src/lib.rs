@@ -71,8 +71,3 @@ pub use crate::bind::{bind, Bound};
 pub use crate::cell::TaskCell;
 pub use crate::error::{AccessError, AccessErrorKind};
 pub use crate::id::{enter, EnterGuard, TaskId};
-
-/// The README's examples, run as doc tests.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeDoctests;
