@@ -49,7 +49,7 @@ pub(super) unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
         ToRunning::Success => {}
         ToRunning::Cancelled => {
             // SAFETY: rule 1 — `transition_to_running` set `RUNNING` for us.
-            unsafe { cancel_and_complete(ptr, cell) };
+            unsafe { cancel_and_complete::<F, S>(ptr) };
             return;
         }
         ToRunning::Failed => return,
@@ -60,19 +60,25 @@ pub(super) unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     let finished = unsafe { poll_future(ptr, cell) };
     if finished {
         // SAFETY: the output is stored and we still own the task.
-        return unsafe { complete(ptr, cell) };
+        return unsafe { complete::<F, S>(ptr) };
     }
     match cell.header.state.transition_to_idle() {
         ToIdle::Ok => {}
         ToIdle::OkNotified => {
-            // SAFETY: rule 4 — the running reference became the notification.
+            // SAFETY: rule 4 — the transition took a reference for the
+            // notification; our running reference keeps the task (and the
+            // scheduler inside it) alive across the call.
             let task = unsafe { Notified::from_raw(ptr) };
             cell.scheduler.yield_now(task);
+            if cell.header.state.ref_dec(1) {
+                // SAFETY: rule 4 — the running reference was the last.
+                unsafe { dealloc::<F, S>(ptr) }
+            }
         }
         // SAFETY: rule 4 — the running reference was the last.
         ToIdle::OkDealloc => unsafe { dealloc::<F, S>(ptr) },
         // SAFETY: rule 1 — still `RUNNING`, so still ours.
-        ToIdle::Cancelled => unsafe { cancel_and_complete(ptr, cell) },
+        ToIdle::Cancelled => unsafe { cancel_and_complete::<F, S>(ptr) },
     }
 }
 
@@ -160,10 +166,17 @@ unsafe fn store<F: Future, S>(cell: &Cell<F, S>, stage: Stage<F>) {
 /// Drops the future under the task's id, stores the cancellation (or the
 /// panic from the future's `Drop`), and completes.
 ///
+/// Takes the raw pointer, not a reference: the task may be freed before this
+/// returns, which no reference argument may outlive.
+///
 /// # Safety
 ///
-/// The caller owns the future (rule 1) and one reference, which this uses up.
-unsafe fn cancel_and_complete<F: Future, S: Schedule>(ptr: NonNull<Header>, cell: &Cell<F, S>) {
+/// `ptr` is a `Cell<F, S>`; the caller owns the future (rule 1) and one
+/// reference, which this uses up.
+unsafe fn cancel_and_complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: our reference keeps the task alive until `complete` drops it;
+    // `cell` is not used after that.
+    let cell = unsafe { cell::<F, S>(ptr) };
     let id = cell.header.id;
     let dropped = {
         // SAFETY: rule 5 — we own the future; the guard ends in this block.
@@ -178,17 +191,23 @@ unsafe fn cancel_and_complete<F: Future, S: Schedule>(ptr: NonNull<Header>, cell
     // SAFETY: rule 1.
     unsafe { store(cell, Stage::Finished(Err(error))) };
     // SAFETY: as required of this function.
-    unsafe { complete(ptr, cell) }
+    unsafe { complete::<F, S>(ptr) }
 }
 
 /// Publishes the stored output, wakes the joiner, leaves the owned list and
 /// drops the running reference.
 ///
+/// Takes the raw pointer, not a reference: the task may be freed before this
+/// returns, which no reference argument may outlive.
+///
 /// # Safety
 ///
-/// The caller owns the task (`RUNNING`), the output is stored, and the
-/// caller's reference is used up here.
-unsafe fn complete<F: Future, S: Schedule>(ptr: NonNull<Header>, cell: &Cell<F, S>) {
+/// `ptr` is a `Cell<F, S>`; the caller owns the task (`RUNNING`), the output
+/// is stored, and the caller's reference is used up here.
+unsafe fn complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: our reference keeps the task alive until the final `ref_dec`;
+    // `cell` is not used after it.
+    let cell = unsafe { cell::<F, S>(ptr) };
     let snapshot = cell.header.state.transition_to_complete();
     if !snapshot.is_join_interested() {
         // Rule 2: nobody will read the output; it is ours to drop.
@@ -225,7 +244,9 @@ unsafe fn complete<F: Future, S: Schedule>(ptr: NonNull<Header>, cell: &Cell<F, 
 /// # Safety
 ///
 /// `ptr` is a `Cell<F, S>`; the caller hands over a reference for the
-/// notification.
+/// notification and holds another one until this returns, so the scheduler
+/// inside the task outlives the call even if a worker runs and finishes the
+/// task meanwhile.
 pub(super) unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: the caller's reference keeps the task alive and moves into the
     // notification.
@@ -374,7 +395,7 @@ pub(super) unsafe fn shutdown<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     let cell = unsafe { cell::<F, S>(ptr) };
     if cell.header.state.transition_to_shutdown() {
         // SAFETY: rule 1 — we claimed `RUNNING`; our reference is used up.
-        unsafe { cancel_and_complete(ptr, cell) }
+        unsafe { cancel_and_complete::<F, S>(ptr) }
     } else if cell.header.state.ref_dec(1) {
         // Running elsewhere (it will see `CANCELLED`) or already complete.
         // SAFETY: rule 4.

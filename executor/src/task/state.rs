@@ -76,8 +76,10 @@ pub(crate) enum ToRunning {
 pub(crate) enum ToIdle {
     /// Idle; the running reference was dropped.
     Ok,
-    /// Idle, but woken during the poll: the running reference becomes the
-    /// new notification, to be scheduled.
+    /// Idle, but woken during the poll: a reference was taken for the new
+    /// notification; the caller schedules it, then drops its running
+    /// reference (holding it across the call keeps the task alive while the
+    /// scheduler, which lives in the task, is in use).
     OkNotified,
     /// Idle, and the running reference was the last.
     OkDealloc,
@@ -162,7 +164,7 @@ impl State {
             }
             s.0 &= !RUNNING;
             if s.is_notified() {
-                // The running reference now backs the new notification.
+                s.ref_inc();
                 return (ToIdle::OkNotified, Some(s));
             }
             s.ref_dec();
@@ -203,8 +205,10 @@ impl State {
                 };
                 (out, Some(s))
             } else {
-                // The waker's reference becomes the notification's.
+                // A new reference for the notification; the caller drops the
+                // waker's after scheduling, so the task outlives the call.
                 s.0 |= NOTIFIED;
+                s.ref_inc();
                 (ToNotified::Submit, Some(s))
             }
         })
@@ -388,9 +392,10 @@ mod tests {
         assert_eq!(state.transition_to_idle(), ToIdle::OkNotified);
         assert_eq!(
             state.load().ref_count(),
-            3,
-            "running ref became the notification"
+            4,
+            "a reference for the notification"
         );
+        assert!(!state.ref_dec(1), "the poller drops its running reference");
         assert_eq!(state.transition_to_running(), ToRunning::Success);
         let done = state.transition_to_complete();
         assert!(done.is_complete() && !done.is_running() && done.is_join_interested());

@@ -39,8 +39,15 @@ unsafe fn wake(data: *const ()) {
     let header = unsafe { header(ptr) };
     match header.state.transition_to_notified_by_val() {
         ToNotified::DoNothing => {}
-        // SAFETY: rule 4 — the waker's reference becomes the notification's.
-        ToNotified::Submit => unsafe { (header.vtable.schedule)(ptr) },
+        ToNotified::Submit => {
+            // SAFETY: rule 4 — the transition took a reference for the
+            // notification; this waker's own keeps the task alive meanwhile.
+            unsafe { (header.vtable.schedule)(ptr) };
+            if header.state.ref_dec(1) {
+                // SAFETY: rule 4 — the waker held the last reference.
+                unsafe { (header.vtable.dealloc)(ptr) }
+            }
+        }
         // SAFETY: rule 4 — the waker held the last reference.
         ToNotified::Dealloc => unsafe { (header.vtable.dealloc)(ptr) },
     }
