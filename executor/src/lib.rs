@@ -61,7 +61,7 @@ mod yield_now;
 pub use crate::runtime::{spawn, spawn_blocking, Builder, Handle, Runtime, TryCurrentError};
 pub use crate::task::{JoinError, JoinHandle};
 pub use crate::yield_now::yield_now;
-pub use taskcell::{AccessError, TaskCell, TaskId};
+pub use taskcell::{AccessError, AccessErrorKind, TaskCell, TaskId};
 
 /// The workspace README's examples, run as doc tests.
 #[cfg(doctest)]

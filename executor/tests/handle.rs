@@ -1,0 +1,201 @@
+//! `Handle`: `try_current`/`current` tell whether code runs inside a
+//! runtime; a handle spawns from anywhere, including plain threads; and a
+//! handle whose runtime has shut down hands out cancelled JoinHandles.
+
+mod common;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::thread;
+
+use common::DropLog;
+use taskcell_executor::{spawn, spawn_blocking, Handle, TaskId};
+
+#[test]
+fn handle_is_clone_send_sync() {
+    fn assert_traits<T: Clone + Send + Sync + 'static>() {}
+    assert_traits::<Handle>();
+}
+
+#[test]
+fn try_current_outside_a_runtime_is_err() {
+    common::guarded(|| {
+        assert!(Handle::try_current().is_err());
+        let rt = common::rt(1);
+        // Having a runtime is not being inside it.
+        assert!(Handle::try_current().is_err());
+        drop(rt);
+        assert!(Handle::try_current().is_err());
+    });
+}
+
+#[test]
+fn handle_current_outside_a_runtime_panics() {
+    common::quiet_expected_panics();
+    common::guarded(|| {
+        assert!(catch_unwind(Handle::current).is_err());
+        assert!(
+            catch_unwind(|| spawn(async {})).is_err(),
+            "free spawn outside a runtime"
+        );
+        assert!(catch_unwind(|| spawn_blocking(|| ())).is_err());
+    });
+}
+
+#[test]
+fn try_current_inside_tasks_and_the_root_future_is_ok() {
+    common::guarded(|| {
+        let rt = common::rt(2);
+        rt.block_on(async {
+            assert!(Handle::try_current().is_ok(), "inside block_on");
+            let inside = spawn(async {
+                let handle = Handle::try_current().expect("inside a task");
+                // The handle spawns onto the same runtime.
+                handle
+                    .spawn(async { TaskId::current().is_some() })
+                    .await
+                    .unwrap()
+            });
+            assert!(inside.await.unwrap());
+            let current = spawn(async { Handle::current().spawn(async { 5 }).await.unwrap() });
+            assert_eq!(current.await.unwrap(), 5);
+        });
+        assert!(
+            Handle::try_current().is_err(),
+            "block_on left the runtime entered"
+        );
+    });
+}
+
+#[test]
+fn handle_current_works_inside_spawn_blocking() {
+    common::guarded(|| {
+        let rt = common::rt(1);
+        let out = rt.block_on(rt.spawn_blocking(|| {
+            let handle = Handle::try_current().expect("a blocking closure runs inside its runtime");
+            let task = Handle::current().spawn(async { 40 });
+            futures::executor::block_on(handle.spawn(async { 2 })).unwrap()
+                + futures::executor::block_on(task).unwrap()
+        }));
+        assert_eq!(out.unwrap(), 42);
+    });
+}
+
+#[test]
+fn a_plain_thread_spawned_inside_a_task_is_outside_the_runtime() {
+    common::guarded(|| {
+        let rt = common::rt(1);
+        let outside = rt.block_on(rt.spawn(async {
+            thread::spawn(|| Handle::try_current().is_err() && TaskId::current().is_none())
+                .join()
+                .unwrap()
+        }));
+        assert!(outside.unwrap());
+    });
+}
+
+#[test]
+fn a_cloned_handle_spawns_from_plain_threads() {
+    common::guarded(|| {
+        let rt = common::rt(2);
+        let spawners: Vec<_> = (0..4)
+            .map(|t| {
+                let handle = rt.handle().clone();
+                thread::spawn(move || {
+                    let tasks: Vec<_> = (0..100)
+                        .map(|i| handle.spawn(async move { (t, i, TaskId::current().is_some()) }))
+                        .collect();
+                    futures::executor::block_on(async {
+                        for (i, task) in tasks.into_iter().enumerate() {
+                            assert_eq!(task.await.unwrap(), (t, i, true));
+                        }
+                    });
+                })
+            })
+            .collect();
+        for s in spawners {
+            s.join().unwrap();
+        }
+    });
+}
+
+#[test]
+fn spawning_on_a_handle_after_shutdown_resolves_cancelled() {
+    common::guarded(|| {
+        let rt = common::rt(2);
+        let handle = rt.handle().clone();
+        let sanity = handle.spawn(async { 1 });
+        assert_eq!(rt.block_on(sanity).unwrap(), 1);
+        drop(rt);
+
+        let drops = DropLog::new();
+        let probe = drops.probe();
+        let late = handle.clone().spawn(async move {
+            let _probe = probe;
+            unreachable!("a task spawned after shutdown never runs");
+        });
+        let id = late.id();
+        let err = futures::executor::block_on(late).expect_err("the runtime is gone");
+        assert!(err.is_cancelled(), "expected cancelled, got {err}");
+        assert_eq!(err.id(), id);
+        // The rejected future was dropped, not leaked.
+        assert_eq!(drops.count(), 1, "the rejected future was not dropped");
+    });
+}
+
+#[test]
+fn a_future_rejected_after_shutdown_is_dropped_under_its_id() {
+    common::guarded(|| {
+        let rt = common::rt(1);
+        let handle = rt.handle().clone();
+        drop(rt);
+        let drops = DropLog::new();
+        let probe = drops.probe();
+        let late = handle.spawn(async move {
+            let _probe = probe;
+        });
+        let id = late.id();
+        assert!(futures::executor::block_on(late)
+            .unwrap_err()
+            .is_cancelled());
+        assert_eq!(drops.ids(), [Some(id)]);
+    });
+}
+
+#[test]
+fn spawn_blocking_on_a_handle_after_shutdown_resolves_cancelled() {
+    common::guarded(|| {
+        let rt = common::rt(1);
+        let handle = rt.handle().clone();
+        drop(rt);
+        let ran = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let ran_in_closure = ran.clone();
+        let late = handle.spawn_blocking(move || {
+            ran_in_closure.store(true, std::sync::atomic::Ordering::SeqCst)
+        });
+        let err = futures::executor::block_on(late).expect_err("the runtime is gone");
+        assert!(err.is_cancelled(), "expected cancelled, got {err}");
+        assert!(!ran.load(std::sync::atomic::Ordering::SeqCst));
+    });
+}
+
+#[test]
+fn a_handle_taken_inside_a_task_outlives_the_runtime() {
+    common::guarded(|| {
+        let rt = common::rt(1);
+        let handle = rt.block_on(rt.spawn(async { Handle::current() })).unwrap();
+        drop(rt);
+        let err = futures::executor::block_on(handle.spawn(async { 1 })).unwrap_err();
+        assert!(err.is_cancelled());
+    });
+}
+
+#[test]
+fn free_spawn_panics_on_a_thread_that_left_the_runtime() {
+    common::quiet_expected_panics();
+    common::guarded(|| {
+        let rt = common::rt(1);
+        rt.block_on(async {});
+        let outside = catch_unwind(AssertUnwindSafe(|| spawn(async {})));
+        assert!(outside.is_err(), "spawn succeeded outside the runtime");
+    });
+}
