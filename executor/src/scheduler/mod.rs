@@ -10,8 +10,10 @@
 //!   woke: message passing (ping-pong) runs the receiver next, while its data
 //!   is in cache. At most [`worker::MAX_LIFO_POLLS`] LIFO polls run in a row,
 //!   and an idle worker may take another's LIFO task, so it never starves.
-//! - A task that wakes itself during its poll (`yield_now`) goes to the back
-//!   of the local queue, behind the others.
+//! - A task that wakes itself during its poll (`yield_now`) waits in its
+//!   worker's deferred list until the worker has no other work (or until the
+//!   next global-queue tick), then goes to the back of the local queue: a
+//!   yield ranks below spawns and wakes, and is never starved.
 
 pub(crate) mod idle;
 pub(crate) mod park;

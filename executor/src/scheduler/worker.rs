@@ -1,7 +1,7 @@
 //! A worker: its local queue and the loop that runs tasks, steals, and
 //! sleeps.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Wake, Waker};
@@ -31,6 +31,11 @@ const DRIVER_BUDGET: u32 = 61;
 pub(crate) struct Core {
     index: usize,
     local: Worker<Notified<Handle>>,
+    /// Tasks that yielded (woke themselves during their poll). They wait
+    /// here until the worker runs out of other work, or until the next
+    /// global-queue tick: a yield ranks below a spawn or a wake, as in
+    /// tokio, and still cannot be starved.
+    deferred: RefCell<Vec<Notified<Handle>>>,
     tick: Cell<u32>,
     is_searching: Cell<bool>,
     rand: Cell<u32>,
@@ -41,6 +46,7 @@ impl Core {
         Core {
             index,
             local,
+            deferred: RefCell::new(Vec::new()),
             tick: Cell::new(0),
             is_searching: Cell::new(false),
             // Any non-zero seed; distinct per worker.
@@ -53,6 +59,8 @@ impl Core {
         while !shared.is_shutdown() {
             if let Some(task) = self.next_task(shared) {
                 self.run_task(shared, task);
+            } else if self.flush_deferred(shared) {
+                continue;
             } else if let Some(task) = self.search(shared) {
                 self.run_task(shared, task);
             } else {
@@ -64,6 +72,7 @@ impl Core {
     /// Drops whatever is still queued here (at shutdown; the futures are
     /// dropped through the owned-task list).
     pub(crate) fn drain(&self, shared: &Shared) {
+        drop(std::mem::take(&mut *self.deferred.borrow_mut()));
         drop(shared.remotes[self.index].lifo.take());
         while let Some(task) = self.local.pop() {
             drop(task);
@@ -74,6 +83,7 @@ impl Core {
         let tick = self.tick.get().wrapping_add(1);
         self.tick.set(tick);
         if tick.is_multiple_of(GLOBAL_QUEUE_INTERVAL) {
+            self.flush_deferred(shared);
             self.pop_global(shared).or_else(|| self.pop_local(shared))
         } else {
             self.pop_local(shared).or_else(|| self.pop_global(shared))
@@ -99,6 +109,24 @@ impl Core {
                 Steal::Retry => continue,
             }
         }
+    }
+
+    /// Moves the yielded tasks to the back of the local queue, where they
+    /// run in order and other workers may steal them. Returns whether there
+    /// were any.
+    fn flush_deferred(&self, shared: &Shared) -> bool {
+        let mut deferred = self.deferred.borrow_mut();
+        if deferred.is_empty() {
+            return false;
+        }
+        for task in deferred.drain(..) {
+            self.local.push(task);
+        }
+        drop(deferred);
+        if self.local.len() > 1 && shared.flavor == Flavor::MultiThread {
+            shared.notify_parked();
+        }
+        true
     }
 
     /// Runs `task`, then whatever it put in the LIFO slot, up to the cap.
@@ -184,10 +212,14 @@ impl Core {
 
     /// Queues a task from this worker's own thread.
     pub(crate) fn schedule_local(&self, shared: &Shared, task: Notified<Handle>, is_yield: bool) {
+        if is_yield {
+            self.deferred.borrow_mut().push(task);
+            return;
+        }
         // The current-thread flavor is plain FIFO, as users of a
         // single-threaded runtime expect: tasks run in the order they were
         // spawned or woken.
-        let stealable = if is_yield || shared.flavor == Flavor::CurrentThread {
+        let stealable = if shared.flavor == Flavor::CurrentThread {
             self.local.push(task);
             self.local.len() > 1
         } else {
@@ -233,6 +265,7 @@ impl Core {
             while ran < DRIVER_BUDGET && !root_waker.is_woken() {
                 match self.next_task(shared) {
                     Some(task) => self.run_task(shared, task),
+                    None if self.flush_deferred(shared) => continue,
                     None => break,
                 }
                 ran += 1;
