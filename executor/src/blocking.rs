@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::context;
 use crate::runtime::{Handle, ThreadHooks};
-use crate::sync::{Condvar, Mutex};
+use crate::sync::{wait_while, Condvar, Mutex};
 use crate::task::{Notified, Schedule, Task};
 
 /// The scheduler of blocking tasks: the pool's queue.
@@ -180,17 +180,8 @@ impl BlockingPool {
             task.0.shutdown();
         }
         let mut state = self.state.lock();
-        while state.threads > 0 {
-            match deadline {
-                None => self.exited.wait(&mut state),
-                Some(deadline) => {
-                    let now = Instant::now();
-                    if now >= deadline {
-                        break;
-                    }
-                    let _ = self.exited.wait_for(&mut state, deadline - now);
-                }
-            }
-        }
+        wait_while(&self.exited, &mut state, deadline, |state| {
+            state.threads > 0
+        });
     }
 }

@@ -16,7 +16,7 @@ use crate::context;
 use crate::scheduler::park::Parker;
 use crate::scheduler::worker::{Core, RootWaker};
 use crate::scheduler::{Flavor, LifoSlot, Remote, Shared};
-use crate::sync::Arc;
+use crate::sync::{wait_while, Arc};
 use crate::task::{new_task, JoinHandle};
 
 type Hook = StdArc<dyn Fn() + Send + Sync + 'static>;
@@ -496,22 +496,12 @@ impl Runtime {
         shared.begin_shutdown();
         // Wait for the workers to leave their loops.
         let workers = self.threads.len();
-        {
-            let mut exited = shared.exited.lock();
-            while *exited < workers {
-                match deadline {
-                    None => shared.exited_cv.wait(&mut exited),
-                    Some(deadline) => {
-                        let now = Instant::now();
-                        if now >= deadline {
-                            break;
-                        }
-                        let _ = shared.exited_cv.wait_for(&mut exited, deadline - now);
-                    }
-                }
-            }
-        }
-        let all_exited = *shared.exited.lock() == workers;
+        let all_exited = wait_while(
+            &shared.exited_cv,
+            &mut shared.exited.lock(),
+            deadline,
+            |exited| *exited < workers,
+        );
         for thread in self.threads.drain(..) {
             if all_exited {
                 let _ = thread.join();

@@ -10,7 +10,7 @@ mod imp {
     pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicUsize, Ordering};
     pub(crate) use std::sync::Arc;
 
-    pub(crate) use parking_lot::{Condvar, Mutex};
+    pub(crate) use parking_lot::{Condvar, Mutex, MutexGuard};
 
     /// `std::cell::UnsafeCell` with loom's closure-based access API.
     #[derive(Debug)]
@@ -113,3 +113,26 @@ mod imp {
 }
 
 pub(crate) use imp::*;
+
+/// Waits on `cv` while `pending(&mut state)` holds, until `deadline` if one
+/// is given. Returns whether the wait ended because nothing is pending.
+pub(crate) fn wait_while<T>(
+    cv: &Condvar,
+    guard: &mut MutexGuard<'_, T>,
+    deadline: Option<std::time::Instant>,
+    mut pending: impl FnMut(&mut T) -> bool,
+) -> bool {
+    while pending(&mut **guard) {
+        match deadline {
+            None => cv.wait(guard),
+            Some(deadline) => {
+                let now = std::time::Instant::now();
+                if now >= deadline {
+                    return false;
+                }
+                let _ = cv.wait_for(guard, deadline - now);
+            }
+        }
+    }
+    true
+}
