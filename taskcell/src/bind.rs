@@ -50,6 +50,22 @@ pin_project! {
     ///
     /// `Bound<F>` is `Send` exactly when `F` is, and `Unpin` exactly when `F`
     /// is.
+    ///
+    /// ```
+    /// use taskcell::{bind, TaskId};
+    ///
+    /// let task = bind(async { TaskId::current() });
+    /// let id = task.id();
+    /// assert_eq!(futures::executor::block_on(task), Some(id));
+    /// ```
+    ///
+    /// A `!Send` future stays `!Send` when bound:
+    ///
+    /// ```compile_fail,E0277
+    /// fn is_send<T: Send>(_: T) {}
+    /// let rc = std::rc::Rc::new(1);
+    /// is_send(taskcell::bind(async move { *rc }));
+    /// ```
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct Bound<F> {
         id: TaskId,

@@ -31,6 +31,18 @@ pub struct AccessError {
 
 /// What kind of access a [`TaskCell`](crate::TaskCell) refused; see
 /// [`AccessError::kind`].
+///
+/// ```
+/// use taskcell::{bind, AccessErrorKind, TaskCell};
+///
+/// let cell = TaskCell::new(0);
+/// futures::executor::block_on(bind(async {
+///     let kind = cell.with(|_| cell.try_with_mut(|_| ()).unwrap_err().kind());
+///     assert_eq!(kind, AccessErrorKind::Borrowed);
+/// }));
+/// let kind = futures::executor::block_on(bind(async { cell.try_with(|_| ()).unwrap_err().kind() }));
+/// assert_eq!(kind, AccessErrorKind::OtherTask);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AccessErrorKind {
@@ -63,6 +75,13 @@ impl AccessError {
     }
 
     /// Why the access was refused.
+    ///
+    /// ```
+    /// use taskcell::{AccessErrorKind, TaskCell};
+    ///
+    /// let err = TaskCell::new(0).try_with_mut(|n| *n += 1).unwrap_err();
+    /// assert_eq!(err.kind(), AccessErrorKind::NotInTask);
+    /// ```
     pub fn kind(&self) -> AccessErrorKind {
         self.kind
     }

@@ -74,6 +74,11 @@ impl TaskId {
     /// # Panics
     ///
     /// After 2^63 ids, which no process lives to see.
+    ///
+    /// ```
+    /// let id = taskcell::TaskId::fresh();
+    /// assert_ne!(id, taskcell::TaskId::fresh());
+    /// ```
     pub fn fresh() -> TaskId {
         // Relaxed: the counter only has to hand out distinct values; no other
         // memory is published through it.
@@ -98,6 +103,11 @@ impl TaskId {
     }
 
     /// The id as a number, as shown by `Display`.
+    ///
+    /// ```
+    /// let id = taskcell::TaskId::fresh();
+    /// assert_eq!(id.to_string(), id.as_u64().to_string());
+    /// ```
     #[inline]
     pub fn as_u64(self) -> u64 {
         self.0.get()
@@ -178,6 +188,21 @@ pub unsafe fn enter(id: TaskId) -> EnterGuard {
 /// Keeps a task identity entered on this thread; see [`enter`].
 ///
 /// Dropping the guard restores the identity that was current before.
+///
+/// ```
+/// use taskcell::{enter, TaskId};
+///
+/// let (outer, inner) = (TaskId::fresh(), TaskId::fresh());
+/// // SAFETY: fresh ids, entered only on this thread, guards dropped in
+/// // reverse order right here.
+/// let outer_guard = unsafe { enter(outer) };
+/// let inner_guard = unsafe { enter(inner) };
+/// assert_eq!(TaskId::current(), Some(inner));
+/// drop(inner_guard);
+/// assert_eq!(TaskId::current(), Some(outer));
+/// drop(outer_guard);
+/// assert_eq!(TaskId::current(), None);
+/// ```
 #[must_use = "the task stays entered only while the guard lives; dropping it at once leaves the task"]
 pub struct EnterGuard {
     prev: u64,
