@@ -61,7 +61,7 @@ pin_project! {
     ///
     /// A `!Send` future stays `!Send` when bound:
     ///
-    /// ```compile_fail,E0277
+    /// ```compile_fail
     /// fn is_send<T: Send>(_: T) {}
     /// let rc = std::rc::Rc::new(1);
     /// is_send(taskcell::bind(async move { *rc }));
