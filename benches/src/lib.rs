@@ -1,9 +1,58 @@
-//! Helpers shared by the criterion benchmarks in `benches/`.
+//! The workloads of the criterion benchmarks in `benches/`, and helpers they
+//! share.
 //!
-//! Run them with `cargo bench -p taskcell-benches`; criterion's HTML report
-//! lands in `target/criterion/report/index.html`.
+//! Each workload is written once, here, and run both by the criterion
+//! benches (`cargo bench -p taskcell-benches`; criterion's HTML report lands
+//! in `target/criterion/report/index.html`) and by the `showdown` program of
+//! `taskcell-examples`, which runs a short version of every group head to
+//! head in one process.
+//!
+//! - [`rt`]: the scheduler of `taskcell-executor` against tokio's, on tokio's
+//!   own scheduler benchmarks.
+//! - [`cell`]: one `*n += 1` through `TaskCell::with_mut` against `RefCell`
+//!   and the three `Mutex`es.
+//! - [`across_await`]: tasks that update their own state between
+//!   `yield_now`s, through a `TaskCell` or through a `Mutex`.
+//! - [`memory`]: resident memory per pending task.
 
 use taskcell::{enter, TaskId};
+
+pub mod across_await;
+pub mod cell;
+pub mod memory;
+pub mod rt;
+
+/// Worker threads of every multi-thread runtime the benchmarks build, ours
+/// and tokio's alike (tokio's benchmark uses 4; the machine the published
+/// figures come from has 2 cores).
+pub const NUM_WORKERS: usize = 2;
+
+/// One iteration of a benchmark, ready to run as often as the measurement
+/// wants: the runtime and anything else the workload needs are built before,
+/// by the function that returns it, and dropped with it.
+///
+/// The one dynamic call is per iteration, never per spawn: each iteration
+/// spawns its tasks through the runtime's own `spawn`, directly.
+pub type Routine = Box<dyn FnMut()>;
+
+/// Builds a `taskcell-executor` multi-thread runtime with [`NUM_WORKERS`]
+/// workers.
+pub fn taskcell_runtime() -> taskcell_executor::Runtime {
+    taskcell_executor::Builder::new_multi_thread()
+        .worker_threads(NUM_WORKERS)
+        .build()
+        .expect("building a taskcell-executor runtime")
+}
+
+/// Builds a tokio multi-thread runtime with [`NUM_WORKERS`] workers and, as
+/// in tokio's own benchmarks, `enable_all()`.
+pub fn tokio_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(NUM_WORKERS)
+        .enable_all()
+        .build()
+        .expect("building a tokio runtime")
+}
 
 /// Runs `f` inside a fresh task identity on this thread, so that it can use
 /// `TaskCell`s the way a task does.
@@ -18,4 +67,22 @@ pub fn in_task<R>(f: impl FnOnce() -> R) -> R {
     // before returning.
     let _guard = unsafe { enter(TaskId::fresh()) };
     f()
+}
+
+/// The median of `values` (the mean of the middle two for an even count),
+/// sorting them in place; `None` if there are none.
+///
+/// ```
+/// assert_eq!(taskcell_benches::median(&mut [3.0, 1.0, 2.0]), Some(2.0));
+/// assert_eq!(taskcell_benches::median(&mut [4.0, 1.0, 2.0, 3.0]), Some(2.5));
+/// assert_eq!(taskcell_benches::median(&mut []), None);
+/// ```
+pub fn median(values: &mut [f64]) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(values[n / 2]),
+        _ => Some((values[n / 2 - 1] + values[n / 2]) / 2.0),
+    }
 }

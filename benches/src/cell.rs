@@ -1,0 +1,98 @@
+//! `cell`: one read-modify-write of a `u64` (`*n += 1`), uncontended, on one
+//! thread, through `TaskCell::with_mut` inside a task against the ways of
+//! getting the same `&mut u64` that it replaces. `RefCell::borrow_mut` is
+//! the floor (a borrow flag, no thread check); the three `Mutex`es are what
+//! a `Send` future reaches for today. `tokio::sync::Mutex` is
+//! `lock().await`, polled by hand once, so that no executor's overhead is in
+//! the figure.
+//!
+//! Each [`Variant`] times a loop of `iters` increments, each through
+//! [`black_box`], the way criterion's `iter` does; the criterion bench runs
+//! it through `iter_custom`, the `showdown` program directly.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::hint::black_box;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use taskcell::TaskCell;
+
+use crate::in_task;
+
+/// One way of doing `*n += 1`.
+#[derive(Debug, Clone, Copy)]
+pub struct Variant {
+    /// The benchmark's name, e.g. `TaskCell::with_mut`.
+    pub name: &'static str,
+    /// Runs `iters` increments and returns the time they took.
+    pub time: fn(iters: u64) -> Duration,
+}
+
+/// `TaskCell::with_mut`, inside a task: ours.
+pub const TASK_CELL: Variant = Variant {
+    name: "TaskCell::with_mut",
+    time: task_cell,
+};
+
+/// What `TaskCell::with_mut` is compared with, in the order of the bench.
+pub const OTHERS: [Variant; 4] = [
+    Variant {
+        name: "RefCell::borrow_mut",
+        time: ref_cell,
+    },
+    Variant {
+        name: "std::sync::Mutex",
+        time: std_mutex,
+    },
+    Variant {
+        name: "parking_lot::Mutex",
+        time: parking_lot_mutex,
+    },
+    Variant {
+        name: "tokio::sync::Mutex",
+        time: tokio_mutex,
+    },
+];
+
+/// Times `iters` calls of `op`.
+#[inline(always)]
+fn time(iters: u64, mut op: impl FnMut()) -> Duration {
+    let start = Instant::now();
+    for _ in 0..iters {
+        op();
+    }
+    start.elapsed()
+}
+
+fn task_cell(iters: u64) -> Duration {
+    let cell = TaskCell::new(0u64);
+    in_task(|| time(iters, || black_box(&cell).with_mut(|n| *n += 1)))
+}
+
+fn ref_cell(iters: u64) -> Duration {
+    let cell = RefCell::new(0u64);
+    time(iters, || *black_box(&cell).borrow_mut() += 1)
+}
+
+fn std_mutex(iters: u64) -> Duration {
+    let mutex = std::sync::Mutex::new(0u64);
+    time(iters, || *black_box(&mutex).lock().unwrap() += 1)
+}
+
+fn parking_lot_mutex(iters: u64) -> Duration {
+    let mutex = parking_lot::Mutex::new(0u64);
+    time(iters, || *black_box(&mutex).lock() += 1)
+}
+
+fn tokio_mutex(iters: u64) -> Duration {
+    let mutex = tokio::sync::Mutex::new(0u64);
+    let mut cx = Context::from_waker(Waker::noop());
+    time(iters, || {
+        match pin!(black_box(&mutex).lock()).poll(&mut cx) {
+            Poll::Ready(mut guard) => *guard += 1,
+            Poll::Pending => unreachable!("an uncontended lock is ready at once"),
+        }
+    })
+}
