@@ -133,12 +133,12 @@ impl BlockingPool {
         }
         builder.spawn(move || {
             let _cx = context::enter_handle(&handle);
-            handle.shared.blocking.run_thread(&handle);
+            handle.shared.blocking.run_thread();
         })?;
         Ok(())
     }
 
-    fn run_thread(&self, _handle: &Handle) {
+    fn run_thread(&self) {
         self.hooks.started();
         let mut state = self.state.lock();
         loop {

@@ -536,15 +536,8 @@ impl<T: ?Sized> TaskCell<T> {
                 undo: if exclusive { 1 } else { -1 },
             })
         } else {
-            Err(self.borrowed_error(exclusive))
+            Err(borrowed_error(exclusive))
         }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn borrowed_error(&self, wanted_mut: bool) -> AccessError {
-        let current = TaskId::current();
-        AccessError::new(AccessErrorKind::Borrowed, current, current, wanted_mut)
     }
 }
 
@@ -564,6 +557,14 @@ impl Drop for BorrowGuard<'_> {
         // the closure's caller returns, so still within the owner's entry.
         self.flag.with_mut(|borrow| unsafe { *borrow += self.undo });
     }
+}
+
+/// The refusal of an overlapping borrow: the owner is the current task.
+#[cold]
+#[inline(never)]
+fn borrowed_error(wanted_mut: bool) -> AccessError {
+    let current = TaskId::current();
+    AccessError::new(AccessErrorKind::Borrowed, current, current, wanted_mut)
 }
 
 fn owner_id(raw: u64) -> Option<TaskId> {

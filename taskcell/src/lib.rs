@@ -58,8 +58,6 @@
 //!
 //! - `stream` (default): `futures_core::Stream` for `TaskCell<S>`.
 
-#![warn(clippy::undocumented_unsafe_blocks)]
-
 mod bind;
 mod cell;
 mod error;

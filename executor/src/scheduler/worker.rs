@@ -150,11 +150,9 @@ impl Core {
         }
     }
 
-    /// Steals from other workers, then from the injector.
+    /// Steals from other workers, then from the injector (multi-thread
+    /// workers only: the current-thread driver has no one to steal from).
     fn search(&self, shared: &Shared) -> Option<Notified<Handle>> {
-        if shared.flavor == Flavor::CurrentThread {
-            return None;
-        }
         if !self.is_searching.get() {
             if !shared.idle.transition_worker_to_searching() {
                 return None;
