@@ -8,7 +8,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed, Ordering::SeqCst};
+use loom::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering::Relaxed, Ordering::SeqCst};
 use loom::sync::{Arc, Mutex};
 use loom::thread;
 use taskcell_executor::loom_hooks::{Idle, Parker, Queue};
@@ -239,6 +239,8 @@ fn last_searcher_and_producer_lose_no_wake_up() {
             let (idle, parker, queued) = (idle.clone(), parker.clone(), queued.clone());
             thread::spawn(move || {
                 queued.store(true, SeqCst);
+                // As `Shared::notify_parked`: a fence, then the idle word.
+                fence(SeqCst);
                 if idle.worker_to_notify().is_some() {
                     parker.unpark();
                 }
@@ -250,7 +252,8 @@ fn last_searcher_and_producer_lose_no_wake_up() {
         while !queued.load(SeqCst) {
             if idle.transition_worker_to_parked(0, searching) && queued.load(SeqCst) {
                 // The last searcher's final look found work: wake a worker
-                // (here: itself).
+                // (here: itself), as `Shared::notify_parked` does.
+                fence(SeqCst);
                 if idle.worker_to_notify().is_some() {
                     parker.unpark();
                 }

@@ -5,8 +5,9 @@
 //! unparked workers (the rest); the list of sleeping workers sits behind a
 //! lock touched only when a worker parks or is woken, never per task.
 //!
-//! No lost wake-up: a producer pushes its task, then (after a `SeqCst`
-//! fence) reads the word; a worker going to sleep updates the word, issues a
+//! No lost wake-up: a producer pushes its task, then issues a `SeqCst`
+//! fence (`Shared::notify_parked` does, or `schedule_remote` before it) and
+//! reads the word; a worker going to sleep updates the word, issues a
 //! `SeqCst` fence and, if it was the last searcher, looks at every queue once
 //! more. Either the producer sees no searcher and wakes someone, or the last
 //! searcher sees the task. (`loom-tests` models this handshake.)
@@ -37,6 +38,9 @@ impl Idle {
 
     /// After new work was queued: the worker to wake, if no one searches and
     /// someone sleeps. The woken worker counts as searching.
+    ///
+    /// The caller issues a `SeqCst` fence between queueing the work and this
+    /// call (see the module docs).
     #[inline]
     pub fn worker_to_notify(&self) -> Option<usize> {
         if !self.should_wake() {
@@ -58,7 +62,6 @@ impl Idle {
 
     #[inline]
     fn should_wake(&self) -> bool {
-        fence(SeqCst);
         let state = self.state.load(SeqCst);
         state & SEARCHING_MASK == 0 && state / UNPARKED_ONE < self.num_workers
     }
@@ -89,7 +92,8 @@ impl Idle {
         let prev = self
             .state
             .fetch_sub(UNPARKED_ONE + usize::from(searching), SeqCst);
-        // Pairs with the fence in `should_wake`: fence to fence, the
+        // Pairs with the producer's fence before `worker_to_notify`: fence to
+        // fence, the
         // producer's push and this worker's last look at the queues cannot
         // both miss each other. (Cold path: once per sleep.)
         fence(SeqCst);

@@ -116,19 +116,30 @@ impl Shared {
 
     fn schedule_remote(&self, task: Notified<Handle>) {
         self.injector.push(task);
-        // Pairs with `begin_shutdown`: either shutdown's final drain sees the
-        // push, or this sees the flag and drains.
+        // One fence serves both handshakes that follow: shutdown's (either its
+        // final drain sees the push, or this sees the flag and drains) and
+        // the sleepers' (see `notify_parked`).
         fence(Ordering::SeqCst);
         if self.shutdown.load(Ordering::Relaxed) {
             self.drain_injector();
             return;
         }
-        self.notify_parked();
+        self.notify_parked_after_fence();
     }
 
-    /// Wakes a sleeping worker if new work may otherwise wait.
+    /// Wakes a sleeping worker if new work may otherwise wait. Call after
+    /// queueing the work.
     #[inline]
     pub(crate) fn notify_parked(&self) {
+        // Pairs with the fence of a worker going to sleep (`idle.rs`).
+        fence(Ordering::SeqCst);
+        self.notify_parked_after_fence();
+    }
+
+    /// `notify_parked` for a caller that has issued the `SeqCst` fence since
+    /// queueing the work.
+    #[inline]
+    fn notify_parked_after_fence(&self) {
         match self.flavor {
             Flavor::CurrentThread => self.remotes[0].parker.unpark(),
             Flavor::MultiThread => {
