@@ -30,6 +30,8 @@ use std::fmt;
 use std::mem;
 
 use crate::error::{AccessError, AccessErrorKind};
+#[cfg(any(feature = "stream", feature = "http-body"))]
+use crate::hint::Recorded;
 use crate::id::{current_raw, TaskId, NO_TASK};
 use crate::sync::{AtomicU64, Ordering::Relaxed, UnsafeCell};
 
@@ -142,6 +144,10 @@ pub struct TaskCell<T: ?Sized> {
     owner: AtomicU64,
     /// The borrow count of rule 2; touched only by the owner (rule 1).
     borrow: UnsafeCell<isize>,
+    /// What the last poll of the stream or body inside reported, for `&self`
+    /// hint methods that the owner check refuses (see `poll.rs`).
+    #[cfg(any(feature = "stream", feature = "http-body"))]
+    recorded: Recorded,
     value: UnsafeCell<T>,
 }
 
@@ -170,6 +176,8 @@ impl<T> TaskCell<T> {
         TaskCell {
             owner: AtomicU64::new(UNBOUND),
             borrow: UnsafeCell::new(0),
+            #[cfg(any(feature = "stream", feature = "http-body"))]
+            recorded: Recorded::NONE,
             value: UnsafeCell::new(value),
         }
     }
@@ -181,6 +189,8 @@ impl<T> TaskCell<T> {
         TaskCell {
             owner: AtomicU64::new(UNBOUND),
             borrow: UnsafeCell::new(0),
+            #[cfg(any(feature = "stream", feature = "http-body"))]
+            recorded: Recorded::NONE,
             value: UnsafeCell::new(value),
         }
     }
@@ -393,6 +403,20 @@ impl<T: ?Sized> TaskCell<T> {
     #[inline]
     pub fn get_mut(&mut self) -> &mut T {
         self.value.get_mut()
+    }
+
+    /// The value and the record of its hints, for a poll (`poll.rs`).
+    #[cfg(any(feature = "stream", feature = "http-body"))]
+    #[inline]
+    pub(crate) fn poll_parts(&mut self) -> (&mut T, &mut Recorded) {
+        (self.value.get_mut(), &mut self.recorded)
+    }
+
+    /// The hints the last poll recorded (`poll.rs`).
+    #[cfg(any(feature = "stream", feature = "http-body"))]
+    #[inline]
+    pub(crate) fn recorded(&self) -> Recorded {
+        self.recorded
     }
 
     /// Releases the cell from its owner, so that the next task to access it

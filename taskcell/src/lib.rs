@@ -57,10 +57,19 @@
 //! # Features
 //!
 //! - `stream` (default): `futures_core::Stream` for `TaskCell<S>`.
+//! - `http-body`: `http_body::Body` for `TaskCell<B>`, so that a `Send` but
+//!   not `Sync` body fits where `Sync` is demanded (`BoxBody`, reqwest's
+//!   `Body::wrap`) and keeps its `size_hint` and `is_end_stream`.
+//!
+//! Either feature adds 16 bytes to every `TaskCell`: the hints recorded at
+//! the end of each poll, for the `&self` hint methods that the owner check
+//! refuses (outside any task, or from another task).
 
 mod bind;
 mod cell;
 mod error;
+#[cfg(any(feature = "stream", feature = "http-body"))]
+mod hint;
 mod id;
 mod poll;
 mod sync;

@@ -1,15 +1,19 @@
-//! `Future` and `Stream` for [`TaskCell`]: polling goes through
-//! `Pin<&mut Self>`, which is exclusive, so it needs no owner check.
+//! `Future`, `Stream` and `http_body::Body` for [`TaskCell`]: polling goes
+//! through `Pin<&mut Self>`, which is exclusive, so it needs no owner check.
+//! After each poll of a stream or body the cell records its hints (see
+//! `hint.rs`) for the `&self` methods that the owner check refuses.
 //!
 //! Pinning: `with_mut(&self)` lends `&mut T`, which could move a pinned `T`
 //! out (`mem::swap`). So the cell's content is never structurally pinned:
 //! these impls require `T: Unpin` and poll through `Pin::new`. A `!Unpin`
-//! future or stream goes in boxed: `TaskCell<Pin<Box<S>>>`.
+//! future, stream or body goes in boxed: `TaskCell<Pin<Box<S>>>`.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+#[cfg(any(feature = "stream", feature = "http-body"))]
+use crate::hint::Recorded;
 use crate::TaskCell;
 
 /// Polls the inner future; works in any task or none.
@@ -36,19 +40,22 @@ impl<F: Future + Unpin + ?Sized> Future for TaskCell<F> {
 /// Polls the inner stream; works in any task or none.
 ///
 /// `size_hint` takes `&self`, so it asks the inner stream only when an access
-/// from here would be allowed (binding an unbound cell, like any access);
-/// otherwise it answers `(0, None)`. It never panics.
+/// from here would be allowed (binding an unbound cell, like any access).
+/// Otherwise — outside any task, from another task, or inside a `with_mut`
+/// of this cell — it answers what the stream reported at the end of the last
+/// `poll_next`, or `(0, None)` before the first. It never panics.
 ///
 /// ```
 /// use futures::stream::{self, Stream, StreamExt};
 /// use taskcell::{bind, TaskCell};
 ///
 /// let mut numbers = TaskCell::new(stream::iter([1, 2, 3]));
-/// assert_eq!(numbers.size_hint(), (0, None)); // outside any task
+/// assert_eq!(numbers.size_hint(), (0, None)); // outside any task, not polled yet
 /// futures::executor::block_on(bind(async {
 ///     assert_eq!(numbers.size_hint(), (3, Some(3)));
-///     assert_eq!((&mut numbers).collect::<Vec<_>>().await, [1, 2, 3]);
+///     assert_eq!((&mut numbers).next().await, Some(1));
 /// }));
+/// assert_eq!(numbers.size_hint(), (2, Some(2))); // recorded by that poll
 /// ```
 #[cfg(feature = "stream")]
 impl<S: futures_core::Stream + Unpin + ?Sized> futures_core::Stream for TaskCell<S> {
@@ -56,11 +63,84 @@ impl<S: futures_core::Stream + Unpin + ?Sized> futures_core::Stream for TaskCell
 
     #[inline]
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
-        Pin::new(self.get_mut().get_mut()).poll_next(cx)
+        let (stream, recorded) = self.get_mut().poll_parts();
+        let poll = Pin::new(&mut *stream).poll_next(cx);
+        *recorded = Recorded::stream(stream.size_hint());
+        poll
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.try_with(|stream| stream.size_hint())
-            .unwrap_or((0, None))
+            .unwrap_or_else(|_| self.recorded().stream_hint())
+    }
+}
+
+/// Polls the inner body; works in any task or none. With the `http-body`
+/// feature.
+///
+/// This is what lets a `Send + !Sync` body into a sink that demands `Sync`,
+/// such as `http_body_util::combinators::BoxBody`, without losing its size:
+/// `size_hint` and `is_end_stream` take `&self`, so they ask the inner body
+/// when an access from here would be allowed (binding an unbound cell, like
+/// any access). Otherwise — outside any task, from another task, or inside
+/// a `with_mut` of this cell — they answer what the body reported at the end
+/// of the last `poll_frame`: before the first poll, an unknown size and
+/// `false`. They never panic.
+///
+/// ```
+/// use bytes::Bytes;
+/// use http_body::Body;
+/// use http_body_util::{combinators::BoxBody, BodyExt, Full};
+/// use std::cell::Cell;
+/// use taskcell::{bind, TaskCell};
+///
+/// // A body with `Send + !Sync` state (the `Cell`).
+/// struct Countdown(Full<Bytes>, Cell<u32>);
+/// impl Body for Countdown {
+///     type Data = Bytes;
+///     type Error = std::convert::Infallible;
+///     fn poll_frame(
+///         mut self: std::pin::Pin<&mut Self>,
+///         cx: &mut std::task::Context<'_>,
+///     ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+///         self.1.set(self.1.get() + 1);
+///         std::pin::Pin::new(&mut self.0).poll_frame(cx)
+///     }
+///     fn size_hint(&self) -> http_body::SizeHint {
+///         self.0.size_hint()
+///     }
+/// }
+///
+/// futures::executor::block_on(bind(async {
+///     // `BoxBody::new(Countdown(..))` does not compile: `Cell` is not `Sync`.
+///     let body = BoxBody::new(TaskCell::new(Countdown(Full::from("hello"), Cell::new(0))));
+///     assert_eq!(body.size_hint().exact(), Some(5)); // kept: hyper sends a content-length
+///     assert_eq!(body.collect().await.unwrap().to_bytes(), "hello");
+/// }));
+/// ```
+#[cfg(feature = "http-body")]
+impl<B: http_body::Body + Unpin + ?Sized> http_body::Body for TaskCell<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    #[inline]
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<B::Data>, B::Error>>> {
+        let (body, recorded) = self.get_mut().poll_parts();
+        let poll = Pin::new(&mut *body).poll_frame(cx);
+        *recorded = Recorded::body(body.is_end_stream(), &body.size_hint());
+        poll
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.try_with(|body| body.is_end_stream())
+            .unwrap_or_else(|_| self.recorded().body_end())
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.try_with(|body| body.size_hint())
+            .unwrap_or_else(|_| self.recorded().body_hint())
     }
 }

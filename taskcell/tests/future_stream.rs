@@ -1,5 +1,6 @@
 //! `TaskCell<F>` as a `Future` and `TaskCell<S>` as a `Stream`: polled
 //! through `Pin<&mut Self>` with no owner check; `size_hint` never panics.
+#![cfg(feature = "stream")]
 
 use std::pin::Pin;
 
@@ -46,4 +47,21 @@ fn unpin_requirement_is_met_by_boxing() {
         TaskCell::new(Box::pin(stream::iter([9u8]).then(|x| async move { x + 1 })));
     let items: Vec<u8> = block_on(boxed.collect());
     assert_eq!(items, [10]);
+}
+
+#[test]
+fn size_hint_falls_back_to_what_the_last_poll_recorded() {
+    let mut numbers = TaskCell::new(stream::iter(0..10));
+    block_on(bind(async { numbers.with(|_| ()) })); // owned by a finished task
+    assert_eq!(numbers.size_hint(), (0, None), "not polled yet");
+    block_on(async {
+        assert_eq!(numbers.next().await, Some(0));
+        assert_eq!(numbers.next().await, Some(1));
+    });
+    assert_eq!(numbers.size_hint(), (8, Some(8)), "outside any task");
+    let other_view = block_on(bind(async { numbers.size_hint() }));
+    assert_eq!(other_view, (8, Some(8)), "from another task");
+    let rest: Vec<_> = block_on((&mut numbers).collect());
+    assert_eq!(rest.len(), 8);
+    assert_eq!(numbers.size_hint(), (0, Some(0)), "after the end");
 }
