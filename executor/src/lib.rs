@@ -46,9 +46,17 @@
 //! - Every poll of a task, and every drop of its future or output, happens
 //!   with its id entered (`taskcell::enter`). A panicking task becomes a
 //!   [`JoinError`]; the worker lives on.
+//!
+//! # Features
+//!
+//! - `hyper`: hyper 1.x on this runtime — [`hyper::rt::Executor`] for
+//!   [`Handle`], IO and timers through `async-io`. See the
+//!   [`hyper`](crate::hyper) module.
 
 mod blocking;
 mod context;
+#[cfg(feature = "hyper")]
+pub mod hyper;
 #[cfg(taskcell_loom)]
 #[doc(hidden)]
 pub mod loom_hooks;

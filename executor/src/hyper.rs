@@ -1,0 +1,253 @@
+//! hyper 1.x on this runtime (feature `hyper`): no tokio runtime in the
+//! process.
+//!
+//! hyper asks its host for three things, all provided here:
+//!
+//! - **An executor** for the tasks it spawns itself (HTTP/2 streams, the
+//!   connection pool): [`Handle`] implements [`hyper::rt::Executor`], so
+//!   `Handle::current()` goes wherever hyper wants one.
+//! - **IO**: [`HyperIo`] turns any `futures-io` stream into hyper's
+//!   [`Read`](hyper::rt::Read) and [`Write`](hyper::rt::Write). Sockets come
+//!   from [`async_io`] (re-exported), the reactor that works under any
+//!   executor: `Async<TcpListener>`, `Async<TcpStream>`.
+//! - **Timers** (header read timeouts, keep-alive): [`HyperTimer`], on
+//!   `async_io::Timer`.
+//!
+//! `async-io` drives its reactor on a thread of its own, started on first
+//! use; the workers of this runtime only poll tasks.
+//!
+//! # Example
+//!
+//! A server and a client, both hyper, both on this runtime:
+//!
+//! ```
+//! use std::net::{TcpListener, TcpStream};
+//!
+//! use bytes::Bytes;
+//! use http_body_util::{BodyExt, Full};
+//! use hyper::{server, client, service::service_fn, Request, Response};
+//! use taskcell_executor::hyper::{async_io::Async, HyperIo, HyperTimer};
+//! use taskcell_executor::Runtime;
+//!
+//! let rt = Runtime::new().unwrap();
+//! rt.block_on(async {
+//!     let listener = Async::<TcpListener>::bind(([127, 0, 0, 1], 0)).unwrap();
+//!     let addr = listener.get_ref().local_addr().unwrap();
+//!     taskcell_executor::spawn(async move {
+//!         let (stream, _) = listener.accept().await.unwrap();
+//!         let hello = service_fn(|_req| async {
+//!             Ok::<_, std::convert::Infallible>(Response::new(Full::new(Bytes::from("hello"))))
+//!         });
+//!         server::conn::http1::Builder::new()
+//!             .timer(HyperTimer::new())
+//!             .serve_connection(HyperIo::new(stream), hello)
+//!             .await
+//!             .unwrap();
+//!     });
+//!
+//!     let stream = Async::<TcpStream>::connect(addr).await.unwrap();
+//!     let (mut sender, conn) = client::conn::http1::handshake(HyperIo::new(stream)).await.unwrap();
+//!     taskcell_executor::spawn(conn);
+//!     let request = Request::get("/").body(Full::new(Bytes::new())).unwrap();
+//!     let response = sender.send_request(request).await.unwrap();
+//!     assert_eq!(response.headers()["content-length"], "5");
+//!     assert_eq!(response.into_body().collect().await.unwrap().to_bytes(), "hello");
+//! });
+//! ```
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use futures_io::{AsyncRead, AsyncWrite};
+use hyper::rt::{Read, ReadBufCursor, Sleep, Timer, Write};
+
+use crate::Handle;
+
+pub use async_io;
+
+/// Spawns hyper's own tasks (HTTP/2 streams, pooled connections) on this
+/// runtime; the [`JoinHandle`](crate::JoinHandle) is dropped, so they run
+/// detached, as hyper expects.
+///
+/// ```
+/// use taskcell_executor::{Handle, Runtime};
+///
+/// fn takes_an_executor<E: hyper::rt::Executor<std::future::Ready<()>> + Clone>(_: E) {}
+///
+/// let rt = Runtime::new().unwrap();
+/// takes_an_executor(rt.handle().clone());
+/// ```
+impl<F> hyper::rt::Executor<F> for Handle
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    fn execute(&self, future: F) {
+        drop(self.spawn(future));
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A `futures-io` stream (`AsyncRead + AsyncWrite`: an
+    /// `async_io::Async<TcpStream>`, a TLS stream, ...) as hyper's
+    /// [`Read`] + [`Write`].
+    ///
+    /// ```
+    /// use std::net::TcpStream;
+    /// use taskcell_executor::hyper::{async_io::Async, HyperIo};
+    ///
+    /// fn is_hyper_io<T: hyper::rt::Read + hyper::rt::Write>(_: &T) {}
+    ///
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// # let addr = listener.local_addr().unwrap();
+    /// let stream = Async::<TcpStream>::connect(addr);
+    /// let io = HyperIo::new(futures::executor::block_on(stream).unwrap());
+    /// is_hyper_io(&io);
+    /// ```
+    #[derive(Debug)]
+    pub struct HyperIo<T> {
+        #[pin]
+        inner: T,
+    }
+}
+
+impl<T> HyperIo<T> {
+    /// Wraps a `futures-io` stream.
+    pub fn new(inner: T) -> HyperIo<T> {
+        HyperIo { inner }
+    }
+
+    /// The wrapped stream.
+    pub fn get_ref(&self) -> &T {
+        &self.inner
+    }
+
+    /// The wrapped stream, mutably.
+    pub fn get_mut(&mut self) -> &mut T {
+        &mut self.inner
+    }
+
+    /// Unwraps the stream.
+    pub fn into_inner(self) -> T {
+        self.inner
+    }
+}
+
+/// The most a single read offers the stream. `futures-io` reads into
+/// initialized memory and hyper hands out uninitialized memory, so the part
+/// offered is zeroed first: capping it keeps that cost proportional to what
+/// one read can return, not to hyper's whole buffer.
+const MAX_READ: usize = 64 * 1024;
+
+impl<T: AsyncRead> Read for HyperIo<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        mut buf: ReadBufCursor<'_>,
+    ) -> Poll<io::Result<()>> {
+        let len = buf.remaining().min(MAX_READ);
+        let dst = buf.initialize_unfilled_to(len);
+        let n = std::task::ready!(self.project().inner.poll_read(cx, dst))?;
+        // `AsyncRead` is a safe trait: a reader that claims more than it was
+        // given must not make us vouch for memory it never initialized.
+        assert!(
+            n <= len,
+            "AsyncRead::poll_read returned {n} for a buffer of {len}"
+        );
+        // SAFETY: `initialize_unfilled_to(len)` initialized the first `len`
+        // bytes of the unfilled part (the contract of `advance`: `n` more
+        // bytes initialized), and `n ≤ len`.
+        unsafe { buf.advance(n) };
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<T: AsyncWrite> Write for HyperIo<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.project().inner.poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.project().inner.poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        // `futures-io` cannot tell; its default `poll_write_vectored` writes
+        // the first buffer alone, and sockets do better.
+        true
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.project().inner.poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.project().inner.poll_close(cx)
+    }
+}
+
+/// hyper's [`Timer`] on `async_io::Timer`: header read timeouts, keep-alive
+/// pings and pool idle timeouts work on this runtime.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use hyper::rt::Timer;
+/// use taskcell_executor::hyper::HyperTimer;
+///
+/// let start = Instant::now();
+/// futures::executor::block_on(HyperTimer::new().sleep(Duration::from_millis(20)));
+/// assert!(start.elapsed() >= Duration::from_millis(20));
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HyperTimer {
+    _private: (),
+}
+
+impl HyperTimer {
+    /// The timer; all instances are the same `async-io` reactor's.
+    pub fn new() -> HyperTimer {
+        HyperTimer { _private: () }
+    }
+}
+
+impl Timer for HyperTimer {
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Sleep>> {
+        Box::pin(AsyncIoSleep(async_io::Timer::after(duration)))
+    }
+
+    fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn Sleep>> {
+        Box::pin(AsyncIoSleep(async_io::Timer::at(deadline)))
+    }
+
+    fn reset(&self, sleep: &mut Pin<Box<dyn Sleep>>, new_deadline: Instant) {
+        // Ours: move the deadline in place instead of allocating anew.
+        match sleep.as_mut().downcast_mut_pin::<AsyncIoSleep>() {
+            Some(mine) => mine.get_mut().0.set_at(new_deadline),
+            None => *sleep = self.sleep_until(new_deadline),
+        }
+    }
+}
+
+/// A [`Sleep`] on `async_io::Timer`.
+struct AsyncIoSleep(async_io::Timer);
+
+impl Future for AsyncIoSleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        Pin::new(&mut self.0).poll(cx).map(drop)
+    }
+}
+
+impl Sleep for AsyncIoSleep {}
