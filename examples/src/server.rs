@@ -1,0 +1,283 @@
+//! The `hyper_server` example: hyper 1.x on `taskcell-executor`, streaming
+//! bodies whose state lives in a [`TaskCell`].
+//!
+//! Routes:
+//!
+//! - `GET /hello`: a fixed body, [`HELLO`].
+//! - `GET /stream?n=N&size=S`: `N` chunks of `S` bytes (defaults 16 and
+//!   1024) from [`ChunkStream`], a hand-written body with `Send + !Sync`
+//!   state, put in a `TaskCell` and boxed into `BoxBody`. Byte `p` of the
+//!   body is [`pattern_byte(p)`](pattern_byte), so a client can check every
+//!   byte. The response carries a `content-length`: the body's exact
+//!   `size_hint` survives the wrapping.
+//! - anything else: 404; a malformed query: 400 with the reason.
+
+use std::cell::Cell;
+use std::convert::Infallible;
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use taskcell::TaskCell;
+use taskcell_executor::hyper::async_io::Async;
+use taskcell_executor::hyper::{HyperIo, HyperTimer};
+
+/// The body of `GET /hello`.
+pub const HELLO: &str = "Hello from hyper on taskcell-executor\n";
+
+/// The largest chunk `/stream` accepts.
+pub const MAX_CHUNK: usize = 16 << 20;
+
+/// Every response body: `Send + Sync`, boxed.
+pub type ResponseBody = BoxBody<Bytes, Infallible>;
+
+/// Byte `pos` of every `/stream` body.
+pub fn pattern_byte(pos: u64) -> u8 {
+    (pos % 251) as u8
+}
+
+/// The state of the server, shared by its connections.
+#[derive(Debug, Default)]
+pub struct Server {
+    live_streams: AtomicUsize,
+    header_read_timeout: Option<Duration>,
+}
+
+impl Server {
+    /// A server; connections that send no complete request head within
+    /// `header_read_timeout` are closed (timed by [`HyperTimer`]).
+    pub fn new(header_read_timeout: Duration) -> Arc<Server> {
+        Arc::new(Server {
+            live_streams: AtomicUsize::new(0),
+            header_read_timeout: Some(header_read_timeout),
+        })
+    }
+
+    /// How many `/stream` bodies exist right now: each one is dropped when
+    /// its response ends, or when the client hangs up.
+    pub fn live_streams(&self) -> usize {
+        self.live_streams.load(Ordering::SeqCst)
+    }
+
+    /// Answers one request.
+    pub fn respond<B>(self: &Arc<Server>, request: &Request<B>) -> Response<ResponseBody> {
+        match (request.method(), request.uri().path()) {
+            (&Method::GET, "/hello") => Response::new(full(HELLO)),
+            (&Method::GET, "/stream") => match parse_query(request.uri().query().unwrap_or("")) {
+                Ok((n, size)) => {
+                    let stream = ChunkStream::new(n, size, Arc::clone(self));
+                    // `ChunkStream` is `Send` but not `Sync`; `BoxBody` needs
+                    // both. `TaskCell` makes it `Sync` and keeps its size.
+                    Response::new(BoxBody::new(TaskCell::new(stream)))
+                }
+                Err(reason) => status(StatusCode::BAD_REQUEST, reason),
+            },
+            _ => status(
+                StatusCode::NOT_FOUND,
+                "not found: try /hello or /stream?n=16&size=1024",
+            ),
+        }
+    }
+
+    /// Serves HTTP/1.1 on one connection until it closes.
+    pub async fn serve_connection(
+        self: Arc<Server>,
+        stream: Async<std::net::TcpStream>,
+    ) -> hyper::Result<()> {
+        let header_read_timeout = self.header_read_timeout;
+        let service = service_fn(move |request: Request<Incoming>| {
+            let response = self.respond(&request);
+            async move { Ok::<_, Infallible>(response) }
+        });
+        hyper::server::conn::http1::Builder::new()
+            .timer(HyperTimer::new())
+            .header_read_timeout(header_read_timeout)
+            .serve_connection(HyperIo::new(stream), service)
+            .await
+    }
+
+    /// Serves HTTP/2 (prior knowledge) on one connection until it closes;
+    /// hyper spawns a task per stream through the runtime's
+    /// [`Handle`](taskcell_executor::Handle), its `hyper::rt::Executor`.
+    pub async fn serve_http2_connection(
+        self: Arc<Server>,
+        stream: Async<std::net::TcpStream>,
+    ) -> hyper::Result<()> {
+        let service = service_fn(move |request: Request<Incoming>| {
+            let response = self.respond(&request);
+            async move { Ok::<_, Infallible>(response) }
+        });
+        hyper::server::conn::http2::Builder::new(taskcell_executor::Handle::current())
+            .timer(HyperTimer::new())
+            .serve_connection(HyperIo::new(stream), service)
+            .await
+    }
+
+    /// Accepts connections forever, each served in a task of its own on the
+    /// current runtime.
+    pub async fn serve(self: Arc<Server>, listener: Async<TcpListener>) -> io::Result<()> {
+        loop {
+            let (stream, _) = listener.accept().await?;
+            let server = Arc::clone(&self);
+            taskcell_executor::spawn(async move {
+                // A client that hangs up mid-response is routine.
+                if let Err(error) = server.serve_connection(stream).await {
+                    if !error.is_incomplete_message() && !error.is_canceled() {
+                        eprintln!("connection: {error}");
+                    }
+                }
+            });
+        }
+    }
+}
+
+/// Binds 127.0.0.1 on `port` (0: any free port).
+pub fn bind(port: u16) -> io::Result<(Async<TcpListener>, SocketAddr)> {
+    let listener = Async::<TcpListener>::bind(SocketAddr::from(([127, 0, 0, 1], port)))?;
+    let addr = listener.get_ref().local_addr()?;
+    Ok((listener, addr))
+}
+
+fn full(text: &'static str) -> ResponseBody {
+    Full::new(Bytes::from_static(text.as_bytes()))
+        .map_err(|never| match never {})
+        .boxed()
+}
+
+fn status(code: StatusCode, text: &'static str) -> Response<ResponseBody> {
+    let mut response = Response::new(full(text));
+    *response.status_mut() = code;
+    response
+}
+
+/// `n=N&size=S`, in any order, both optional.
+fn parse_query(query: &str) -> Result<(u64, usize), &'static str> {
+    let (mut n, mut size) = (16, 1024);
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some(("n", v)) => n = v.parse().map_err(|_| "n must be a whole number")?,
+            Some(("size", v)) => {
+                size = v.parse().map_err(|_| "size must be a whole number")?;
+            }
+            _ => return Err("expected n=N&size=S"),
+        }
+    }
+    if size == 0 || size > MAX_CHUNK {
+        return Err("size must be between 1 and 16777216");
+    }
+    Ok((n, size))
+}
+
+/// A hand-written body: `n` chunks of `size` bytes of the pattern.
+///
+/// Its state is `Send` but not `Sync` (the `Cell`s, as in most hand-written
+/// streams: state that only its own task touches), so it cannot go into
+/// `BoxBody` by itself; `TaskCell::new(stream)` can. Every chunk is a slice
+/// of one buffer, without copying.
+#[derive(Debug)]
+pub struct ChunkStream {
+    /// Chunks still to send.
+    left: Cell<u64>,
+    /// Where the next chunk starts in the body.
+    pos: Cell<u64>,
+    size: usize,
+    /// `size + 251` bytes of the pattern: chunk at `pos` is
+    /// `pattern[pos % 251..][..size]`.
+    pattern: Bytes,
+    server: Arc<Server>,
+}
+
+impl ChunkStream {
+    /// `n` chunks of `size` bytes; counted live in `server` until dropped.
+    pub fn new(n: u64, size: usize, server: Arc<Server>) -> ChunkStream {
+        server.live_streams.fetch_add(1, Ordering::SeqCst);
+        let pattern = (0..(size + 251) as u64).map(pattern_byte).collect();
+        ChunkStream {
+            left: Cell::new(n),
+            pos: Cell::new(0),
+            size,
+            pattern,
+            server,
+        }
+    }
+}
+
+impl Body for ChunkStream {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        let left = self.left.get();
+        if left == 0 {
+            return Poll::Ready(None);
+        }
+        let pos = self.pos.get();
+        let start = (pos % 251) as usize;
+        let chunk = self.pattern.slice(start..start + self.size);
+        self.left.set(left - 1);
+        self.pos.set(pos + self.size as u64);
+        Poll::Ready(Some(Ok(Frame::data(chunk))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.left.get() == 0
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.left.get() * self.size as u64)
+    }
+}
+
+impl Drop for ChunkStream {
+    fn drop(&mut self) {
+        self.server.live_streams.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_parse_with_defaults_and_limits() {
+        assert_eq!(parse_query(""), Ok((16, 1024)));
+        assert_eq!(parse_query("n=3"), Ok((3, 1024)));
+        assert_eq!(parse_query("size=7&n=0"), Ok((0, 7)));
+        assert!(parse_query("n=-1").is_err());
+        assert!(parse_query("size=0").is_err());
+        assert!(parse_query("size=16777217").is_err());
+        assert!(parse_query("m=3").is_err());
+    }
+
+    #[test]
+    fn chunks_follow_the_pattern_across_boundaries() {
+        let server = Arc::new(Server::default());
+        let mut stream = ChunkStream::new(3, 300, Arc::clone(&server));
+        let mut body = Vec::new();
+        let waker = futures::task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        assert_eq!(stream.size_hint().exact(), Some(900));
+        while let Poll::Ready(Some(frame)) = Pin::new(&mut stream).poll_frame(&mut cx) {
+            body.extend_from_slice(&frame.unwrap().into_data().unwrap());
+        }
+        assert!(stream.is_end_stream());
+        assert_eq!(body.len(), 900);
+        assert!(body.iter().zip(0..).all(|(&b, p)| b == pattern_byte(p)));
+        assert_eq!(server.live_streams(), 1);
+        drop(stream);
+        assert_eq!(server.live_streams(), 0);
+    }
+}
