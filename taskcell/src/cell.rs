@@ -31,7 +31,7 @@ use std::mem;
 
 use crate::error::{AccessError, AccessErrorKind};
 #[cfg(any(feature = "stream", feature = "http-body"))]
-use crate::hint::Recorded;
+use crate::hint::{HintSlot, Recorded};
 use crate::id::{current_raw, TaskId, NO_TASK};
 use crate::sync::{AtomicU64, Ordering::Relaxed, UnsafeCell};
 
@@ -147,7 +147,7 @@ pub struct TaskCell<T: ?Sized> {
     /// What the last poll of the stream or body inside reported, for `&self`
     /// hint methods that the owner check refuses (see `poll.rs`).
     #[cfg(any(feature = "stream", feature = "http-body"))]
-    recorded: Recorded,
+    hints: HintSlot,
     value: UnsafeCell<T>,
 }
 
@@ -177,7 +177,7 @@ impl<T> TaskCell<T> {
             owner: AtomicU64::new(UNBOUND),
             borrow: UnsafeCell::new(0),
             #[cfg(any(feature = "stream", feature = "http-body"))]
-            recorded: Recorded::NONE,
+            hints: HintSlot::new(),
             value: UnsafeCell::new(value),
         }
     }
@@ -190,7 +190,7 @@ impl<T> TaskCell<T> {
             owner: AtomicU64::new(UNBOUND),
             borrow: UnsafeCell::new(0),
             #[cfg(any(feature = "stream", feature = "http-body"))]
-            recorded: Recorded::NONE,
+            hints: HintSlot::new(),
             value: UnsafeCell::new(value),
         }
     }
@@ -334,6 +334,9 @@ impl<T: ?Sized> TaskCell<T> {
     #[inline]
     pub fn try_with<R>(&self, f: impl FnOnce(&T) -> R) -> Result<R, AccessError> {
         self.check()?;
+        // `f` may change the value through interior mutability.
+        #[cfg(any(feature = "stream", feature = "http-body"))]
+        self.hints.forget();
         // SAFETY: rule 1, `check` passed.
         let _borrow = unsafe { self.borrow(false)? };
         // SAFETY: rule 1 (we are the owner: no other thread touches `value`),
@@ -385,6 +388,8 @@ impl<T: ?Sized> TaskCell<T> {
     #[inline]
     pub fn try_with_mut<R>(&self, f: impl FnOnce(&mut T) -> R) -> Result<R, AccessError> {
         self.check()?;
+        #[cfg(any(feature = "stream", feature = "http-body"))]
+        self.hints.forget();
         // SAFETY: rule 1, `check` passed.
         let _borrow = unsafe { self.borrow(true)? };
         // SAFETY: rule 1 (we are the owner: no other thread touches `value`),
@@ -402,21 +407,24 @@ impl<T: ?Sized> TaskCell<T> {
     /// ```
     #[inline]
     pub fn get_mut(&mut self) -> &mut T {
+        #[cfg(any(feature = "stream", feature = "http-body"))]
+        self.hints.store(Recorded::NONE);
         self.value.get_mut()
     }
 
     /// The value and the record of its hints, for a poll (`poll.rs`).
     #[cfg(any(feature = "stream", feature = "http-body"))]
     #[inline]
-    pub(crate) fn poll_parts(&mut self) -> (&mut T, &mut Recorded) {
-        (self.value.get_mut(), &mut self.recorded)
+    pub(crate) fn poll_parts(&mut self) -> (&mut T, &mut HintSlot) {
+        (self.value.get_mut(), &mut self.hints)
     }
 
-    /// The hints the last poll recorded (`poll.rs`).
+    /// The hints the last poll recorded, if nothing may have changed the
+    /// value since (`poll.rs`).
     #[cfg(any(feature = "stream", feature = "http-body"))]
     #[inline]
     pub(crate) fn recorded(&self) -> Recorded {
-        self.recorded
+        self.hints.load()
     }
 
     /// Releases the cell from its owner, so that the next task to access it

@@ -43,7 +43,9 @@ impl<F: Future + Unpin + ?Sized> Future for TaskCell<F> {
 /// from here would be allowed (binding an unbound cell, like any access).
 /// Otherwise — outside any task, from another task, or inside a `with_mut`
 /// of this cell — it answers what the stream reported at the end of the last
-/// `poll_next`, or `(0, None)` before the first. It never panics.
+/// `poll_next`; or `(0, None)`, which is always true, before the first poll
+/// and after any access that may have changed the stream since (`with`,
+/// `with_mut` and the methods on them, `get_mut`). It never panics.
 ///
 /// ```
 /// use futures::stream::{self, Stream, StreamExt};
@@ -63,9 +65,9 @@ impl<S: futures_core::Stream + Unpin + ?Sized> futures_core::Stream for TaskCell
 
     #[inline]
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
-        let (stream, recorded) = self.get_mut().poll_parts();
+        let (stream, hints) = self.get_mut().poll_parts();
         let poll = Pin::new(&mut *stream).poll_next(cx);
-        *recorded = Recorded::stream(stream.size_hint());
+        hints.store(Recorded::stream(stream.size_hint()));
         poll
     }
 
@@ -84,8 +86,17 @@ impl<S: futures_core::Stream + Unpin + ?Sized> futures_core::Stream for TaskCell
 /// when an access from here would be allowed (binding an unbound cell, like
 /// any access). Otherwise — outside any task, from another task, or inside
 /// a `with_mut` of this cell — they answer what the body reported at the end
-/// of the last `poll_frame`: before the first poll, an unknown size and
-/// `false`. They never panic.
+/// of the last `poll_frame`; or an unknown size and `false`, which are always
+/// true, before the first poll and after any access that may have changed
+/// the body since (`with`, `with_mut` and the methods on them, `get_mut`):
+/// a recorded size never outlives the state it describes, so it cannot turn
+/// into a wrong `content-length`. They never panic.
+///
+/// hyper asks for the size in the connection's task before the first poll.
+/// On `taskcell-executor` every task has an identity, so the body answers
+/// itself; on another executor, run the connection in [`bind`](crate::bind)
+/// (`tokio::spawn(taskcell::bind(connection))`), or the size is unknown and
+/// hyper falls back to chunked encoding.
 ///
 /// ```
 /// use bytes::Bytes;
@@ -128,9 +139,9 @@ impl<B: http_body::Body + Unpin + ?Sized> http_body::Body for TaskCell<B> {
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<http_body::Frame<B::Data>, B::Error>>> {
-        let (body, recorded) = self.get_mut().poll_parts();
+        let (body, hints) = self.get_mut().poll_parts();
         let poll = Pin::new(&mut *body).poll_frame(cx);
-        *recorded = Recorded::body(body.is_end_stream(), &body.size_hint());
+        hints.store(Recorded::body(body.is_end_stream(), &body.size_hint()));
         poll
     }
 

@@ -171,3 +171,28 @@ fn the_same_body_in_sync_wrapper_reports_no_size() {
         );
     }));
 }
+
+#[test]
+fn a_record_never_outlives_a_change_of_the_body() {
+    let mut cell = TaskCell::new(Chunks::new(3, 5));
+    while block_on(cell.frame()).is_some() {}
+    assert!(cell.is_end_stream(), "recorded: the end");
+
+    // Replaced through `&mut`: the record of the old body is gone.
+    *cell.get_mut() = Chunks::new(100, 5);
+    assert!(!cell.is_end_stream());
+    assert_eq!(exact(&cell), None);
+
+    // Changed by the owner through `&self` (here via the `Cell` inside, in
+    // `with`): others get "unknown", never the size of the old state.
+    block_on(cell.frame()).unwrap().unwrap();
+    assert_eq!(exact(&cell), Some(99 * 5));
+    let owner = bind(async { cell.with(|body| body.left.set(7)) });
+    block_on(owner);
+    assert_eq!(exact(&cell), None, "outside any task");
+    assert_eq!(block_on(bind(async { exact(&cell) })), None, "another task");
+
+    // The next poll records again.
+    block_on(cell.frame()).unwrap().unwrap();
+    assert_eq!(exact(&cell), Some(6 * 5));
+}

@@ -65,3 +65,16 @@ fn size_hint_falls_back_to_what_the_last_poll_recorded() {
     assert_eq!(rest.len(), 8);
     assert_eq!(numbers.size_hint(), (0, Some(0)), "after the end");
 }
+
+#[test]
+fn a_stream_record_is_forgotten_when_the_stream_may_have_changed() {
+    let mut numbers = TaskCell::new(stream::iter(0..10));
+    block_on(numbers.next());
+    assert_eq!(numbers.size_hint(), (9, Some(9)));
+    *numbers.get_mut() = stream::iter(0..2);
+    assert_eq!(numbers.size_hint(), (0, None));
+    block_on(numbers.next());
+    assert_eq!(numbers.size_hint(), (1, Some(1)));
+    block_on(bind(async { numbers.with_mut(|_| ()) })); // another task's access
+    assert_eq!(numbers.size_hint(), (0, None));
+}
