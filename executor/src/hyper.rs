@@ -9,7 +9,8 @@
 //! - **IO**: [`HyperIo`] turns any `futures-io` stream into hyper's
 //!   [`Read`](hyper::rt::Read) and [`Write`](hyper::rt::Write). Sockets come
 //!   from [`async_io`] (re-exported), the reactor that works under any
-//!   executor: `Async<TcpListener>`, `Async<TcpStream>`.
+//!   executor: `Async<TcpListener>`, `Async<TcpStream>` (wrap those with
+//!   [`HyperIo::vectored`]: they write several buffers at once).
 //! - **Timers** (header read timeouts, keep-alive): [`HyperTimer`], on
 //!   `async_io::Timer`.
 //!
@@ -40,13 +41,13 @@
 //!         });
 //!         server::conn::http1::Builder::new()
 //!             .timer(HyperTimer::new())
-//!             .serve_connection(HyperIo::new(stream), hello)
+//!             .serve_connection(HyperIo::vectored(stream), hello)
 //!             .await
 //!             .unwrap();
 //!     });
 //!
 //!     let stream = Async::<TcpStream>::connect(addr).await.unwrap();
-//!     let (mut sender, conn) = client::conn::http1::handshake(HyperIo::new(stream)).await.unwrap();
+//!     let (mut sender, conn) = client::conn::http1::handshake(HyperIo::vectored(stream)).await.unwrap();
 //!     taskcell_executor::spawn(conn);
 //!     let request = Request::get("/").body(Full::new(Bytes::new())).unwrap();
 //!     let response = sender.send_request(request).await.unwrap();
@@ -111,13 +112,41 @@ pin_project_lite::pin_project! {
     pub struct HyperIo<T> {
         #[pin]
         inner: T,
+        vectored: bool,
     }
 }
 
 impl<T> HyperIo<T> {
-    /// Wraps a `futures-io` stream.
+    /// Wraps a `futures-io` stream, telling hyper that it does not implement
+    /// vectored writes (`futures-io` cannot tell): hyper then copies each
+    /// message into one buffer before writing it.
     pub fn new(inner: T) -> HyperIo<T> {
-        HyperIo { inner }
+        HyperIo {
+            inner,
+            vectored: false,
+        }
+    }
+
+    /// Wraps a stream whose `poll_write_vectored` writes several buffers at
+    /// once, as `async_io::Async<TcpStream>`'s does (`writev`): hyper then
+    /// writes a body chunk together with its framing, without copying it.
+    /// Do not use it for a stream that keeps `futures-io`'s default, which
+    /// writes only the first buffer: hyper would make many small writes.
+    ///
+    /// ```
+    /// # use std::net::TcpStream;
+    /// # use taskcell_executor::hyper::{async_io::Async, HyperIo};
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// # let addr = listener.local_addr().unwrap();
+    /// let stream = futures::executor::block_on(Async::<TcpStream>::connect(addr)).unwrap();
+    /// let io = HyperIo::vectored(stream);
+    /// assert!(hyper::rt::Write::is_write_vectored(&io));
+    /// ```
+    pub fn vectored(inner: T) -> HyperIo<T> {
+        HyperIo {
+            inner,
+            vectored: true,
+        }
     }
 
     /// The wrapped stream.
@@ -183,9 +212,7 @@ impl<T: AsyncWrite> Write for HyperIo<T> {
     }
 
     fn is_write_vectored(&self) -> bool {
-        // `futures-io` cannot tell; its default `poll_write_vectored` writes
-        // the first buffer alone, and sockets do better.
-        true
+        self.vectored
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
