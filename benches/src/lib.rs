@@ -13,11 +13,14 @@
 //!   and the three `Mutex`es.
 //! - [`across_await`]: tasks that update their own state between
 //!   `yield_now`s, through a `TaskCell` or through a `Mutex`.
+//! - [`body`]: an HTTP body streamed through hyper, made `Sync` by a
+//!   `TaskCell`, a `Mutex` or a `SyncWrapper`.
 //! - [`memory`]: resident memory per pending task.
 
 use taskcell::{enter, TaskId};
 
 pub mod across_await;
+pub mod body;
 pub mod cell;
 pub mod memory;
 pub mod rt;
