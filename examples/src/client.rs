@@ -38,18 +38,30 @@ pub async fn get(
     }
     let host = uri.host().ok_or_else(|| format!("{url}: no host"))?;
     let port = uri.port_u16().unwrap_or(80);
-    let addr = (host, port)
+    // `[::1]` in a URL is `::1` to the resolver.
+    let bare_host = host.trim_start_matches('[').trim_end_matches(']');
+    let addr = (bare_host, port)
         .to_socket_addrs()?
         .next()
         .ok_or_else(|| format!("{host}: no address"))?;
-    let stream = HyperIo::new(Async::<TcpStream>::connect(addr).await?);
+    let stream = Async::<TcpStream>::connect(addr).await?;
+    stream.get_ref().set_nodelay(true)?;
+    let stream = HyperIo::vectored(stream);
 
-    let mut request = Request::get(uri.path_and_query().map_or("/", |p| p.as_str()))
-        .body(Empty::<Bytes>::new())?;
-    let authority = uri.authority().map_or(host, |a| a.as_str());
-    request
-        .headers_mut()
-        .insert(HOST, HeaderValue::from_str(authority)?);
+    // HTTP/1.1 names the server in `host` (host and port only: never the
+    // URL's user info); HTTP/2 in the `:authority` of an absolute URI.
+    let request = match version {
+        Version::Http1 => {
+            let host_port = match uri.port() {
+                Some(port) => format!("{host}:{port}"),
+                None => host.to_owned(),
+            };
+            Request::get(uri.path_and_query().map_or("/", |p| p.as_str()))
+                .header(HOST, HeaderValue::from_str(&host_port)?)
+                .body(Empty::<Bytes>::new())?
+        }
+        Version::Http2 => Request::get(uri.clone()).body(Empty::<Bytes>::new())?,
+    };
 
     let response = match version {
         Version::Http1 => {
@@ -62,7 +74,6 @@ pub async fn get(
             let (mut sender, connection) =
                 hyper::client::conn::http2::handshake(executor, stream).await?;
             taskcell_executor::spawn(connection);
-            *request.uri_mut() = uri.clone();
             sender.send_request(request).await?
         }
     };

@@ -102,7 +102,7 @@ impl Server {
         hyper::server::conn::http1::Builder::new()
             .timer(HyperTimer::new())
             .header_read_timeout(header_read_timeout)
-            .serve_connection(HyperIo::new(stream), service)
+            .serve_connection(HyperIo::vectored(stream), service)
             .await
     }
 
@@ -119,7 +119,7 @@ impl Server {
         });
         hyper::server::conn::http2::Builder::new(taskcell_executor::Handle::current())
             .timer(HyperTimer::new())
-            .serve_connection(HyperIo::new(stream), service)
+            .serve_connection(HyperIo::vectored(stream), service)
             .await
     }
 
@@ -128,17 +128,42 @@ impl Server {
     pub async fn serve(self: Arc<Server>, listener: Async<TcpListener>) -> io::Result<()> {
         loop {
             let (stream, _) = listener.accept().await?;
+            // As hyper-based servers do: small writes (a response head, the
+            // last chunk) go out at once instead of waiting out Nagle's
+            // algorithm against the peer's delayed ACK.
+            let _ = stream.get_ref().set_nodelay(true);
             let server = Arc::clone(&self);
             taskcell_executor::spawn(async move {
-                // A client that hangs up mid-response is routine.
                 if let Err(error) = server.serve_connection(stream).await {
-                    if !error.is_incomplete_message() && !error.is_canceled() {
+                    if !is_routine(&error) {
                         eprintln!("connection: {error}");
                     }
                 }
             });
         }
     }
+}
+
+/// Whether a connection's error is the peer's routine behaviour rather than
+/// something to report: hanging up mid-response, or staying silent past the
+/// header read timeout.
+fn is_routine(error: &hyper::Error) -> bool {
+    use std::error::Error as _;
+    let peer_left = |e: &io::Error| {
+        matches!(
+            e.kind(),
+            io::ErrorKind::BrokenPipe
+                | io::ErrorKind::ConnectionReset
+                | io::ErrorKind::ConnectionAborted
+        )
+    };
+    error.is_incomplete_message()
+        || error.is_canceled()
+        || error.is_timeout()
+        || error
+            .source()
+            .and_then(|e| e.downcast_ref::<io::Error>())
+            .is_some_and(peer_left)
 }
 
 /// Binds 127.0.0.1 on `port` (0: any free port).

@@ -6,7 +6,7 @@
 use std::future::Future;
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,7 +20,7 @@ use taskcell_executor::Runtime;
 const DEADLINE: Duration = Duration::from_secs(60);
 
 /// Runs `test` on a fresh runtime next to `server`, listening on an
-/// ephemeral port; panics if it takes longer than [`DEADLINE`].
+/// ephemeral port, under [`DEADLINE`].
 fn with_server<F, Fut>(server: Arc<Server>, test: F)
 where
     F: FnOnce(SocketAddr) -> Fut,
@@ -29,12 +29,27 @@ where
     let runtime = Runtime::new().unwrap();
     let (listener, addr) = bind(0).unwrap();
     runtime.spawn(server.serve(listener));
-    runtime.block_on(async {
-        let test = std::pin::pin!(test(addr));
-        if let Either::Right(_) = select(test, Timer::after(DEADLINE)).await {
-            panic!("the test took longer than {DEADLINE:?}");
-        }
-    });
+    runtime.block_on(with_deadline(test(addr)));
+}
+
+/// `test`, or a panic if it takes longer than [`DEADLINE`].
+async fn with_deadline(test: impl Future<Output = ()>) {
+    let test = std::pin::pin!(test);
+    if let Either::Right(_) = select(test, Timer::after(DEADLINE)).await {
+        panic!("the test took longer than {DEADLINE:?}");
+    }
+}
+
+/// Waits (a bounded time) until no `/stream` body of `server` is left.
+async fn no_stream_left(server: &Server) {
+    let start = Instant::now();
+    while server.live_streams() != 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "a body was never dropped"
+        );
+        Timer::after(Duration::from_millis(5)).await;
+    }
 }
 
 /// Fetches `/stream?n={n}&size={size}` and checks every byte against the
@@ -95,13 +110,13 @@ fn http2_runs_on_the_runtime_as_hyper_executor() {
         let (stream, _) = listener.accept().await.unwrap();
         served.serve_http2_connection(stream).await
     });
-    runtime.block_on(async {
+    runtime.block_on(with_deadline(async {
         let length = fetch_stream(addr, 300, 1000, Version::Http2).await;
         assert_eq!(length, Some(300_000));
         // The client hung up when `get` returned: the connection ends cleanly.
         connection.await.unwrap().unwrap();
-    });
-    assert_eq!(server.live_streams(), 0);
+        no_stream_left(&server).await;
+    }));
 }
 
 #[test]
@@ -224,17 +239,29 @@ fn curl_gets_every_byte_with_a_content_length() {
     }
 }
 
+/// A child process, killed when the test ends, even by a panic.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// The binaries as a user runs them: `hyper_server 0` prints its URL,
 /// `hyper_client` fetches from it.
 #[test]
 fn the_example_binaries_talk_to_each_other() {
-    let mut server = Command::new(env!("CARGO_BIN_EXE_hyper_server"))
-        .arg("0")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut server = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_hyper_server"))
+            .arg("0")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
+    BufReader::new(server.0.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
     let client = line.trim().strip_prefix("listening on ").map(|url| {
@@ -243,8 +270,7 @@ fn the_example_binaries_talk_to_each_other() {
             .output()
             .unwrap()
     });
-    server.kill().unwrap();
-    server.wait().unwrap();
+    drop(server);
     let client = client.unwrap_or_else(|| panic!("no URL printed: {line:?}"));
     let printed = String::from_utf8(client.stdout).unwrap();
     assert!(client.status.success(), "{printed}");

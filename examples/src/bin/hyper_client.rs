@@ -4,11 +4,11 @@
 //!
 //! ```sh
 //! cargo run --release -p taskcell-examples --bin hyper_client -- 'http://127.0.0.1:8080/stream?n=10&size=100'
-//! cargo run --release -p taskcell-examples --bin hyper_client -- --http2 'http://127.0.0.1:8080/hello'
 //! ```
 //!
 //! Only `http://` URLs (no TLS). `--http2` speaks HTTP/2 with prior
-//! knowledge, which `hyper_server` does not: it answers HTTP/1.1.
+//! knowledge (h2c), for servers that accept it; `hyper_server` answers
+//! HTTP/1.1 only.
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -12,14 +12,17 @@
 //! (`taskcell-executor` against tokio), `cell` (`TaskCell::with_mut` against
 //! `RefCell` and the three `Mutex`es), `across_await` (`taskcell-executor`
 //! with a `TaskCell` against tokio with each `Mutex`, tokio with
-//! `taskcell::bind`, and `taskcell-executor` with a `std::sync::Mutex`) and
+//! `taskcell::bind`, and `taskcell-executor` with a `std::sync::Mutex`),
+//! `body` (a 64 MiB HTTP body through hyper over loopback, made `Sync` by a
+//! `TaskCell` against a `Mutex` and a `SyncWrapper`, on both runtimes) and
 //! `memory` (resident bytes per pending task). It takes at most about 90 s
 //! on 2 cores, and prints a line per workload to stderr as it goes, then a
 //! table to stdout.
 //!
 //! Ours and theirs run interleaved: each round measures ours, then each of
-//! theirs, and each figure is the median over the rounds. A round of an `rt`
-//! or `across_await` workload builds a fresh runtime, runs one untimed
+//! theirs, and each figure is the median over the rounds. A round of an
+//! `rt`, `across_await` or `body` workload builds a fresh runtime (and, for
+//! `body`, a server and a client connection), runs one untimed
 //! warm-up iteration, then times iterations for a fixed budget (at least
 //! one) and keeps the mean; so the runtimes never run at the same time, and
 //! the background load of the `busy` workloads stops before the other side
@@ -48,7 +51,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use taskcell_benches::{across_await, cell, median, memory, rt, Routine};
+use taskcell_benches::{across_await, body, cell, median, memory, rt, Routine};
 
 /// How long each part runs.
 #[derive(Debug, Clone, Copy)]
@@ -61,6 +64,8 @@ struct Budget {
     across_await_round: Duration,
     /// Least timed loop of one round of a `cell` variant.
     cell_round: Duration,
+    /// Timed part of one round of a `body` variant.
+    body_round: Duration,
     /// Rounds per runtime of `memory`.
     memory_rounds: usize,
 }
@@ -72,6 +77,7 @@ impl Budget {
         rt_round: Duration::from_millis(150),
         across_await_round: Duration::from_millis(150),
         cell_round: Duration::from_millis(40),
+        body_round: Duration::from_millis(250),
         memory_rounds: 5,
     };
 
@@ -81,6 +87,7 @@ impl Budget {
         rt_round: Duration::from_millis(40),
         across_await_round: Duration::from_millis(40),
         cell_round: Duration::from_millis(15),
+        body_round: Duration::from_millis(60),
         memory_rounds: 3,
     };
 }
@@ -283,6 +290,31 @@ fn run(budget: &Budget) -> Vec<Row> {
         })
         .collect();
     progress(&across_rows);
+
+    let (ours, theirs) = interleaved(
+        budget.rounds,
+        body::OURS.setup,
+        &body::THEIRS.map(|variant| variant.setup),
+        |setup| routine_round(setup, budget.body_round),
+    );
+    let body_rows: Vec<Row> = body::THEIRS
+        .iter()
+        .zip(theirs)
+        .map(|(variant, theirs)| Row {
+            group: "body",
+            workload: format!(
+                "{} MiB in {} KiB chunks",
+                body::TOTAL >> 20,
+                body::CHUNK >> 10
+            ),
+            ours: body::OURS.name.to_string(),
+            ours_value: ours,
+            theirs: variant.name.to_string(),
+            theirs_value: theirs,
+            unit: Unit::Nanos,
+        })
+        .collect();
+    progress(&body_rows);
 
     match memory::median_bytes_per_task(memory::TASKS, budget.memory_rounds) {
         (Some(ours), Some(theirs)) => progress(&[Row {
@@ -489,6 +521,7 @@ fn plot(machine: &Machine, rows: &[Row], path: &Path) -> Result<(), Box<dyn Erro
         "rt" => RGBColor(66, 133, 244),
         "cell" => RGBColor(244, 160, 0),
         "across_await" => RGBColor(15, 157, 88),
+        "body" => RGBColor(219, 68, 55),
         _ => RGBColor(171, 71, 188),
     };
     chart.draw_series(rows.iter().enumerate().map(|(i, row)| {
