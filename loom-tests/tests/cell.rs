@@ -126,3 +126,64 @@ fn a_relaxed_hand_off_is_caught() {
         first.join().unwrap();
     });
 }
+
+/// A stream whose size hint is the number of items left.
+struct Countdown(u64);
+
+impl futures_core::Stream for Countdown {
+    type Item = u64;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<u64>> {
+        let left = self.0;
+        self.0 = left.saturating_sub(1);
+        std::task::Poll::Ready((left > 0).then_some(left))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.0 as usize, Some(self.0 as usize))
+    }
+}
+
+/// The hint record that `&self` callers outside the owning task fall back
+/// on: while the owner changes the stream on another thread, such a caller
+/// reads either the whole record of the last poll or "unknown" — never a
+/// torn pair — and once the change is ordered before it (a release/acquire
+/// hand-off), never the stale record.
+#[test]
+fn a_hint_record_is_read_whole_or_forgotten() {
+    use futures_core::Stream;
+
+    loom::model(|| {
+        let mut cell = TaskCell::new(Countdown(3));
+        let owner = TaskId::fresh();
+        as_task(owner, || cell.with(|_| ())); // bind
+        let waker = std::task::Waker::noop();
+        let polled =
+            std::pin::Pin::new(&mut cell).poll_next(&mut std::task::Context::from_waker(waker));
+        assert_eq!(polled, std::task::Poll::Ready(Some(3)));
+        let cell = Arc::new(cell);
+        let changed = Arc::new(AtomicBool::new(false));
+
+        let owner_thread = {
+            let (cell, changed) = (Arc::clone(&cell), Arc::clone(&changed));
+            // Rule 2: `owner` is entered on this thread only from here on.
+            thread::spawn(move || {
+                as_task(owner, || cell.with_mut(|stream| stream.0 = 100));
+                changed.store(true, Ordering::Release);
+            })
+        };
+        // Outside any task: the owner check refuses, the record answers.
+        let after_change = changed.load(Ordering::Acquire);
+        let hint = cell.size_hint();
+        if after_change {
+            assert_eq!(hint, (0, None), "a stale record after the change");
+        } else {
+            assert!(hint == (2, Some(2)) || hint == (0, None), "torn: {hint:?}");
+        }
+        owner_thread.join().unwrap();
+        assert_eq!(cell.size_hint(), (0, None));
+    });
+}
