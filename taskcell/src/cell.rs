@@ -11,7 +11,9 @@
 //!    [`enter`](crate::enter)) such code runs on one thread at a time and
 //!    successive entries are ordered by happens-before, so these accesses
 //!    never race. `owner` changes through `&self` only from "unbound" to an
-//!    id, by compare-and-swap, so two tasks never both pass `check`.
+//!    id, by compare-and-swap, so two tasks never both pass `check` — or,
+//!    by the owner itself, from its id with the `RECORDED` bit to its bare
+//!    id, which changes no one's access.
 //! 2. `borrow` counts the references lent out: `n > 0` shared references, `-1`
 //!    one mutable reference, `0` none. A `&mut T` is lent only on the move
 //!    `0 → -1` and a `&T` only on the move `n → n + 1` for `n ≥ 0`; the
@@ -31,15 +33,22 @@ use std::mem;
 
 use crate::error::{AccessError, AccessErrorKind};
 #[cfg(any(feature = "stream", feature = "http-body"))]
-use crate::hint::{HintSlot, Recorded};
+use crate::hint::Recorded;
 use crate::id::{current_raw, TaskId, NO_TASK};
 use crate::sync::{AtomicU64, Ordering::Relaxed, UnsafeCell};
 
 /// The raw owner value meaning "not bound to a task yet".
 ///
-/// Distinct from every id (ids stay below 2^63) and from [`NO_TASK`], so the
+/// Distinct from every id (ids stay below 2^62) and from [`NO_TASK`], so the
 /// hot path compares owner and current id with one `==`.
-const UNBOUND: u64 = u64::MAX;
+const UNBOUND: u64 = 1 << 63;
+
+/// Set in the owner word (beside an id or [`UNBOUND`]) while the hint record
+/// describes the value: a poll through `&mut` sets it (`hint.rs`). With it
+/// set the owner's `==` fails, so the owner's first access after a poll takes
+/// the slow path once, which clears it — that access may change the value.
+/// The fast path pays nothing for the record.
+const RECORDED: u64 = 1 << 62;
 
 /// A cell owned by one task: `Sync` for any `T: Send`, with shared access
 /// checked at run time to come from the owning task.
@@ -146,8 +155,9 @@ pub struct TaskCell<T: ?Sized> {
     borrow: UnsafeCell<isize>,
     /// What the last poll of the stream or body inside reported, for `&self`
     /// hint methods that the owner check refuses (see `poll.rs`).
+    /// Valid while `owner` has [`RECORDED`]; written only through `&mut`.
     #[cfg(any(feature = "stream", feature = "http-body"))]
-    hints: HintSlot,
+    hints: Recorded,
     value: UnsafeCell<T>,
 }
 
@@ -177,7 +187,7 @@ impl<T> TaskCell<T> {
             owner: AtomicU64::new(UNBOUND),
             borrow: UnsafeCell::new(0),
             #[cfg(any(feature = "stream", feature = "http-body"))]
-            hints: HintSlot::new(),
+            hints: Recorded::NONE,
             value: UnsafeCell::new(value),
         }
     }
@@ -190,7 +200,7 @@ impl<T> TaskCell<T> {
             owner: AtomicU64::new(UNBOUND),
             borrow: UnsafeCell::new(0),
             #[cfg(any(feature = "stream", feature = "http-body"))]
-            hints: HintSlot::new(),
+            hints: Recorded::NONE,
             value: UnsafeCell::new(value),
         }
     }
@@ -334,9 +344,6 @@ impl<T: ?Sized> TaskCell<T> {
     #[inline]
     pub fn try_with<R>(&self, f: impl FnOnce(&T) -> R) -> Result<R, AccessError> {
         self.check()?;
-        // `f` may change the value through interior mutability.
-        #[cfg(any(feature = "stream", feature = "http-body"))]
-        self.hints.forget();
         // SAFETY: rule 1, `check` passed.
         let _borrow = unsafe { self.borrow(false)? };
         // SAFETY: rule 1 (we are the owner: no other thread touches `value`),
@@ -388,8 +395,6 @@ impl<T: ?Sized> TaskCell<T> {
     #[inline]
     pub fn try_with_mut<R>(&self, f: impl FnOnce(&mut T) -> R) -> Result<R, AccessError> {
         self.check()?;
-        #[cfg(any(feature = "stream", feature = "http-body"))]
-        self.hints.forget();
         // SAFETY: rule 1, `check` passed.
         let _borrow = unsafe { self.borrow(true)? };
         // SAFETY: rule 1 (we are the owner: no other thread touches `value`),
@@ -407,24 +412,49 @@ impl<T: ?Sized> TaskCell<T> {
     /// ```
     #[inline]
     pub fn get_mut(&mut self) -> &mut T {
+        // The caller may change the value: forget the record.
         #[cfg(any(feature = "stream", feature = "http-body"))]
-        self.hints.store(Recorded::NONE);
+        {
+            // Relaxed: `&mut self` orders this with every other access.
+            let owner = self.owner.load(Relaxed);
+            if owner & RECORDED != 0 {
+                self.owner.store(owner & !RECORDED, Relaxed);
+            }
+        }
         self.value.get_mut()
     }
 
-    /// The value and the record of its hints, for a poll (`poll.rs`).
+    /// The value, for a poll, keeping the record (`poll.rs`).
     #[cfg(any(feature = "stream", feature = "http-body"))]
     #[inline]
-    pub(crate) fn poll_parts(&mut self) -> (&mut T, &mut HintSlot) {
-        (self.value.get_mut(), &mut self.hints)
+    pub(crate) fn value_mut(&mut self) -> &mut T {
+        self.value.get_mut()
+    }
+
+    /// Records what a poll saw, valid until the next access that may change
+    /// the value (`poll.rs`).
+    #[cfg(any(feature = "stream", feature = "http-body"))]
+    #[inline]
+    pub(crate) fn record(&mut self, recorded: Recorded) {
+        self.hints = recorded;
+        // Relaxed: `&mut self` orders this with every other access.
+        let owner = self.owner.load(Relaxed);
+        self.owner.store(owner | RECORDED, Relaxed);
     }
 
     /// The hints the last poll recorded, if nothing may have changed the
-    /// value since (`poll.rs`).
+    /// value since; otherwise [`Recorded::NONE`] (`poll.rs`).
     #[cfg(any(feature = "stream", feature = "http-body"))]
     #[inline]
     pub(crate) fn recorded(&self) -> Recorded {
-        self.hints.load()
+        // Relaxed: a reader that must see the owner's clearing store is
+        // ordered after it by whatever handed the cell over, and coherence
+        // then shows it the store; `hints` changes only through `&mut`.
+        if self.owner.load(Relaxed) & RECORDED != 0 {
+            self.hints
+        } else {
+            Recorded::NONE
+        }
     }
 
     /// Releases the cell from its owner, so that the next task to access it
@@ -484,7 +514,7 @@ impl<T: ?Sized> TaskCell<T> {
     /// ```
     pub fn is_accessible(&self) -> bool {
         let current = current_raw();
-        let owner = self.owner.load(Relaxed);
+        let owner = self.owner.load(Relaxed) & !RECORDED;
         if current == NO_TASK {
             false
         } else if owner == UNBOUND {
@@ -529,12 +559,23 @@ impl<T: ?Sized> TaskCell<T> {
         if current == NO_TASK {
             return refuse(AccessErrorKind::NotInTask, owner);
         }
-        let owner = if owner == UNBOUND {
+        let base = owner & !RECORDED;
+        if base == current {
+            // Ours, with a hint record that this access may outdate: forget
+            // it. A plain store: only the owner stores to a bound owner word
+            // through `&self` (rule 1), and nobody else's access changes.
+            self.owner.store(current, Relaxed);
+            return Ok(());
+        }
+        let owner = if base == UNBOUND {
             // Relaxed on both sides: binding publishes no data (see `check`);
             // the compare-and-swap alone makes exactly one task the owner.
+            // Binding also forgets any record, as the new owner may change
+            // the value; the bit itself only changes through `&mut`, so
+            // `owner` is the expected value.
             match self
                 .owner
-                .compare_exchange(UNBOUND, current, Relaxed, Relaxed)
+                .compare_exchange(owner, current, Relaxed, Relaxed)
             {
                 Ok(_) => return Ok(()),
                 Err(actual) => actual,
@@ -600,6 +641,7 @@ fn borrowed_error(wanted_mut: bool) -> AccessError {
 }
 
 fn owner_id(raw: u64) -> Option<TaskId> {
+    let raw = raw & !RECORDED;
     if raw == UNBOUND {
         None
     } else {
@@ -639,7 +681,7 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for TaskCell<T> {
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("TaskCell");
-        let owner = self.owner.load(Relaxed);
+        let owner = self.owner.load(Relaxed) & !RECORDED;
         if owner == current_raw() {
             // We own it, so `try_with` cannot bind; it fails only if borrowed.
             if self.try_with(|value| d.field("value", &value)).is_err() {

@@ -3,78 +3,20 @@
 //! refuses them.
 //!
 //! A record is only ever *written* through `&mut TaskCell` (the
-//! `Pin<&mut Self>` of a poll), when no `&self` reader can exist. Through
-//! `&self` it is only read — or forgotten: every access that passes the
-//! owner check may change the value (`with_mut`, or `with` on a value with
-//! interior mutability), so it first turns the record into "nothing
-//! recorded", and readers answer "unknown", which is always true. Forgetting
-//! only touches the first word, so a reader sees either the whole record of
-//! the last poll or nothing — never a torn pair, and never a stale size that
-//! would become a wrong `content-length`. No lock; one relaxed atomic word
-//! and one plain word, sixteen bytes: a kind tag and the end-of-stream flag
-//! share the word of the lower bound.
-//!
-//! Relaxed suffices: a reader that must see a change is ordered after it by
-//! whatever handed the cell over (happens-before), and write-read coherence
-//! then shows it the forgetting store; a reader racing with the change may
-//! see the value before it, as it may for any concurrent update.
+//! `Pin<&mut Self>` of a poll), when no `&self` reader can exist, so it is
+//! plain data: no atomic, no lock, never a torn pair. Whether it still
+//! describes the value is a bit of the cell's owner word (`RECORDED`, see
+//! `cell.rs`): the poll sets it, and every access that may change the value
+//! clears it — `get_mut`, and the first `&self` access by the owner after the
+//! poll, which the bit sends off the fast path once. A reader that finds the
+//! bit clear answers "unknown", which is always true; so a recorded size
+//! never outlives the state it describes, and cannot become a wrong
+//! `content-length`. The accesses' fast path pays nothing for it. Sixteen
+//! bytes: a kind tag and the end-of-stream flag share the word of the lower
+//! bound.
 
-use crate::sync::{AtomicU64, Ordering::Relaxed};
-
-/// Where a cell keeps its record.
-pub(crate) struct HintSlot {
-    /// [`Recorded::word`]; [`Recorded::NONE`]'s when nothing is recorded.
-    word: AtomicU64,
-    /// [`Recorded::upper`]; written only through `&mut self`.
-    upper: u64,
-}
-
-impl HintSlot {
-    #[cfg(not(taskcell_loom))]
-    pub(crate) const fn new() -> HintSlot {
-        HintSlot {
-            word: AtomicU64::new(Recorded::NONE.word),
-            upper: Recorded::NONE.upper,
-        }
-    }
-
-    #[cfg(taskcell_loom)]
-    pub(crate) fn new() -> HintSlot {
-        HintSlot {
-            word: AtomicU64::new(Recorded::NONE.word),
-            upper: Recorded::NONE.upper,
-        }
-    }
-
-    /// The record, or [`Recorded::NONE`].
-    #[inline]
-    pub(crate) fn load(&self) -> Recorded {
-        Recorded {
-            word: self.word.load(Relaxed),
-            upper: self.upper,
-        }
-    }
-
-    /// Records what a poll saw; `&mut`: no reader exists meanwhile.
-    #[inline]
-    pub(crate) fn store(&mut self, recorded: Recorded) {
-        self.upper = recorded.upper;
-        self.word.store(recorded.word, Relaxed);
-    }
-
-    /// Forgets the record, from an access through `&self` by the owner that
-    /// may change the value. A load first, so that the cache line stays clean
-    /// (and cheap for the owner) while nothing is recorded.
-    #[inline]
-    pub(crate) fn forget(&self) {
-        if self.word.load(Relaxed) != Recorded::NONE.word {
-            self.word.store(Recorded::NONE.word, Relaxed);
-        }
-    }
-}
-
-/// The last hints a poll recorded, as a value; `Recorded::NONE` before the
-/// first poll and after any access that may have changed the value.
+/// The last hints a poll recorded; `Recorded::NONE` before the first poll
+/// and after any access that may have changed the value.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Recorded {
     /// Bits 0–60: the lower bound, saturated at [`LOWER_MAX`]. Bit 61: end

@@ -28,10 +28,10 @@ pub(crate) const NO_TASK: u64 = 0;
 /// and loom atomics cannot live in a `static`.
 static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
-/// Ids stay below this bound, so that `u64::MAX` is free to mean "unbound" in
-/// a cell's owner word. Reaching it takes 2^63 ids: centuries at one per
-/// nanosecond.
-const ID_LIMIT: u64 = 1 << 63;
+/// Ids stay below this bound, so that the top two bits of a cell's owner word
+/// are free to mean "unbound" and "hints recorded". Reaching it takes 2^62
+/// ids: a century at one per nanosecond.
+const ID_LIMIT: u64 = 1 << 62;
 
 #[cfg(not(taskcell_loom))]
 std::thread_local! {
@@ -73,7 +73,7 @@ impl TaskId {
     ///
     /// # Panics
     ///
-    /// After 2^63 ids, which no process lives to see.
+    /// After 2^62 ids, which no process lives to see.
     ///
     /// ```
     /// let id = taskcell::TaskId::fresh();

@@ -65,9 +65,10 @@ impl<S: futures_core::Stream + Unpin + ?Sized> futures_core::Stream for TaskCell
 
     #[inline]
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
-        let (stream, hints) = self.get_mut().poll_parts();
-        let poll = Pin::new(&mut *stream).poll_next(cx);
-        hints.store(Recorded::stream(stream.size_hint()));
+        let this = self.get_mut();
+        let poll = Pin::new(this.value_mut()).poll_next(cx);
+        let hint = this.value_mut().size_hint();
+        this.record(Recorded::stream(hint));
         poll
     }
 
@@ -139,9 +140,11 @@ impl<B: http_body::Body + Unpin + ?Sized> http_body::Body for TaskCell<B> {
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<http_body::Frame<B::Data>, B::Error>>> {
-        let (body, hints) = self.get_mut().poll_parts();
-        let poll = Pin::new(&mut *body).poll_frame(cx);
-        hints.store(Recorded::body(body.is_end_stream(), &body.size_hint()));
+        let this = self.get_mut();
+        let poll = Pin::new(this.value_mut()).poll_frame(cx);
+        let body = this.value_mut();
+        let recorded = Recorded::body(body.is_end_stream(), &body.size_hint());
+        this.record(recorded);
         poll
     }
 

@@ -78,3 +78,21 @@ fn a_stream_record_is_forgotten_when_the_stream_may_have_changed() {
     block_on(bind(async { numbers.with_mut(|_| ()) })); // another task's access
     assert_eq!(numbers.size_hint(), (0, None));
 }
+
+#[test]
+fn a_recorded_hint_changes_no_one_s_access() {
+    let mut numbers = TaskCell::new(stream::iter(0..3));
+    let owner = bind(async { numbers.with(|_| ()) });
+    let owner_id = owner.id();
+    block_on(owner);
+    block_on(numbers.next()); // records the hint
+    assert_eq!(numbers.owner(), Some(owner_id));
+    assert!(format!("{numbers:?}").contains(&format!("<owned by task {owner_id}>")));
+    let err = block_on(bind(async { numbers.try_with(|_| ()) })).unwrap_err();
+    assert_eq!(err.owner(), Some(owner_id));
+    numbers.unbind();
+    let taker = bind(async { numbers.try_with_mut(|_| ()) });
+    let taker_id = taker.id();
+    assert_eq!(block_on(taker), Ok(()));
+    assert_eq!(numbers.owner(), Some(taker_id));
+}
