@@ -64,8 +64,8 @@ struct Budget {
     across_await_round: Duration,
     /// Least timed loop of one round of a `cell` variant.
     cell_round: Duration,
-    /// Timed part of one round of a `body` variant.
-    body_round: Duration,
+    /// Requests per `body` variant, interleaved one by one.
+    body_requests: usize,
     /// Rounds per runtime of `memory`.
     memory_rounds: usize,
 }
@@ -77,7 +77,7 @@ impl Budget {
         rt_round: Duration::from_millis(150),
         across_await_round: Duration::from_millis(150),
         cell_round: Duration::from_millis(40),
-        body_round: Duration::from_millis(250),
+        body_requests: 31,
         memory_rounds: 5,
     };
 
@@ -87,7 +87,7 @@ impl Budget {
         rt_round: Duration::from_millis(40),
         across_await_round: Duration::from_millis(40),
         cell_round: Duration::from_millis(15),
-        body_round: Duration::from_millis(60),
+        body_requests: 7,
         memory_rounds: 3,
     };
 }
@@ -199,7 +199,7 @@ fn interleaved<T: Copy>(
 
 /// Runs every group, printing a line per workload to stderr, and returns
 /// the rows.
-fn run(budget: &Budget) -> Vec<Row> {
+fn run(budget: &Budget, wanted: &dyn Fn(&str) -> bool) -> Vec<Row> {
     let start = Instant::now();
     let mut rows = Vec::new();
     let mut progress = |new: &[Row]| {
@@ -227,7 +227,7 @@ fn run(budget: &Budget) -> Vec<Row> {
         rows.extend_from_slice(new);
     };
 
-    for workload in &rt::WORKLOADS {
+    for workload in rt::WORKLOADS.iter().filter(|_| wanted("rt")) {
         let (ours, theirs) = interleaved(
             budget.rounds,
             workload.taskcell,
@@ -245,78 +245,107 @@ fn run(budget: &Budget) -> Vec<Row> {
         }]);
     }
 
-    let (ours, theirs) = interleaved(
-        budget.rounds,
-        cell::TASK_CELL.time,
-        &cell::OTHERS.map(|variant| variant.time),
-        |time| cell_round(time, budget.cell_round),
-    );
-    let cell_rows: Vec<Row> = cell::OTHERS
-        .iter()
-        .zip(theirs)
-        .map(|(variant, theirs)| Row {
-            group: "cell",
-            workload: "*n += 1".to_string(),
-            ours: cell::TASK_CELL.name.to_string(),
-            ours_value: ours,
-            theirs: variant.name.to_string(),
-            theirs_value: theirs,
-            unit: Unit::Nanos,
-        })
-        .collect();
-    progress(&cell_rows);
+    if wanted("cell") {
+        let (ours, theirs) = interleaved(
+            budget.rounds,
+            cell::TASK_CELL.time,
+            &cell::OTHERS.map(|variant| variant.time),
+            |time| cell_round(time, budget.cell_round),
+        );
+        let cell_rows: Vec<Row> = cell::OTHERS
+            .iter()
+            .zip(theirs)
+            .map(|(variant, theirs)| Row {
+                group: "cell",
+                workload: "*n += 1".to_string(),
+                ours: cell::TASK_CELL.name.to_string(),
+                ours_value: ours,
+                theirs: variant.name.to_string(),
+                theirs_value: theirs,
+                unit: Unit::Nanos,
+            })
+            .collect();
+        progress(&cell_rows);
+    }
 
-    let (ours, theirs) = interleaved(
-        budget.rounds,
-        across_await::OURS.setup,
-        &across_await::THEIRS.map(|variant| variant.setup),
-        |setup| routine_round(setup, budget.across_await_round),
-    );
-    let across_rows: Vec<Row> = across_await::THEIRS
-        .iter()
-        .zip(theirs)
-        .map(|(variant, theirs)| Row {
-            group: "across_await",
-            workload: format!(
-                "{} tasks x {} steps",
-                across_await::TASKS,
-                across_await::STEPS
-            ),
-            ours: across_await::OURS.name.to_string(),
-            ours_value: ours,
-            theirs: variant.name.to_string(),
-            theirs_value: theirs,
-            unit: Unit::Nanos,
-        })
-        .collect();
-    progress(&across_rows);
+    if wanted("across_await") {
+        let (ours, theirs) = interleaved(
+            budget.rounds,
+            across_await::OURS.setup,
+            &across_await::THEIRS.map(|variant| variant.setup),
+            |setup| routine_round(setup, budget.across_await_round),
+        );
+        let across_rows: Vec<Row> = across_await::THEIRS
+            .iter()
+            .zip(theirs)
+            .map(|(variant, theirs)| Row {
+                group: "across_await",
+                workload: format!(
+                    "{} tasks x {} steps",
+                    across_await::TASKS,
+                    across_await::STEPS
+                ),
+                ours: across_await::OURS.name.to_string(),
+                ours_value: ours,
+                theirs: variant.name.to_string(),
+                theirs_value: theirs,
+                unit: Unit::Nanos,
+            })
+            .collect();
+        progress(&across_rows);
+    }
 
-    let (ours, theirs) = interleaved(
-        budget.rounds,
-        body::OURS.setup,
-        &body::THEIRS.map(|variant| variant.setup),
-        |setup| routine_round(setup, budget.body_round),
-    );
-    let body_rows: Vec<Row> = body::THEIRS
-        .iter()
-        .zip(theirs)
-        .map(|(variant, theirs)| Row {
-            group: "body",
-            workload: format!(
-                "{} MiB in {} KiB chunks",
-                body::TOTAL >> 20,
-                body::CHUNK >> 10
-            ),
-            ours: body::OURS.name.to_string(),
-            ours_value: ours,
-            theirs: variant.name.to_string(),
-            theirs_value: theirs,
-            unit: Unit::Nanos,
-        })
-        .collect();
-    progress(&body_rows);
+    if wanted("body") {
+        // Every variant is set up once (runtime, server, kept-alive
+        // connection); then single requests are interleaved, so that a burst of
+        // load on the machine hits all variants alike.
+        let mut ours_routine = (body::OURS.setup)();
+        let mut theirs_routines: Vec<Routine> = body::THEIRS.iter().map(|v| (v.setup)()).collect();
+        let time_one = |routine: &mut Routine| {
+            let start = Instant::now();
+            routine();
+            start.elapsed().as_nanos() as f64
+        };
+        time_one(&mut ours_routine); // warm-up
+        for routine in &mut theirs_routines {
+            time_one(routine);
+        }
+        let (ours, theirs) = interleaved(
+            budget.body_requests,
+            usize::MAX,
+            &(0..body::THEIRS.len()).collect::<Vec<_>>(),
+            |which| match which {
+                usize::MAX => time_one(&mut ours_routine),
+                i => time_one(&mut theirs_routines[i]),
+            },
+        );
+        drop((ours_routine, theirs_routines));
+        let body_rows: Vec<Row> = body::THEIRS
+            .iter()
+            .zip(theirs)
+            .map(|(variant, theirs)| Row {
+                group: "body",
+                workload: format!(
+                    "{} MiB in {} KiB chunks",
+                    body::TOTAL >> 20,
+                    body::CHUNK >> 10
+                ),
+                ours: body::OURS.name.to_string(),
+                ours_value: ours,
+                theirs: variant.name.to_string(),
+                theirs_value: theirs,
+                unit: Unit::Nanos,
+            })
+            .collect();
+        progress(&body_rows);
+    }
 
-    match memory::median_bytes_per_task(memory::TASKS, budget.memory_rounds) {
+    let memory = if wanted("memory") {
+        memory::median_bytes_per_task(memory::TASKS, budget.memory_rounds)
+    } else {
+        (None, None)
+    };
+    match memory {
         (Some(ours), Some(theirs)) => progress(&[Row {
             group: "memory",
             workload: format!("{} pending tasks", memory::TASKS),
@@ -326,6 +355,7 @@ fn run(budget: &Budget) -> Vec<Row> {
             theirs_value: theirs,
             unit: Unit::Bytes,
         }]),
+        _ if !wanted("memory") => {}
         _ => eprintln!("memory: skipped, /proc/self/statm is not readable here"),
     }
 
@@ -579,15 +609,28 @@ struct Args {
     json: Option<PathBuf>,
     plot: Option<PathBuf>,
     quick: bool,
+    /// `--only`: the groups to run; empty for all.
+    only: Vec<String>,
 }
 
-const USAGE: &str = "usage: showdown [--quick] [--json PATH] [--plot PATH]";
+/// The groups, in the order they run.
+const GROUPS: [&str; 5] = ["rt", "cell", "across_await", "body", "memory"];
+
+const USAGE: &str =
+    "usage: showdown [--quick] [--only rt|cell|across_await|body|memory]... [--json PATH] [--plot PATH]";
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut parsed = Args::default();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--quick" => parsed.quick = true,
+            "--only" => {
+                let group = args.next().ok_or("--only needs a GROUP")?;
+                if !GROUPS.contains(&group.as_str()) {
+                    return Err(format!("unknown group `{group}`"));
+                }
+                parsed.only.push(group);
+            }
             "--json" | "--plot" => {
                 let path = args.next().ok_or(format!("{arg} needs a PATH"))?;
                 let slot = if arg == "--json" {
@@ -625,7 +668,8 @@ fn main() -> ExitCode {
         if args.quick { ", --quick" } else { "" }
     );
 
-    let rows = run(&budget);
+    let wanted = |group: &str| args.only.is_empty() || args.only.iter().any(|g| g == group);
+    let rows = run(&budget, &wanted);
     print!("{}", table(&rows));
 
     let mut status = ExitCode::SUCCESS;
@@ -747,5 +791,9 @@ mod tests {
         assert_eq!(parsed.plot, Some(PathBuf::from("b.png")));
         assert!(args(&["--json"]).is_err());
         assert!(args(&["--fast"]).is_err());
+        let only = args(&["--only", "body", "--only", "cell"]).unwrap();
+        assert_eq!(only.only, ["body", "cell"]);
+        assert!(args(&["--only", "disk"]).is_err());
+        assert!(args(&["--only"]).is_err());
     }
 }
