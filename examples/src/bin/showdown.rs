@@ -21,14 +21,16 @@
 //!
 //! Ours and theirs run interleaved: each round measures ours, then each of
 //! theirs, and each figure is the median over the rounds. A round of an
-//! `rt`, `across_await` or `body` workload builds a fresh runtime (and, for
-//! `body`, a server and a client connection), runs one untimed
+//! `rt` or `across_await` workload builds a fresh runtime, runs one untimed
 //! warm-up iteration, then times iterations for a fixed budget (at least
 //! one) and keeps the mean; so the runtimes never run at the same time, and
 //! the background load of the `busy` workloads stops before the other side
 //! starts. A round of `cell` times a loop of increments long enough to fill
 //! its budget. A round of `memory` parks 100 000 tasks on a fresh runtime
-//! (see `taskcell_benches::memory`; Linux only).
+//! (see `taskcell_benches::memory`; Linux only). `body` sets each variant up
+//! once (runtime, server, kept-alive connection) and interleaves single
+//! requests, 31 per variant, so that a burst of load on the machine hits
+//! every variant alike.
 //!
 //! The ratio is ours ÷ theirs: below 1.0, ours is faster (or, for `memory`,
 //! smaller). These are short runs on whatever else the machine is doing:
@@ -44,6 +46,7 @@
 //!   a line at 1.0. It needs no system library: the text uses DejaVu Sans,
 //!   bundled in `examples/assets/` (license next to it).
 //! - `--quick` shortens every budget, for a smoke run of about 15 s.
+//! - `--only GROUP` (repeatable) runs only the named groups.
 
 use std::error::Error;
 use std::fmt::Write as _;
