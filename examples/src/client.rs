@@ -48,20 +48,18 @@ pub async fn get(
     stream.get_ref().set_nodelay(true)?;
     let stream = HyperIo::vectored(stream);
 
-    // HTTP/1.1 names the server in `host` (host and port only: never the
-    // URL's user info); HTTP/2 in the `:authority` of an absolute URI.
-    let request = match version {
-        Version::Http1 => {
-            let host_port = match uri.port() {
-                Some(port) => format!("{host}:{port}"),
-                None => host.to_owned(),
-            };
-            Request::get(uri.path_and_query().map_or("/", |p| p.as_str()))
-                .header(HOST, HeaderValue::from_str(&host_port)?)
-                .body(Empty::<Bytes>::new())?
-        }
-        Version::Http2 => Request::get(uri.clone()).body(Empty::<Bytes>::new())?,
+    // HTTP/1.1 names the server in `host`, HTTP/2 in the `:authority` of an
+    // absolute URI: host and port only, never the URL's user info.
+    let host_port = match uri.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
     };
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    let request = match version {
+        Version::Http1 => Request::get(path).header(HOST, HeaderValue::from_str(&host_port)?),
+        Version::Http2 => Request::get(format!("http://{host_port}{path}")),
+    }
+    .body(Empty::<Bytes>::new())?;
 
     let response = match version {
         Version::Http1 => {
