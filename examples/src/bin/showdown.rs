@@ -664,10 +664,11 @@ fn main() -> ExitCode {
     };
     let machine = Machine::detect();
     eprintln!(
-        "showdown: {} CPUs ({}), {} rounds per figure{}",
+        "showdown: {} CPUs ({}), {} rounds per figure ({} requests for body){}",
         machine.cpus,
         machine.cpu_model,
         budget.rounds,
+        budget.body_requests,
         if args.quick { ", --quick" } else { "" }
     );
 
