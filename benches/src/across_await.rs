@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex};
 
 use taskcell::TaskCell;
 
-use crate::Routine;
+use crate::Variant;
 
 /// Tasks per iteration.
 pub const TASKS: usize = 256;
@@ -112,15 +112,6 @@ impl Holder for Arc<tokio::sync::Mutex<State>> {
     async fn update(&self, f: impl FnOnce(&mut State) + Send) {
         f(&mut *self.lock().await)
     }
-}
-
-/// One variant: a runtime and a [`Holder`].
-#[derive(Debug, Clone, Copy)]
-pub struct Variant {
-    /// The variant's name, e.g. `taskcell-executor+TaskCell`.
-    pub name: &'static str,
-    /// Builds the runtime and returns one iteration.
-    pub setup: fn() -> Routine,
 }
 
 /// `taskcell-executor` with a `TaskCell`: ours.

@@ -44,7 +44,7 @@ use hyper::{Request, Response};
 use sync_wrapper::SyncWrapper;
 use taskcell::TaskCell;
 
-use crate::Routine;
+use crate::Variant;
 
 /// Bytes per response: 64 MiB.
 pub const TOTAL: u64 = 64 << 20;
@@ -173,16 +173,6 @@ impl Wrap for SyncWrapperBody<Chunks> {
     fn wrap(body: Chunks) -> Self {
         SyncWrapperBody(SyncWrapper::new(body))
     }
-}
-
-/// One variant: a runtime and a [`Wrap`]per.
-#[derive(Debug, Clone, Copy)]
-pub struct Variant {
-    /// The variant's name, e.g. `taskcell-executor+TaskCell`.
-    pub name: &'static str,
-    /// Starts the runtime, the server and the client connection, and
-    /// returns one iteration.
-    pub setup: fn() -> Routine,
 }
 
 /// `taskcell-executor` with a `TaskCell` body: ours.

@@ -38,6 +38,18 @@ pub const NUM_WORKERS: usize = 2;
 /// spawns its tasks through the runtime's own `spawn`, directly.
 pub type Routine = Box<dyn FnMut()>;
 
+/// One contender of a group whose iterations are [`Routine`]s
+/// (`across_await`, `body`): a name, and the setup that builds what it needs
+/// (the runtime, and for `body` a server and a connection) and returns one
+/// iteration.
+#[derive(Debug, Clone, Copy)]
+pub struct Variant {
+    /// The variant's name, e.g. `taskcell-executor+TaskCell`.
+    pub name: &'static str,
+    /// Builds what the variant needs and returns one iteration.
+    pub setup: fn() -> Routine,
+}
+
 /// Builds a `taskcell-executor` multi-thread runtime with [`NUM_WORKERS`]
 /// workers.
 pub fn taskcell_runtime() -> taskcell_executor::Runtime {

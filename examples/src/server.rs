@@ -14,6 +14,7 @@
 
 use std::cell::Cell;
 use std::convert::Infallible;
+use std::future::{ready, Ready};
 use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::pin::Pin;
@@ -26,7 +27,7 @@ use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
-use hyper::service::service_fn;
+use hyper::service::{service_fn, Service};
 use hyper::{Method, Request, Response, StatusCode};
 use taskcell::TaskCell;
 use taskcell_executor::hyper::async_io::Async;
@@ -89,20 +90,29 @@ impl Server {
         }
     }
 
+    /// The server as a hyper service: every request answered by
+    /// [`respond`](Self::respond), at once.
+    fn service(
+        self: Arc<Server>,
+    ) -> impl Service<
+        Request<Incoming>,
+        Response = Response<ResponseBody>,
+        Error = Infallible,
+        Future = Ready<Result<Response<ResponseBody>, Infallible>>,
+    > + Clone {
+        service_fn(move |request: Request<Incoming>| ready(Ok(self.respond(&request))))
+    }
+
     /// Serves HTTP/1.1 on one connection until it closes.
     pub async fn serve_connection(
         self: Arc<Server>,
         stream: Async<std::net::TcpStream>,
     ) -> hyper::Result<()> {
         let header_read_timeout = self.header_read_timeout;
-        let service = service_fn(move |request: Request<Incoming>| {
-            let response = self.respond(&request);
-            async move { Ok::<_, Infallible>(response) }
-        });
         hyper::server::conn::http1::Builder::new()
             .timer(HyperTimer::new())
             .header_read_timeout(header_read_timeout)
-            .serve_connection(HyperIo::vectored(stream), service)
+            .serve_connection(HyperIo::vectored(stream), self.service())
             .await
     }
 
@@ -113,13 +123,9 @@ impl Server {
         self: Arc<Server>,
         stream: Async<std::net::TcpStream>,
     ) -> hyper::Result<()> {
-        let service = service_fn(move |request: Request<Incoming>| {
-            let response = self.respond(&request);
-            async move { Ok::<_, Infallible>(response) }
-        });
         hyper::server::conn::http2::Builder::new(taskcell_executor::Handle::current())
             .timer(HyperTimer::new())
-            .serve_connection(HyperIo::vectored(stream), service)
+            .serve_connection(HyperIo::vectored(stream), self.service())
             .await
     }
 
