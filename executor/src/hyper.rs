@@ -150,6 +150,16 @@ impl<T> HyperIo<T> {
     }
 
     /// The wrapped stream.
+    ///
+    /// ```
+    /// use taskcell_executor::hyper::HyperIo;
+    ///
+    /// // Any `futures-io` stream; here an in-memory one.
+    /// let mut io = HyperIo::new(futures::io::Cursor::new(vec![1u8, 2]));
+    /// assert_eq!(io.get_ref().get_ref(), &[1, 2]);
+    /// io.get_mut().get_mut().push(3);
+    /// assert_eq!(io.into_inner().into_inner(), [1, 2, 3]);
+    /// ```
     pub fn get_ref(&self) -> &T {
         &self.inner
     }
