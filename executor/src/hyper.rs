@@ -6,34 +6,32 @@
 //! - **An executor** for the tasks it spawns itself (HTTP/2 streams, the
 //!   connection pool): [`Handle`] implements [`hyper::rt::Executor`], so
 //!   `Handle::current()` goes wherever hyper wants one.
-//! - **IO**: [`HyperIo`] turns any `futures-io` stream into hyper's
-//!   [`Read`](hyper::rt::Read) and [`Write`](hyper::rt::Write). Sockets come
-//!   from [`async_io`] (re-exported), the reactor that works under any
-//!   executor: `Async<TcpListener>`, `Async<TcpStream>` (wrap those with
-//!   [`HyperIo::vectored`]: they write several buffers at once).
-//! - **Timers** (header read timeouts, keep-alive): [`HyperTimer`], on
-//!   `async_io::Timer`.
-//!
-//! `async-io` drives its reactor on a thread of its own, started on first
-//! use; the workers of this runtime only poll tasks.
+//! - **IO**: the runtime's own [`TcpStream`](crate::net::TcpStream) and
+//!   [`UnixStream`](crate::net::UnixStream) implement hyper's
+//!   [`Read`](hyper::rt::Read) and [`Write`](hyper::rt::Write) directly:
+//!   reads go straight into hyper's uninitialised buffer, writes are
+//!   vectored. [`HyperIo`] adapts any other `futures-io` stream (a TLS
+//!   stream, or a socket from `async-io`, smol's reactor, which also works
+//!   inside this runtime's tasks: the compatible path, not the fast one).
+//! - **Timers** (header read timeouts, keep-alive): [`HyperTimer`], on the
+//!   runtime's timer wheel.
 //!
 //! # Example
 //!
 //! A server and a client, both hyper, both on this runtime:
 //!
 //! ```
-//! use std::net::{TcpListener, TcpStream};
-//!
 //! use bytes::Bytes;
 //! use http_body_util::{BodyExt, Full};
 //! use hyper::{server, client, service::service_fn, Request, Response};
-//! use taskcell_executor::hyper::{async_io::Async, HyperIo, HyperTimer};
+//! use taskcell_executor::hyper::HyperTimer;
+//! use taskcell_executor::net::{TcpListener, TcpStream};
 //! use taskcell_executor::Runtime;
 //!
 //! let rt = Runtime::new().unwrap();
 //! rt.block_on(async {
-//!     let listener = Async::<TcpListener>::bind(([127, 0, 0, 1], 0)).unwrap();
-//!     let addr = listener.get_ref().local_addr().unwrap();
+//!     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+//!     let addr = listener.local_addr().unwrap();
 //!     taskcell_executor::spawn(async move {
 //!         let (stream, _) = listener.accept().await.unwrap();
 //!         let hello = service_fn(|_req| async {
@@ -41,13 +39,13 @@
 //!         });
 //!         server::conn::http1::Builder::new()
 //!             .timer(HyperTimer::new())
-//!             .serve_connection(HyperIo::vectored(stream), hello)
+//!             .serve_connection(stream, hello)
 //!             .await
 //!             .unwrap();
 //!     });
 //!
-//!     let stream = Async::<TcpStream>::connect(addr).await.unwrap();
-//!     let (mut sender, conn) = client::conn::http1::handshake(HyperIo::vectored(stream)).await.unwrap();
+//!     let stream = TcpStream::connect(addr).await.unwrap();
+//!     let (mut sender, conn) = client::conn::http1::handshake(stream).await.unwrap();
 //!     taskcell_executor::spawn(conn);
 //!     let request = Request::get("/").body(Full::new(Bytes::new())).unwrap();
 //!     let response = sender.send_request(request).await.unwrap();
@@ -65,9 +63,8 @@ use std::time::{Duration, Instant};
 use futures_io::{AsyncRead, AsyncWrite};
 use hyper::rt::{Read, ReadBufCursor, Sleep, Timer, Write};
 
+use crate::driver::io::PollEvented;
 use crate::Handle;
-
-pub use async_io;
 
 /// Spawns hyper's own tasks (HTTP/2 streams, pooled connections) on this
 /// runtime; the [`JoinHandle`](crate::JoinHandle) is dropped, so they run
@@ -92,20 +89,17 @@ where
 }
 
 pin_project_lite::pin_project! {
-    /// A `futures-io` stream (`AsyncRead + AsyncWrite`: an
-    /// `async_io::Async<TcpStream>`, a TLS stream, ...) as hyper's
-    /// [`Read`] + [`Write`].
+    /// A `futures-io` stream (`AsyncRead + AsyncWrite`: a TLS stream, an
+    /// `async_io::Async<TcpStream>`, ...) as hyper's [`Read`] + [`Write`].
+    /// The runtime's own sockets need no wrapper.
     ///
     /// ```
-    /// use std::net::TcpStream;
-    /// use taskcell_executor::hyper::{async_io::Async, HyperIo};
+    /// use taskcell_executor::hyper::HyperIo;
     ///
     /// fn is_hyper_io<T: hyper::rt::Read + hyper::rt::Write>(_: &T) {}
     ///
-    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    /// # let addr = listener.local_addr().unwrap();
-    /// let stream = Async::<TcpStream>::connect(addr);
-    /// let io = HyperIo::new(futures::executor::block_on(stream).unwrap());
+    /// // Any `futures-io` stream; here an in-memory one.
+    /// let io = HyperIo::new(futures::io::Cursor::new(Vec::<u8>::new()));
     /// is_hyper_io(&io);
     /// ```
     #[derive(Debug)]
@@ -134,12 +128,9 @@ impl<T> HyperIo<T> {
     /// writes only the first buffer: hyper would make many small writes.
     ///
     /// ```
-    /// # use std::net::TcpStream;
-    /// # use taskcell_executor::hyper::{async_io::Async, HyperIo};
-    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    /// # let addr = listener.local_addr().unwrap();
-    /// let stream = futures::executor::block_on(Async::<TcpStream>::connect(addr)).unwrap();
-    /// let io = HyperIo::vectored(stream);
+    /// use taskcell_executor::hyper::HyperIo;
+    ///
+    /// let io = HyperIo::vectored(futures::io::Cursor::new(Vec::<u8>::new()));
     /// assert!(hyper::rt::Write::is_write_vectored(&io));
     /// ```
     pub fn vectored(inner: T) -> HyperIo<T> {
@@ -234,16 +225,70 @@ impl<T: AsyncWrite> Write for HyperIo<T> {
     }
 }
 
-/// hyper's [`Timer`] on `async_io::Timer`: header read timeouts, keep-alive
-/// pings and pool idle timeouts work on this runtime.
+/// A read by one of the runtime's streams straight into hyper's buffer,
+/// uninitialised memory included: `read(2)` writes into it and never reads
+/// it, so nothing is zeroed first.
+#[cfg(unix)]
+pub(crate) fn poll_read_uninit<E>(
+    io: &PollEvented<E>,
+    cx: &mut Context<'_>,
+    mut buf: ReadBufCursor<'_>,
+) -> Poll<io::Result<()>>
+where
+    E: mio::event::Source + std::os::fd::AsRawFd,
+{
+    // SAFETY: `as_mut` asks that no initialised byte be de-initialised:
+    // only `read(2)` writes here, and it writes data.
+    let unfilled = unsafe { buf.as_mut() };
+    let (ptr, len) = (unfilled.as_mut_ptr().cast::<libc::c_void>(), unfilled.len());
+    let n = std::task::ready!(io.poll_read_io(cx, len, |socket| {
+        // SAFETY: `ptr` is valid for writes of `len` bytes (the cursor's
+        // unfilled part, borrowed for this whole call), and `read(2)` writes
+        // at most `len` bytes there.
+        let n = unsafe { libc::read(socket.as_raw_fd(), ptr, len) };
+        usize::try_from(n).map_err(|_| io::Error::last_os_error())
+    }))?;
+    // SAFETY: `read(2)` initialised the first `n ≤ len` bytes of the
+    // unfilled part (the contract of `advance`).
+    unsafe { buf.advance(n) };
+    Poll::Ready(Ok(()))
+}
+
+/// A read by one of the runtime's streams into hyper's buffer, zeroed first
+/// (platforms without `read(2)`).
+#[cfg(not(unix))]
+pub(crate) fn poll_read_uninit<E>(
+    io: &PollEvented<E>,
+    cx: &mut Context<'_>,
+    mut buf: ReadBufCursor<'_>,
+) -> Poll<io::Result<()>>
+where
+    E: mio::event::Source,
+    for<'a> &'a E: io::Read + io::Write,
+{
+    let len = buf.remaining().min(MAX_READ);
+    let dst = buf.initialize_unfilled_to(len);
+    let n = std::task::ready!(io.poll_read(cx, dst))?;
+    // SAFETY: `initialize_unfilled_to(len)` initialised `len` bytes and
+    // `n ≤ len` (a `Read` of the standard library's sockets never claims
+    // more than it was given).
+    unsafe { buf.advance(n) };
+    Poll::Ready(Ok(()))
+}
+
+/// hyper's [`Timer`] on the runtime's timer wheel: header read timeouts,
+/// keep-alive pings and pool idle timeouts work on this runtime. Its sleeps
+/// belong to the runtime of the code that makes them (hyper makes them in
+/// its connection tasks).
 ///
 /// ```
 /// use std::time::{Duration, Instant};
 /// use hyper::rt::Timer;
 /// use taskcell_executor::hyper::HyperTimer;
 ///
+/// let rt = taskcell_executor::Runtime::new().unwrap();
 /// let start = Instant::now();
-/// futures::executor::block_on(HyperTimer::new().sleep(Duration::from_millis(20)));
+/// rt.block_on(async { HyperTimer::new().sleep(Duration::from_millis(20)).await });
 /// assert!(start.elapsed() >= Duration::from_millis(20));
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
@@ -252,7 +297,13 @@ pub struct HyperTimer {
 }
 
 impl HyperTimer {
-    /// The timer; all instances are the same `async-io` reactor's.
+    /// The timer of whichever runtime the code that sleeps runs in.
+    ///
+    /// ```
+    /// let timer = taskcell_executor::hyper::HyperTimer::new();
+    /// let builder = hyper::server::conn::http1::Builder::new().timer(timer);
+    /// # drop(builder);
+    /// ```
     pub fn new() -> HyperTimer {
         HyperTimer { _private: () }
     }
@@ -260,31 +311,31 @@ impl HyperTimer {
 
 impl Timer for HyperTimer {
     fn sleep(&self, duration: Duration) -> Pin<Box<dyn Sleep>> {
-        Box::pin(AsyncIoSleep(async_io::Timer::after(duration)))
+        Box::pin(HyperSleep(crate::time::sleep(duration)))
     }
 
     fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn Sleep>> {
-        Box::pin(AsyncIoSleep(async_io::Timer::at(deadline)))
+        Box::pin(HyperSleep(crate::time::sleep_until(deadline)))
     }
 
     fn reset(&self, sleep: &mut Pin<Box<dyn Sleep>>, new_deadline: Instant) {
-        // Ours: move the deadline in place instead of allocating anew.
-        match sleep.as_mut().downcast_mut_pin::<AsyncIoSleep>() {
-            Some(mine) => mine.get_mut().0.set_at(new_deadline),
+        // Ours: move the wheel entry in place instead of allocating anew.
+        match sleep.as_mut().downcast_mut_pin::<HyperSleep>() {
+            Some(mine) => mine.get_mut().0.reset(new_deadline),
             None => *sleep = self.sleep_until(new_deadline),
         }
     }
 }
 
-/// A [`Sleep`] on `async_io::Timer`.
-struct AsyncIoSleep(async_io::Timer);
+/// A hyper [`Sleep`] on the runtime's wheel.
+struct HyperSleep(crate::time::Sleep);
 
-impl Future for AsyncIoSleep {
+impl Future for HyperSleep {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        Pin::new(&mut self.0).poll(cx).map(drop)
+        Pin::new(&mut self.0).poll(cx)
     }
 }
 
-impl Sleep for AsyncIoSleep {}
+impl Sleep for HyperSleep {}

@@ -55,15 +55,19 @@
 
 mod blocking;
 mod context;
+mod driver;
 #[cfg(feature = "hyper")]
 pub mod hyper;
+pub mod io;
 #[cfg(taskcell_loom)]
 #[doc(hidden)]
 pub mod loom_hooks;
+pub mod net;
 mod runtime;
 mod scheduler;
 mod sync;
 mod task;
+pub mod time;
 mod yield_now;
 
 pub use crate::runtime::{spawn, spawn_blocking, Builder, Handle, Runtime, TryCurrentError};

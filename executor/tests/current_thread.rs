@@ -147,3 +147,27 @@ fn dropping_a_current_thread_runtime_drops_pending_tasks_under_their_ids() {
         assert_eq!(dropped, ids);
     });
 }
+
+/// Regression: a `block_on` future that waited for a spawned task in a
+/// `yield_now` loop spun forever, because the driver stopped running tasks
+/// as soon as the root future was woken.
+#[test]
+fn block_on_yield_loop_lets_a_spawned_task_run() {
+    common::watchdog(common::WATCHDOG, || {
+        let rt = common::current_thread_rt();
+        let flag = Arc::new(AtomicBool::new(false));
+        let set = Arc::clone(&flag);
+        let yields = rt.block_on(async move {
+            taskcell_executor::spawn(async move {
+                set.store(true, SeqCst);
+            });
+            let mut yields = 0;
+            while !flag.load(SeqCst) {
+                taskcell_executor::yield_now().await;
+                yields += 1;
+            }
+            yields
+        });
+        assert_eq!(yields, 1, "the task runs at the root's first yield");
+    });
+}

@@ -101,6 +101,19 @@ impl Idle {
         searching && prev & SEARCHING_MASK == 1
     }
 
+    /// A parked worker found work of its own (the driver woke tasks onto
+    /// its queue): it counts as unparked again. Returns false if a notifier
+    /// already took it off the list, counting it as a searcher.
+    pub fn unpark_worker_by_id(&self, worker: usize) -> bool {
+        let mut sleepers = self.sleepers.lock();
+        let Some(at) = sleepers.iter().position(|&w| w == worker) else {
+            return false;
+        };
+        sleepers.swap_remove(at);
+        self.state.fetch_add(UNPARKED_ONE, SeqCst);
+        true
+    }
+
     /// Whether `worker` is still asleep (a wake-up without a notification).
     pub fn is_parked(&self, worker: usize) -> bool {
         self.sleepers.lock().contains(&worker)

@@ -29,6 +29,9 @@ use self::park::Parker;
 use self::worker::Core;
 use crate::blocking::BlockingPool;
 use crate::context;
+use crate::driver::io::IoHandle;
+use crate::driver::time::TimeHandle;
+use crate::driver::Driver;
 use crate::runtime::Handle;
 use crate::sync::{fence, Arc, AtomicBool, AtomicPtr, Condvar, Mutex, Ordering};
 use crate::task::list::OwnedTasks;
@@ -54,7 +57,9 @@ pub(crate) struct Shared {
     pub(crate) blocking: BlockingPool,
     /// Current-thread flavor: the one core, lent to whichever `block_on`
     /// drives the runtime.
-    pub(crate) driver: Mutex<Option<Box<Core>>>,
+    pub(crate) current_core: Mutex<Option<Box<Core>>>,
+    /// The I/O and timer driver, when either is enabled.
+    pub(crate) driver: Option<Driver>,
     /// How many worker threads have left their loop; with `exited_cv`, lets
     /// shutdown wait with a deadline.
     pub(crate) exited: Mutex<usize>,
@@ -69,7 +74,12 @@ pub(crate) struct Remote {
 }
 
 impl Shared {
-    pub(crate) fn new(flavor: Flavor, remotes: Box<[Remote]>, blocking: BlockingPool) -> Shared {
+    pub(crate) fn new(
+        flavor: Flavor,
+        remotes: Box<[Remote]>,
+        blocking: BlockingPool,
+        driver: Option<Driver>,
+    ) -> Shared {
         let workers = remotes.len();
         Shared {
             flavor,
@@ -79,10 +89,29 @@ impl Shared {
             remotes,
             shutdown: AtomicBool::new(false),
             blocking,
-            driver: Mutex::new(None),
+            current_core: Mutex::new(None),
+            driver,
             exited: Mutex::new(0),
             exited_cv: Condvar::new(),
         }
+    }
+
+    /// The I/O driver's handle; callers have checked that I/O is enabled
+    /// (`driver::io::io_handle`).
+    pub(crate) fn io(&self) -> &IoHandle {
+        self.driver
+            .as_ref()
+            .and_then(|driver| driver.io.as_ref())
+            .expect("I/O is enabled on this runtime")
+    }
+
+    /// The timer driver's handle; callers have checked that timers are
+    /// enabled (`time::time_handle`).
+    pub(crate) fn time(&self) -> &TimeHandle {
+        self.driver
+            .as_ref()
+            .and_then(|driver| driver.time.as_ref())
+            .expect("timers are enabled on this runtime")
     }
 
     #[inline]

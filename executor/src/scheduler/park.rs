@@ -1,12 +1,22 @@
-//! [`Parker`]: puts one thread to sleep until another wakes it, with no
+//! [`Parker`]: puts one worker to sleep until another wakes it, with no
 //! lost wake-up — an `unpark` that comes first makes the next `park` return
 //! at once.
+//!
+//! A worker sleeps in one of two places (tokio's `park.rs` has the same
+//! shape): *in the driver*, blocked in the OS poller, if no other worker is
+//! driving; otherwise on its own condition variable. The state word says
+//! which, so that `unpark` knows whether to write the driver's waker or
+//! notify the condition variable.
 
+use std::sync::Arc as StdArc;
+
+use crate::driver::Driver;
 use crate::sync::{AtomicUsize, Condvar, Mutex, Ordering::SeqCst};
 
 const EMPTY: usize = 0;
-const PARKED: usize = 1;
-const NOTIFIED: usize = 2;
+const PARKED_CONDVAR: usize = 1;
+const PARKED_DRIVER: usize = 2;
+const NOTIFIED: usize = 3;
 
 /// Parks one thread; see the module docs.
 #[derive(Debug)]
@@ -14,32 +24,77 @@ pub struct Parker {
     state: AtomicUsize,
     lock: Mutex<()>,
     cvar: Condvar,
+    /// Wakes the driver when this thread sleeps in it.
+    driver: Option<StdArc<mio::Waker>>,
 }
 
 impl Parker {
-    /// A parker with no pending notification.
+    /// A parker with no pending notification, that only ever sleeps on its
+    /// condition variable.
     pub fn new() -> Parker {
+        Parker::with_driver(None)
+    }
+
+    /// A parker that may also sleep in the driver whose waker is `driver`.
+    pub(crate) fn with_driver(driver: Option<StdArc<mio::Waker>>) -> Parker {
         Parker {
             state: AtomicUsize::new(EMPTY),
             lock: Mutex::new(()),
             cvar: Condvar::new(),
+            driver,
         }
     }
 
     /// Blocks until `unpark` is called, or returns at once if it was called
-    /// since the last `park`. Spurious condvar wake-ups are absorbed.
-    pub fn park(&self) {
-        // Fast path: a pending notification. SeqCst throughout: the state is
-        // a three-party handshake (parker, unparker, lock), kept simple.
-        if self
+    /// since the last `park`: in `driver` if this thread can take it (then
+    /// the turn's events and timers wake their tasks on this thread, and it
+    /// may also return because of them), otherwise on the condition
+    /// variable.
+    pub(crate) fn park_on(&self, driver: Option<&Driver>) {
+        if self.take_notification() {
+            return;
+        }
+        let core = driver.and_then(|driver| Some((driver, driver.try_lock()?)));
+        let Some((driver, mut core)) = core else {
+            return self.park();
+        };
+        match self
             .state
+            .compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst)
+        {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                self.state.store(EMPTY, SeqCst);
+                return;
+            }
+            Err(actual) => unreachable!("parker state {actual} while parking"),
+        }
+        driver.turn(&mut core, None);
+        // NOTIFIED (an unpark wrote the waker) or PARKED_DRIVER (events or a
+        // timer ended the turn): either way, awake now.
+        self.state.swap(EMPTY, SeqCst);
+    }
+
+    fn take_notification(&self) -> bool {
+        // SeqCst throughout: the state is a three-party handshake (parker,
+        // unparker, lock or driver), kept simple.
+        self.state
             .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
             .is_ok()
-        {
+    }
+
+    /// Blocks on the condition variable until `unpark` is called, or
+    /// returns at once if it was called since the last `park`. Spurious
+    /// condvar wake-ups are absorbed.
+    pub fn park(&self) {
+        if self.take_notification() {
             return;
         }
         let mut guard = self.lock.lock();
-        match self.state.compare_exchange(EMPTY, PARKED, SeqCst, SeqCst) {
+        match self
+            .state
+            .compare_exchange(EMPTY, PARKED_CONDVAR, SeqCst, SeqCst)
+        {
             Ok(_) => {}
             Err(NOTIFIED) => {
                 // Notified between the fast path and taking the lock.
@@ -50,11 +105,7 @@ impl Parker {
         }
         loop {
             self.cvar.wait(&mut guard);
-            if self
-                .state
-                .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
-                .is_ok()
-            {
+            if self.take_notification() {
                 return;
             }
         }
@@ -64,11 +115,18 @@ impl Parker {
     pub fn unpark(&self) {
         match self.state.swap(NOTIFIED, SeqCst) {
             EMPTY | NOTIFIED => {}
-            PARKED => {
+            PARKED_CONDVAR => {
                 // Taking the lock orders this notify after the parker's
                 // `wait` began: it cannot be missed.
                 drop(self.lock.lock());
                 self.cvar.notify_one();
+            }
+            PARKED_DRIVER => {
+                if let Some(waker) = &self.driver {
+                    // An error means the poller is gone, and no one is
+                    // blocked in it.
+                    let _ = waker.wake();
+                }
             }
             actual => unreachable!("parker state {actual} while unparking"),
         }

@@ -24,7 +24,9 @@ pub(crate) const GLOBAL_QUEUE_INTERVAL: u32 = 61;
 pub(crate) const MAX_LIFO_POLLS: u32 = 3;
 
 /// How many tasks the current-thread driver runs between looks at the root
-/// future.
+/// future. It runs them even when the root future was woken meanwhile (as
+/// tokio does): a root future that yields in a loop, waiting for a task,
+/// lets that task run.
 const DRIVER_BUDGET: u32 = 61;
 
 /// The part of a worker that only its own thread touches.
@@ -39,10 +41,17 @@ pub(crate) struct Core {
     tick: Cell<u32>,
     is_searching: Cell<bool>,
     rand: Cell<u32>,
+    /// Tasks left to run before the next look at the driver.
+    until_driver: Cell<u32>,
+    event_interval: u32,
+    /// Set while this worker turns the driver: the tasks it wakes land in
+    /// its own queue, and whether to wake a sibling for them is decided once
+    /// the turn is over, not per task.
+    in_driver: Cell<bool>,
 }
 
 impl Core {
-    pub(crate) fn new(index: usize, local: Worker<Notified<Handle>>) -> Core {
+    pub(crate) fn new(index: usize, local: Worker<Notified<Handle>>, event_interval: u32) -> Core {
         Core {
             index,
             local,
@@ -51,6 +60,9 @@ impl Core {
             is_searching: Cell::new(false),
             // Any non-zero seed; distinct per worker.
             rand: Cell::new(0x9E37_79B9 ^ (index as u32).wrapping_mul(0x85EB_CA6B) | 1),
+            until_driver: Cell::new(event_interval),
+            event_interval,
+            in_driver: Cell::new(false),
         }
     }
 
@@ -80,6 +92,13 @@ impl Core {
     }
 
     fn next_task(&self, shared: &Shared) -> Option<Notified<Handle>> {
+        let until_driver = self.until_driver.get() - 1;
+        if until_driver == 0 {
+            self.until_driver.set(self.event_interval);
+            self.poll_driver(shared);
+        } else {
+            self.until_driver.set(until_driver);
+        }
         let tick = self.tick.get().wrapping_add(1);
         self.tick.set(tick);
         if tick.is_multiple_of(GLOBAL_QUEUE_INTERVAL) {
@@ -184,7 +203,39 @@ impl Core {
             .find_map(|victim| shared.remotes[victim].lifo.take())
     }
 
-    /// Sleeps until woken by new work or shutdown.
+    /// A busy worker's look at the driver: a turn that does not block, if
+    /// no one else is driving. Readiness and expired timers wake their tasks
+    /// into this worker's queue.
+    fn poll_driver(&self, shared: &Shared) {
+        let Some(driver) = &shared.driver else {
+            return;
+        };
+        let Some(mut core) = driver.try_lock() else {
+            return;
+        };
+        self.in_driver.set(true);
+        driver.turn(&mut core, Some(std::time::Duration::ZERO));
+        drop(core);
+        self.in_driver.set(false);
+        if self.has_work_to_share(shared) {
+            shared.notify_parked();
+        }
+    }
+
+    /// Whether this worker holds more tasks than it is about to run, which
+    /// a sleeping sibling could take (the scheduler's notify rule).
+    fn has_work_to_share(&self, shared: &Shared) -> bool {
+        shared.flavor == Flavor::MultiThread
+            && !self.is_searching.get()
+            && usize::from(shared.remotes[self.index].lifo.is_occupied()) + self.local.len() > 1
+    }
+
+    fn has_local_work(&self, shared: &Shared) -> bool {
+        !self.local.is_empty() || shared.remotes[self.index].lifo.is_occupied()
+    }
+
+    /// Sleeps (in the driver if it is free) until woken by new work, by the
+    /// driver waking tasks onto this worker, or by shutdown.
     fn park(&self, shared: &Shared) {
         let was_searching = self.is_searching.replace(false);
         if shared
@@ -196,8 +247,21 @@ impl Core {
         }
         let parker = &shared.remotes[self.index].parker;
         loop {
-            parker.park();
+            self.in_driver.set(true);
+            parker.park_on(shared.driver.as_ref());
+            self.in_driver.set(false);
             if shared.is_shutdown() {
+                return;
+            }
+            if self.has_local_work(shared) {
+                // The driver woke tasks onto this worker.
+                if !shared.idle.unpark_worker_by_id(self.index) {
+                    // A notifier got here first and made us a searcher.
+                    self.is_searching.set(true);
+                }
+                if self.has_work_to_share(shared) {
+                    shared.notify_parked();
+                }
                 return;
             }
             if !shared.idle.is_parked(self.index) {
@@ -229,7 +293,11 @@ impl Core {
                 None => false,
             }
         };
-        if stealable && shared.flavor == Flavor::MultiThread && !self.is_searching.get() {
+        if stealable
+            && shared.flavor == Flavor::MultiThread
+            && !self.is_searching.get()
+            && !self.in_driver.get()
+        {
             shared.notify_parked();
         }
     }
@@ -260,7 +328,7 @@ impl Core {
                 }
             }
             let mut ran = 0;
-            while ran < DRIVER_BUDGET && !root_waker.is_woken() {
+            while ran < DRIVER_BUDGET {
                 match self.next_task(shared) {
                     Some(task) => self.run_task(shared, task),
                     None if self.flush_deferred(shared) => continue,
@@ -269,7 +337,9 @@ impl Core {
                 ran += 1;
             }
             if ran == 0 && !root_waker.is_woken() {
-                root_waker.parker.park();
+                self.in_driver.set(true);
+                root_waker.parker.park_on(shared.driver.as_ref());
+                self.in_driver.set(false);
             }
         }
     }

@@ -1,0 +1,130 @@
+//! [`AtomicWaker`]: one waker slot that a task fills and the driver empties,
+//! with no lock.
+//!
+//! The protocol is the classic one (futures' `AtomicWaker`, tokio's
+//! `sync/task/atomic_waker.rs`): a state word with a `REGISTERING` and a
+//! `WAKING` bit.
+//!
+//! 1. `register` moves the state from `WAITING` to `REGISTERING`, stores the
+//!    waker, then moves back to `WAITING`. If a `wake` came meanwhile (the
+//!    state went to `REGISTERING | WAKING`), it takes the waker back out and
+//!    wakes it itself: that wake-up is not lost.
+//! 2. `wake` sets `WAKING`; if the state was `WAITING`, it owns the slot
+//!    until it clears the bit, takes the waker and wakes it outside.
+//! 3. The slot is touched only by whoever moved the state out of `WAITING`
+//!    (rules 1 and 2), so at most one thread touches it at a time. Both
+//!    moves are `AcqRel` read-modify-writes of one word, so each owner
+//!    happens-after the previous one.
+//!
+//! For readiness: the driver sets the readiness word, then calls `wake`; a
+//! task calls `register`, then reads the readiness word. Both `AcqRel`
+//! operations hit this state word, so either `wake` finds the new waker, or
+//! the task's read after `register` finds the readiness (loom models this
+//! in `loom-tests/tests/driver.rs`).
+
+use std::fmt;
+use std::task::Waker;
+
+use crate::sync::{AtomicUsize, Ordering::AcqRel, Ordering::Acquire, UnsafeCell};
+
+const WAITING: usize = 0;
+const REGISTERING: usize = 0b01;
+const WAKING: usize = 0b10;
+
+/// A waker slot for one waiting task; see the module docs.
+pub(crate) struct AtomicWaker {
+    state: AtomicUsize,
+    waker: UnsafeCell<Option<Waker>>,
+}
+
+// SAFETY: the slot is only touched by the thread that moved the state out of
+// `WAITING` (rule 3), and `Waker` is `Send + Sync`.
+unsafe impl Send for AtomicWaker {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for AtomicWaker {}
+
+impl AtomicWaker {
+    pub(crate) fn new() -> AtomicWaker {
+        AtomicWaker {
+            state: AtomicUsize::new(WAITING),
+            waker: UnsafeCell::new(None),
+        }
+    }
+
+    /// Makes `waker` the one the next [`wake`](Self::wake) wakes.
+    pub(crate) fn register(&self, waker: &Waker) {
+        match self
+            .state
+            .compare_exchange(WAITING, REGISTERING, Acquire, Acquire)
+        {
+            Ok(_) => {
+                // SAFETY: rule 1 — the state is `REGISTERING`: only this
+                // thread touches the slot.
+                let old = self.waker.with_mut(|slot| unsafe {
+                    match &mut *slot {
+                        Some(current) if current.will_wake(waker) => None,
+                        slot => slot.replace(waker.clone()),
+                    }
+                });
+                match self
+                    .state
+                    .compare_exchange(REGISTERING, WAITING, AcqRel, Acquire)
+                {
+                    Ok(_) => drop(old),
+                    Err(actual) => {
+                        // A `wake` came while registering: it left the waker
+                        // to us (rule 1).
+                        debug_assert_eq!(actual, REGISTERING | WAKING);
+                        // SAFETY: rule 1 — the state still holds
+                        // `REGISTERING`; no one else touches the slot.
+                        let waker = self.waker.with_mut(|slot| unsafe { (*slot).take() });
+                        self.state.swap(WAITING, AcqRel);
+                        drop(old);
+                        if let Some(waker) = waker {
+                            waker.wake();
+                        }
+                    }
+                }
+            }
+            Err(WAKING) => {
+                // A wake is under way and may have taken an older waker:
+                // wake this one so that the task polls again.
+                waker.wake_by_ref();
+            }
+            Err(_) => {
+                // Another `register` at the same time: not supported by
+                // design (one waiting task per direction), harmless.
+                waker.wake_by_ref();
+            }
+        }
+    }
+
+    /// Wakes the registered waker, if any.
+    pub(crate) fn wake(&self) {
+        if let Some(waker) = self.take() {
+            waker.wake();
+        }
+    }
+
+    /// Takes the registered waker out, if any, leaving the slot empty.
+    pub(crate) fn take(&self) -> Option<Waker> {
+        match self.state.fetch_or(WAKING, AcqRel) {
+            WAITING => {
+                // SAFETY: rule 2 — this thread moved the state out of
+                // `WAITING`: it alone touches the slot.
+                let waker = self.waker.with_mut(|slot| unsafe { (*slot).take() });
+                self.state.fetch_and(!WAKING, AcqRel);
+                waker
+            }
+            // A `register` is under way and will see `WAKING` (rule 1), or
+            // another wake owns the slot.
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Debug for AtomicWaker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AtomicWaker").finish_non_exhaustive()
+    }
+}

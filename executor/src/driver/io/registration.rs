@@ -1,0 +1,199 @@
+//! [`PollEvented`]: a `mio` socket registered with the runtime's driver,
+//! the piece every public socket type wraps.
+
+use std::fmt;
+use std::io;
+use std::sync::Arc as StdArc;
+use std::task::{Context, Poll};
+
+use mio::event::Source;
+
+use super::scheduled_io::{Direction, ReadyEvent, ScheduledIo};
+use crate::runtime::Handle;
+
+/// The runtime of the calling code, which must have I/O.
+///
+/// # Panics
+///
+/// Outside a runtime, or in one built without I/O, naming `what` and the fix.
+#[track_caller]
+pub(crate) fn io_handle(what: &str) -> Handle {
+    let Ok(handle) = Handle::try_current() else {
+        panic!(
+            "{what} needs a taskcell runtime, but there is no reactor running here: call it \
+             from a task, a `block_on` or a `spawn_blocking` closure of a runtime built with \
+             `Runtime::new()` or `Builder::enable_io`"
+        );
+    };
+    if handle
+        .shared
+        .driver
+        .as_ref()
+        .and_then(|d| d.io.as_ref())
+        .is_none()
+    {
+        panic!(
+            "{what}: this taskcell runtime was built without I/O; call `enable_io` (or \
+             `enable_all`) on its `Builder`"
+        );
+    }
+    handle
+}
+
+/// A socket registered with the driver of `handle`'s runtime. Deregistered
+/// on drop.
+pub(crate) struct PollEvented<E: Source> {
+    io: Option<E>,
+    shared: StdArc<ScheduledIo>,
+    handle: Handle,
+}
+
+impl<E: Source> PollEvented<E> {
+    /// Registers `io` with the driver of the runtime of the calling code.
+    ///
+    /// # Panics
+    ///
+    /// As [`io_handle`].
+    #[track_caller]
+    pub(crate) fn new(mut io: E, what: &str) -> io::Result<PollEvented<E>> {
+        let handle = io_handle(what);
+        let shared = handle.shared.io().register(&mut io)?;
+        Ok(PollEvented {
+            io: Some(io),
+            shared,
+            handle,
+        })
+    }
+
+    /// Registers `io` with the driver of `handle`'s runtime (an accepted
+    /// socket joins its listener's runtime).
+    pub(crate) fn with_handle(mut io: E, handle: &Handle) -> io::Result<PollEvented<E>> {
+        let shared = handle.shared.io().register(&mut io)?;
+        Ok(PollEvented {
+            io: Some(io),
+            shared,
+            handle: handle.clone(),
+        })
+    }
+
+    /// The runtime this socket is registered with.
+    pub(crate) fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// `Ready` once the socket may make progress in `direction`.
+    pub(crate) fn poll_ready(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+    ) -> Poll<io::Result<ReadyEvent>> {
+        self.shared.poll_ready(cx, direction)
+    }
+
+    /// After `WouldBlock`: forgets the readiness `event` reported.
+    pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
+        self.shared.clear_readiness(event);
+    }
+
+    /// The socket.
+    pub(crate) fn get_ref(&self) -> &E {
+        self.io.as_ref().expect("present until into_inner")
+    }
+
+    /// Runs `attempt` on the socket whenever it is ready in `direction`,
+    /// until it does not hit `WouldBlock`.
+    pub(crate) fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        mut attempt: impl FnMut(&E) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        let io = self.get_ref();
+        self.shared.poll_io(cx, direction, || attempt(io))
+    }
+
+    /// Like `poll_io`, but a read that filled less than `len` bytes also
+    /// clears readiness: the socket is drained, and the next read would
+    /// only hit `WouldBlock` (a syscall saved per read, as tokio does).
+    pub(crate) fn poll_read_io(
+        &self,
+        cx: &mut Context<'_>,
+        len: usize,
+        mut attempt: impl FnMut(&E) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let io = self.get_ref();
+        loop {
+            let event = match self.shared.poll_ready(cx, Direction::Read) {
+                Poll::Ready(Ok(event)) => event,
+                Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+                Poll::Pending => return Poll::Pending,
+            };
+            match attempt(io) {
+                Ok(n) if n > 0 && n < len => {
+                    self.shared.clear_readiness(event);
+                    return Poll::Ready(Ok(n));
+                }
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    self.shared.clear_readiness(event);
+                }
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+
+    /// Deregisters the socket and gives it back.
+    pub(crate) fn into_inner(mut self) -> io::Result<E> {
+        let mut io = self.io.take().expect("present until into_inner");
+        self.handle.shared.io().deregister(&self.shared, &mut io)?;
+        Ok(io)
+    }
+}
+
+impl<E: Source> PollEvented<E>
+where
+    for<'a> &'a E: io::Read + io::Write,
+{
+    /// A stream's read: edge-triggered, drained reads clear readiness.
+    pub(crate) fn poll_read(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let len = buf.len();
+        self.poll_read_io(cx, len, |mut io| io::Read::read(&mut io, buf))
+    }
+
+    /// A stream's write.
+    pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.poll_io(cx, Direction::Write, |mut io| {
+            io::Write::write(&mut io, buf)
+        })
+    }
+
+    /// A stream's gathered write (`writev`).
+    pub(crate) fn poll_write_vectored(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io(cx, Direction::Write, |mut io| {
+            io::Write::write_vectored(&mut io, bufs)
+        })
+    }
+}
+
+impl<E: Source> Drop for PollEvented<E> {
+    fn drop(&mut self) {
+        if let Some(mut io) = self.io.take() {
+            // Deregister before the descriptor closes; an error (the driver
+            // is gone) leaves nothing to undo.
+            let _ = self.handle.shared.io().deregister(&self.shared, &mut io);
+        }
+    }
+}
+
+impl<E: Source + fmt::Debug> fmt::Debug for PollEvented<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("PollEvented").field(&self.io).finish()
+    }
+}

@@ -1,0 +1,160 @@
+//! The driver: the runtime's I/O reactor and timer wheel, which the workers
+//! drive themselves. It sits below the scheduler and knows nothing of it:
+//! a readiness event or an expired timer calls a `Waker`, and the waker
+//! decides where the task goes.
+//!
+//! # Who drives
+//!
+//! The driver's core (the OS poller and its event buffer) sits behind a
+//! lock that only a parking worker takes, with `try_lock`:
+//!
+//! | worker state        | what it does                                        |
+//! |---------------------|-----------------------------------------------------|
+//! | running tasks       | every `event_interval` ticks, a turn without blocking, if the core is free |
+//! | idle, core free     | parks *in* the driver: blocks in the poller, with the next timer as timeout |
+//! | idle, core taken    | parks on its own condition variable                 |
+//!
+//! Unparking a worker that sits in the driver writes the driver's
+//! `mio::Waker` (`scheduler/park.rs`). The wakers run on the polling
+//! worker's thread, so the woken tasks land in that worker's own queue, and
+//! the usual notify-a-sibling rule spreads them.
+//!
+//! The poller exists whenever I/O or timers are enabled: with timers alone
+//! it is simply a sleep that can be cut short.
+
+pub(crate) mod atomic_waker;
+pub(crate) mod io;
+pub(crate) mod time;
+
+use std::io as stdio;
+use std::sync::Arc as StdArc;
+use std::task::Waker;
+use std::time::{Duration, Instant};
+
+use self::io::{IoHandle, WAKER_TOKEN};
+use self::time::TimeHandle;
+use crate::sync::{Mutex, MutexGuard};
+
+/// The runtime's driver; see the module docs.
+pub(crate) struct Driver {
+    core: Mutex<DriverCore>,
+    waker: StdArc<mio::Waker>,
+    pub(crate) io: Option<IoHandle>,
+    pub(crate) time: Option<TimeHandle>,
+}
+
+/// What only the thread that drives may touch.
+pub(crate) struct DriverCore {
+    poll: mio::Poll,
+    events: mio::Events,
+    /// Stamped on every readiness this turn sets; see `ScheduledIo`.
+    tick: u16,
+    /// Wakers of expired timers, woken after the wheel's lock is released
+    /// (kept between turns: no allocation once it has grown).
+    fired: Vec<Waker>,
+}
+
+impl Driver {
+    /// A driver with I/O and/or timers; `None` when neither is enabled.
+    pub(crate) fn new(enable_io: bool, enable_time: bool) -> stdio::Result<Option<Driver>> {
+        if !enable_io && !enable_time {
+            return Ok(None);
+        }
+        let poll = mio::Poll::new()?;
+        let waker = StdArc::new(mio::Waker::new(poll.registry(), WAKER_TOKEN)?);
+        let io = if enable_io {
+            Some(IoHandle::new(poll.registry().try_clone()?))
+        } else {
+            None
+        };
+        Ok(Some(Driver {
+            core: Mutex::new(DriverCore {
+                poll,
+                events: mio::Events::with_capacity(1024),
+                tick: 0,
+                fired: Vec::new(),
+            }),
+            waker,
+            io,
+            time: enable_time.then(TimeHandle::new),
+        }))
+    }
+
+    /// The waker that cuts a parked driver's wait short.
+    pub(crate) fn unparker(&self) -> StdArc<mio::Waker> {
+        StdArc::clone(&self.waker)
+    }
+
+    /// Wakes the thread parked in the driver, if any.
+    pub(crate) fn unpark(&self) {
+        // An error here means the poller is gone: no one is parked on it.
+        let _ = self.waker.wake();
+    }
+
+    /// The core, unless another thread is driving.
+    pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, DriverCore>> {
+        self.core.try_lock()
+    }
+
+    /// One turn: waits for events at most `timeout` (and no later than the
+    /// next timer), then wakes every task whose socket became ready or whose
+    /// timer expired, on this thread.
+    pub(crate) fn turn(&self, core: &mut DriverCore, timeout: Option<Duration>) {
+        if let Some(io) = &self.io {
+            io.release_pending();
+        }
+        let timeout = match &self.time {
+            Some(time) => time.park_timeout(timeout, Instant::now()),
+            None => timeout,
+        };
+        let DriverCore {
+            poll,
+            events,
+            tick,
+            fired,
+        } = core;
+        if let Err(err) = poll.poll(events, timeout) {
+            // EINTR: a signal; the turn simply ends early.
+            if err.kind() != stdio::ErrorKind::Interrupted {
+                panic!("the taskcell I/O driver's poller failed: {err}");
+            }
+        }
+        *tick = tick.wrapping_add(1);
+        if let Some(io) = &self.io {
+            for event in events.iter() {
+                if event.token() != WAKER_TOKEN {
+                    io.dispatch(*tick, event);
+                }
+            }
+        }
+        if let Some(time) = &self.time {
+            time.process(Instant::now(), fired);
+            for waker in fired.drain(..) {
+                waker.wake();
+            }
+        }
+    }
+
+    /// At shutdown: sockets fail from now on, pending timers fire (and
+    /// panic when polled), and every waiter wakes.
+    pub(crate) fn shutdown(&self) {
+        if let Some(io) = &self.io {
+            io.shutdown();
+        }
+        if let Some(time) = &self.time {
+            let mut fired = Vec::new();
+            time.shutdown(&mut fired);
+            fired.into_iter().for_each(Waker::wake);
+        }
+        self.unpark();
+    }
+}
+
+impl std::fmt::Debug for Driver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Driver")
+            .field("io", &self.io.is_some())
+            .field("time", &self.time.is_some())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,105 @@
+//! Sockets on the runtime's own I/O driver: [`TcpListener`], [`TcpStream`],
+//! [`UdpSocket`], and on Unix [`UnixListener`] and [`UnixStream`].
+//!
+//! Each socket is registered with the driver once, edge-triggered, when it
+//! is made; a read or write that would block waits for the next readiness
+//! event without another system call to re-arm it. Streams implement
+//! `futures-io`'s [`AsyncRead`](futures_io::AsyncRead) and
+//! [`AsyncWrite`](futures_io::AsyncWrite) (the extension traits with
+//! `read`, `write_all`, … are re-exported in [`io`](crate::io)), and with
+//! the `hyper` feature, hyper's `Read` and `Write`.
+//!
+//! Sockets need a runtime with I/O enabled ([`Runtime::new`] or
+//! [`Builder::enable_io`]): making one anywhere else panics with a message
+//! that says so. A socket that outlives its runtime fails every operation
+//! with an error.
+//!
+//! Addresses given as `impl ToSocketAddrs` are resolved with the standard
+//! library: a literal address costs nothing, a host name is looked up with
+//! the system resolver on the calling thread.
+//!
+//! ```
+//! use taskcell_executor::io::{AsyncReadExt, AsyncWriteExt};
+//! use taskcell_executor::net::{TcpListener, TcpStream};
+//!
+//! let rt = taskcell_executor::Runtime::new().unwrap();
+//! rt.block_on(async {
+//!     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+//!     let addr = listener.local_addr().unwrap();
+//!     taskcell_executor::spawn(async move {
+//!         let (mut peer, _) = listener.accept().await.unwrap();
+//!         let mut buf = [0; 4];
+//!         peer.read_exact(&mut buf).await.unwrap();
+//!         peer.write_all(&buf).await.unwrap();
+//!     });
+//!     let mut stream = TcpStream::connect(addr).await.unwrap();
+//!     stream.write_all(b"ping").await.unwrap();
+//!     let mut back = [0; 4];
+//!     stream.read_exact(&mut back).await.unwrap();
+//!     assert_eq!(&back, b"ping");
+//! });
+//! ```
+//!
+//! [`Runtime::new`]: crate::Runtime::new
+//! [`Builder::enable_io`]: crate::Builder::enable_io
+
+#[macro_use]
+mod stream;
+mod tcp;
+mod udp;
+#[cfg(unix)]
+mod unix;
+
+pub use self::tcp::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, TcpListener, TcpStream, WriteHalf};
+pub use self::udp::UdpSocket;
+#[cfg(unix)]
+pub use self::unix::{UnixListener, UnixStream};
+
+use std::future::Future;
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+
+/// Tries `attempt` on each address `addr` resolves to, in order; the first
+/// success wins, otherwise the last error.
+async fn each_addr<A, T, F>(addr: A, mut attempt: impl FnMut(SocketAddr) -> F) -> io::Result<T>
+where
+    A: ToSocketAddrs,
+    F: Future<Output = io::Result<T>>,
+{
+    let mut last = None;
+    for addr in addr.to_socket_addrs()? {
+        match attempt(addr).await {
+            Ok(out) => return Ok(out),
+            Err(err) => last = Some(err),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "the address did not resolve to any socket address",
+        )
+    }))
+}
+
+/// Hands a socket's descriptor over to another type.
+#[cfg(unix)]
+pub(crate) fn socket_into_std<S: std::os::fd::IntoRawFd, T: std::os::fd::FromRawFd>(
+    socket: S,
+) -> T {
+    // SAFETY: the descriptor comes straight from `into_raw_fd`, so it is
+    // open and owned by nothing else; `T` takes ownership of it.
+    unsafe { T::from_raw_fd(socket.into_raw_fd()) }
+}
+
+/// Hands a socket over to another type.
+#[cfg(windows)]
+pub(crate) fn socket_into_std<
+    S: std::os::windows::io::IntoRawSocket,
+    T: std::os::windows::io::FromRawSocket,
+>(
+    socket: S,
+) -> T {
+    // SAFETY: the socket comes straight from `into_raw_socket`, so it is
+    // open and owned by nothing else; `T` takes ownership of it.
+    unsafe { T::from_raw_socket(socket.into_raw_socket()) }
+}

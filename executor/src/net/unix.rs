@@ -1,0 +1,304 @@
+//! [`UnixListener`] and [`UnixStream`] (Unix only).
+
+use std::fmt;
+use std::future::poll_fn;
+use std::io;
+use std::os::unix::net::SocketAddr;
+use std::path::Path;
+use std::task::{Context, Poll};
+
+use crate::driver::io::{Direction, PollEvented};
+
+/// A Unix-domain socket listening for connections.
+///
+/// ```
+/// use taskcell_executor::net::{UnixListener, UnixStream};
+///
+/// let dir = std::env::temp_dir().join(format!("taskcell-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir).unwrap();
+/// let path = dir.join("listener.sock");
+/// # let _ = std::fs::remove_file(&path);
+/// let rt = taskcell_executor::Runtime::new().unwrap();
+/// rt.block_on(async {
+///     let listener = UnixListener::bind(&path).unwrap();
+///     let client = taskcell_executor::spawn({
+///         let path = path.clone();
+///         async move { UnixStream::connect(path).await }
+///     });
+///     let (_stream, _addr) = listener.accept().await.unwrap();
+///     client.await.unwrap().unwrap();
+/// });
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// ```
+pub struct UnixListener {
+    io: PollEvented<mio::net::UnixListener>,
+}
+
+impl UnixListener {
+    /// Binds to `path` and listens.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime with I/O enabled.
+    ///
+    /// ```
+    /// # let path = std::env::temp_dir().join(format!("taskcell-bind-{}.sock", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// # let rt = taskcell_executor::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// let listener = taskcell_executor::net::UnixListener::bind(&path).unwrap();
+    /// assert_eq!(listener.local_addr().unwrap().as_pathname(), Some(path.as_path()));
+    /// # });
+    /// # std::fs::remove_file(&path).unwrap();
+    /// ```
+    #[track_caller]
+    pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
+        let listener = mio::net::UnixListener::bind(path)?;
+        Ok(UnixListener {
+            io: PollEvented::new(listener, "`UnixListener::bind`")?,
+        })
+    }
+
+    /// Waits for a connection and accepts it.
+    ///
+    /// ```
+    /// # use taskcell_executor::net::{UnixListener, UnixStream};
+    /// # let path = std::env::temp_dir().join(format!("taskcell-accept-{}.sock", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// # let rt = taskcell_executor::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// let listener = UnixListener::bind(&path).unwrap();
+    /// let _client = UnixStream::connect(&path).await.unwrap();
+    /// let (stream, _addr) = listener.accept().await.unwrap();
+    /// # drop(stream);
+    /// # });
+    /// # std::fs::remove_file(&path).unwrap();
+    /// ```
+    pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
+        poll_fn(|cx| self.poll_accept(cx)).await
+    }
+
+    /// Polls for a connection; see [`accept`](Self::accept).
+    ///
+    /// ```
+    /// # use std::future::poll_fn;
+    /// # use taskcell_executor::net::{UnixListener, UnixStream};
+    /// # let path = std::env::temp_dir().join(format!("taskcell-poll-accept-{}.sock", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// # let rt = taskcell_executor::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// let listener = UnixListener::bind(&path).unwrap();
+    /// let _client = UnixStream::connect(&path).await.unwrap();
+    /// let (_stream, _addr) = poll_fn(|cx| listener.poll_accept(cx)).await.unwrap();
+    /// # });
+    /// # std::fs::remove_file(&path).unwrap();
+    /// ```
+    pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
+        match self.io.poll_io(cx, Direction::Read, |l| l.accept()) {
+            Poll::Ready(Ok((stream, addr))) => Poll::Ready(Ok((
+                UnixStream {
+                    io: PollEvented::with_handle(stream, self.io.handle())?,
+                },
+                addr,
+            ))),
+            Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// The address this listener is bound to.
+    ///
+    /// ```
+    /// # let path = std::env::temp_dir().join(format!("taskcell-addr-{}.sock", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// # let rt = taskcell_executor::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// let listener = taskcell_executor::net::UnixListener::bind(&path).unwrap();
+    /// assert!(listener.local_addr().unwrap().as_pathname().is_some());
+    /// # });
+    /// # std::fs::remove_file(&path).unwrap();
+    /// ```
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// Takes over a standard listener (made non-blocking here).
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime with I/O enabled.
+    ///
+    /// ```
+    /// # let path = std::env::temp_dir().join(format!("taskcell-from-std-{}.sock", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// # let rt = taskcell_executor::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// let std_listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    /// let listener = taskcell_executor::net::UnixListener::from_std(std_listener).unwrap();
+    /// # drop(listener);
+    /// # });
+    /// # std::fs::remove_file(&path).unwrap();
+    /// ```
+    #[track_caller]
+    pub fn from_std(listener: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
+        listener.set_nonblocking(true)?;
+        Ok(UnixListener {
+            io: PollEvented::new(
+                mio::net::UnixListener::from_std(listener),
+                "`UnixListener::from_std`",
+            )?,
+        })
+    }
+}
+
+impl fmt::Debug for UnixListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("UnixListener")
+            .field(self.io.get_ref())
+            .finish()
+    }
+}
+
+/// A Unix-domain stream; reads and writes as [`TcpStream`] does.
+///
+/// [`TcpStream`]: crate::net::TcpStream
+///
+/// ```
+/// use taskcell_executor::io::{AsyncReadExt, AsyncWriteExt};
+///
+/// let rt = taskcell_executor::Runtime::new().unwrap();
+/// rt.block_on(async {
+///     let (mut a, mut b) = taskcell_executor::net::UnixStream::pair().unwrap();
+///     a.write_all(b"over").await.unwrap();
+///     let mut buf = [0; 4];
+///     b.read_exact(&mut buf).await.unwrap();
+///     assert_eq!(&buf, b"over");
+/// });
+/// ```
+pub struct UnixStream {
+    io: PollEvented<mio::net::UnixStream>,
+}
+
+impl UnixStream {
+    /// Connects to the socket at `path`.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime with I/O enabled (when first polled).
+    ///
+    /// ```
+    /// # use taskcell_executor::net::{UnixListener, UnixStream};
+    /// # let path = std::env::temp_dir().join(format!("taskcell-connect-{}.sock", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// # let rt = taskcell_executor::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// let listener = UnixListener::bind(&path).unwrap();
+    /// let stream = UnixStream::connect(&path).await.unwrap();
+    /// assert_eq!(stream.peer_addr().unwrap().as_pathname(), Some(path.as_path()));
+    /// # });
+    /// # std::fs::remove_file(&path).unwrap();
+    /// ```
+    pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
+        let stream = UnixStream {
+            io: PollEvented::new(
+                mio::net::UnixStream::connect(path)?,
+                "`UnixStream::connect`",
+            )?,
+        };
+        poll_fn(|cx| stream.io.poll_ready(cx, Direction::Write)).await?;
+        if let Some(err) = stream.io.get_ref().take_error()? {
+            return Err(err);
+        }
+        Ok(stream)
+    }
+
+    /// A connected pair of streams.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime with I/O enabled.
+    ///
+    /// ```
+    /// # let rt = taskcell_executor::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// let (a, b) = taskcell_executor::net::UnixStream::pair().unwrap();
+    /// assert!(a.peer_addr().unwrap().is_unnamed() && b.local_addr().unwrap().is_unnamed());
+    /// # });
+    /// ```
+    #[track_caller]
+    pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
+        let (a, b) = mio::net::UnixStream::pair()?;
+        let a = UnixStream {
+            io: PollEvented::new(a, "`UnixStream::pair`")?,
+        };
+        let b = UnixStream {
+            io: PollEvented::with_handle(b, a.io.handle())?,
+        };
+        Ok((a, b))
+    }
+
+    /// This end's address.
+    ///
+    /// ```
+    /// # let rt = taskcell_executor::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// let (a, _b) = taskcell_executor::net::UnixStream::pair().unwrap();
+    /// assert!(a.local_addr().unwrap().is_unnamed());
+    /// # });
+    /// ```
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// The peer's address.
+    ///
+    /// ```
+    /// # let rt = taskcell_executor::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// let (a, _b) = taskcell_executor::net::UnixStream::pair().unwrap();
+    /// assert!(a.peer_addr().unwrap().is_unnamed());
+    /// # });
+    /// ```
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+
+    /// Takes over a standard stream (made non-blocking here).
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime with I/O enabled.
+    ///
+    /// ```
+    /// # let rt = taskcell_executor::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    /// let a = taskcell_executor::net::UnixStream::from_std(a).unwrap();
+    /// # drop(a);
+    /// # });
+    /// ```
+    #[track_caller]
+    pub fn from_std(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
+        stream.set_nonblocking(true)?;
+        Ok(UnixStream {
+            io: PollEvented::new(
+                mio::net::UnixStream::from_std(stream),
+                "`UnixStream::from_std`",
+            )?,
+        })
+    }
+}
+
+impl fmt::Debug for UnixStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("UnixStream")
+            .field(self.io.get_ref())
+            .finish()
+    }
+}
+
+stream_io!(UnixStream, |s| s.io);
+stream_io!(&UnixStream, |s| s.io);
+
+#[cfg(feature = "hyper")]
+hyper_io!(UnixStream, |s| &s.io);

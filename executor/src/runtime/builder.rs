@@ -1,0 +1,406 @@
+//! [`Builder`]: configures and builds a [`Runtime`].
+
+use std::fmt;
+use std::io;
+use std::sync::Arc as StdArc;
+use std::time::Duration;
+
+use crossbeam_deque::Worker;
+
+use super::{Handle, Runtime};
+use crate::blocking::BlockingPool;
+use crate::context;
+use crate::driver::Driver;
+use crate::scheduler::park::Parker;
+use crate::scheduler::worker::Core;
+use crate::scheduler::{Flavor, LifoSlot, Remote, Shared};
+use crate::sync::Arc;
+
+type Hook = StdArc<dyn Fn() + Send + Sync + 'static>;
+
+/// Thread settings shared by worker and blocking threads.
+pub(crate) struct ThreadHooks {
+    pub(crate) name: String,
+    pub(crate) stack_size: Option<usize>,
+    on_start: Option<Hook>,
+    on_stop: Option<Hook>,
+}
+
+impl ThreadHooks {
+    pub(crate) fn started(&self) {
+        if let Some(hook) = &self.on_start {
+            hook();
+        }
+    }
+
+    pub(crate) fn stopped(&self) {
+        if let Some(hook) = &self.on_stop {
+            hook();
+        }
+    }
+}
+
+/// Configures and builds a [`Runtime`].
+///
+/// ```
+/// use taskcell_executor::Builder;
+///
+/// let rt = Builder::new_multi_thread()
+///     .worker_threads(2)
+///     .thread_name("app-worker")
+///     .build()
+///     .unwrap();
+/// assert_eq!(rt.block_on(rt.spawn(async { 1 + 1 })).unwrap(), 2);
+/// ```
+pub struct Builder {
+    flavor: Flavor,
+    worker_threads: Option<usize>,
+    thread_name: String,
+    thread_stack_size: Option<usize>,
+    on_thread_start: Option<Hook>,
+    on_thread_stop: Option<Hook>,
+    max_blocking_threads: usize,
+    thread_keep_alive: Duration,
+    enable_io: bool,
+    enable_time: bool,
+    event_interval: u32,
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("flavor", &self.flavor)
+            .field("worker_threads", &self.worker_threads)
+            .field("thread_name", &self.thread_name)
+            .field("thread_stack_size", &self.thread_stack_size)
+            .field("max_blocking_threads", &self.max_blocking_threads)
+            .field("thread_keep_alive", &self.thread_keep_alive)
+            .field("enable_io", &self.enable_io)
+            .field("enable_time", &self.enable_time)
+            .field("event_interval", &self.event_interval)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Builder {
+    /// A runtime with a pool of worker threads that steal work from each
+    /// other.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Builder::new_multi_thread().build().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn new_multi_thread() -> Builder {
+        Builder::new(Flavor::MultiThread)
+    }
+
+    /// A runtime that runs every task on the thread that calls
+    /// [`Runtime::block_on`], while it does.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Builder::new_current_thread().build().unwrap();
+    /// let here = std::thread::current().id();
+    /// let there = rt.block_on(rt.spawn(async { std::thread::current().id() })).unwrap();
+    /// assert_eq!(here, there);
+    /// ```
+    pub fn new_current_thread() -> Builder {
+        Builder::new(Flavor::CurrentThread)
+    }
+
+    fn new(flavor: Flavor) -> Builder {
+        Builder {
+            flavor,
+            worker_threads: None,
+            thread_name: "taskcell-worker".to_owned(),
+            thread_stack_size: None,
+            on_thread_start: None,
+            on_thread_stop: None,
+            max_blocking_threads: 512,
+            thread_keep_alive: Duration::from_secs(10),
+            enable_io: false,
+            enable_time: false,
+            event_interval: 61,
+        }
+    }
+
+    /// Enables the I/O driver: the sockets of [`net`](crate::net) work on
+    /// this runtime. [`Runtime::new`] enables it.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Builder::new_current_thread().enable_io().build().unwrap();
+    /// rt.block_on(async {
+    ///     let listener = taskcell_executor::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     assert!(listener.local_addr().unwrap().port() > 0);
+    /// });
+    /// ```
+    pub fn enable_io(&mut self) -> &mut Builder {
+        self.enable_io = true;
+        self
+    }
+
+    /// Enables the timer wheel: [`time`](crate::time)'s sleeps, timeouts
+    /// and intervals work on this runtime. [`Runtime::new`] enables it.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let rt = taskcell_executor::Builder::new_current_thread().enable_time().build().unwrap();
+    /// let start = Instant::now();
+    /// rt.block_on(taskcell_executor::time::sleep(Duration::from_millis(5)));
+    /// assert!(start.elapsed() >= Duration::from_millis(5));
+    /// ```
+    pub fn enable_time(&mut self) -> &mut Builder {
+        self.enable_time = true;
+        self
+    }
+
+    /// Enables both the I/O driver and the timer wheel.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .enable_all()
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn enable_all(&mut self) -> &mut Builder {
+        self.enable_io().enable_time()
+    }
+
+    /// How many tasks a busy worker runs between two looks at the driver
+    /// for I/O events and expired timers (default 61, as tokio). A lower
+    /// value reacts to I/O sooner, a higher one runs tasks with fewer
+    /// interruptions.
+    ///
+    /// # Panics
+    ///
+    /// If `n` is zero.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Builder::new_multi_thread().enable_all().event_interval(31).build().unwrap();
+    /// # drop(rt);
+    /// ```
+    #[track_caller]
+    pub fn event_interval(&mut self, n: u32) -> &mut Builder {
+        assert!(n > 0, "event_interval must be at least 1");
+        self.event_interval = n;
+        self
+    }
+
+    /// The number of worker threads (multi-thread runtime only). Default:
+    /// the available parallelism.
+    ///
+    /// # Panics
+    ///
+    /// If `n` is zero.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    /// # drop(rt);
+    /// ```
+    #[track_caller]
+    pub fn worker_threads(&mut self, n: usize) -> &mut Builder {
+        assert!(n > 0, "a runtime needs at least one worker thread");
+        self.worker_threads = Some(n);
+        self
+    }
+
+    /// The name of the runtime's threads, workers and blocking threads
+    /// alike (default `taskcell-worker`).
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Builder::new_multi_thread().thread_name("app").build().unwrap();
+    /// let name = rt.block_on(rt.spawn(async { std::thread::current().name().map(str::to_owned) }));
+    /// assert_eq!(name.unwrap().as_deref(), Some("app"));
+    /// ```
+    pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
+        self.thread_name = name.into();
+        self
+    }
+
+    /// The stack size of the runtime's threads, in bytes.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Builder::new_multi_thread()
+    ///     .thread_stack_size(4 << 20)
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn thread_stack_size(&mut self, bytes: usize) -> &mut Builder {
+        self.thread_stack_size = Some(bytes);
+        self
+    }
+
+    /// Runs `f` on each worker and blocking thread as it starts.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let started = Arc::new(AtomicUsize::new(0));
+    /// let counter = Arc::clone(&started);
+    /// let rt = taskcell_executor::Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .on_thread_start(move || { counter.fetch_add(1, Ordering::SeqCst); })
+    ///     .build()
+    ///     .unwrap();
+    /// drop(rt); // joins the workers
+    /// assert_eq!(started.load(Ordering::SeqCst), 2);
+    /// ```
+    pub fn on_thread_start(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder {
+        self.on_thread_start = Some(StdArc::new(f));
+        self
+    }
+
+    /// Runs `f` on each worker and blocking thread as it stops.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let stopped = Arc::new(AtomicUsize::new(0));
+    /// let counter = Arc::clone(&stopped);
+    /// let rt = taskcell_executor::Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .on_thread_stop(move || { counter.fetch_add(1, Ordering::SeqCst); })
+    ///     .build()
+    ///     .unwrap();
+    /// drop(rt);
+    /// assert_eq!(stopped.load(Ordering::SeqCst), 2);
+    /// ```
+    pub fn on_thread_stop(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder {
+        self.on_thread_stop = Some(StdArc::new(f));
+        self
+    }
+
+    /// The most threads the blocking pool starts (default 512); further
+    /// `spawn_blocking` closures wait in a queue.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Builder::new_multi_thread()
+    ///     .max_blocking_threads(2)
+    ///     .build()
+    ///     .unwrap();
+    /// let tasks: Vec<_> = (0..8).map(|i| rt.spawn_blocking(move || i * 2)).collect();
+    /// let sum: i32 = rt.block_on(async {
+    ///     let mut sum = 0;
+    ///     for task in tasks {
+    ///         sum += task.await.unwrap();
+    ///     }
+    ///     sum
+    /// });
+    /// assert_eq!(sum, 56);
+    /// ```
+    pub fn max_blocking_threads(&mut self, n: usize) -> &mut Builder {
+        self.max_blocking_threads = n;
+        self
+    }
+
+    /// How long an idle blocking thread waits for work before it exits
+    /// (default 10 s).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = taskcell_executor::Builder::new_multi_thread()
+    ///     .thread_keep_alive(Duration::from_millis(100))
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn thread_keep_alive(&mut self, keep_alive: Duration) -> &mut Builder {
+        self.thread_keep_alive = keep_alive;
+        self
+    }
+
+    /// Builds the runtime and starts its worker threads.
+    ///
+    /// # Errors
+    ///
+    /// If a worker thread cannot be started.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Builder::new_current_thread().build().unwrap();
+    /// assert_eq!(rt.block_on(async { 5 }), 5);
+    /// ```
+    pub fn build(&mut self) -> io::Result<Runtime> {
+        let workers = match self.flavor {
+            Flavor::CurrentThread => 1,
+            Flavor::MultiThread => self
+                .worker_threads
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        };
+        let hooks = StdArc::new(ThreadHooks {
+            name: self.thread_name.clone(),
+            stack_size: self.thread_stack_size,
+            on_start: self.on_thread_start.clone(),
+            on_stop: self.on_thread_stop.clone(),
+        });
+        let driver = Driver::new(self.enable_io, self.enable_time)?;
+        let locals: Vec<_> = (0..workers).map(|_| Worker::new_fifo()).collect();
+        let remotes = locals
+            .iter()
+            .map(|local| Remote {
+                stealer: local.stealer(),
+                lifo: LifoSlot::new(),
+                parker: Arc::new(Parker::with_driver(driver.as_ref().map(Driver::unparker))),
+            })
+            .collect();
+        let blocking = BlockingPool::new(
+            self.max_blocking_threads,
+            self.thread_keep_alive,
+            StdArc::clone(&hooks),
+        );
+        let handle = Handle {
+            shared: Arc::new(Shared::new(self.flavor, remotes, blocking, driver)),
+        };
+        let mut runtime = Runtime {
+            handle,
+            threads: Vec::new(),
+            shut_down: false,
+        };
+        let cores = locals
+            .into_iter()
+            .enumerate()
+            .map(|(index, local)| Box::new(Core::new(index, local, self.event_interval)));
+        match self.flavor {
+            Flavor::CurrentThread => {
+                *runtime.handle.shared.current_core.lock() = cores.into_iter().next();
+            }
+            Flavor::MultiThread => {
+                for core in cores {
+                    let thread = spawn_worker(&runtime.handle, core, &hooks)?;
+                    runtime.threads.push(thread);
+                }
+            }
+        }
+        Ok(runtime)
+    }
+}
+
+fn spawn_worker(
+    handle: &Handle,
+    core: Box<Core>,
+    hooks: &StdArc<ThreadHooks>,
+) -> io::Result<std::thread::JoinHandle<()>> {
+    let handle = handle.clone();
+    let hooks = StdArc::clone(hooks);
+    let mut builder = std::thread::Builder::new().name(hooks.name.clone());
+    if let Some(size) = hooks.stack_size {
+        builder = builder.stack_size(size);
+    }
+    builder.spawn(move || {
+        hooks.started();
+        {
+            let shared = &*handle.shared;
+            let _handle = context::enter_handle(&handle);
+            let _worker = context::enter_worker(&core, shared);
+            core.run(shared);
+        }
+        core.drain(&handle.shared);
+        *handle.shared.exited.lock() += 1;
+        handle.shared.exited_cv.notify_all();
+        hooks.stopped();
+    })
+}

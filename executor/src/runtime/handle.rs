@@ -1,0 +1,239 @@
+//! [`Handle`]: reaches a runtime from anywhere, and the free `spawn`
+//! functions that use the current one.
+
+use std::fmt;
+use std::future::Future;
+
+use taskcell::TaskId;
+
+use crate::blocking::BlockingSchedule;
+use crate::blocking::BlockingTask;
+use crate::context;
+use crate::scheduler::Shared;
+use crate::sync::Arc;
+use crate::task::{new_task, JoinHandle};
+
+/// A handle to a runtime: spawns tasks onto it from any thread.
+///
+/// ```
+/// let rt = taskcell_executor::Runtime::new().unwrap();
+/// let handle = rt.handle().clone();
+/// let task = handle.spawn(async { 3 });
+/// assert_eq!(rt.block_on(task).unwrap(), 3);
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) shared: Arc<Shared>,
+}
+
+/// Returned by [`Handle::try_current`] outside any runtime.
+///
+/// ```
+/// let err = taskcell_executor::Handle::try_current().unwrap_err();
+/// assert!(err.to_string().contains("no taskcell runtime"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TryCurrentError(());
+
+impl fmt::Display for TryCurrentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(
+            "there is no taskcell runtime here: call this from a task, a `block_on`, or a \
+             `spawn_blocking` closure of a taskcell runtime",
+        )
+    }
+}
+
+impl std::error::Error for TryCurrentError {}
+
+impl Handle {
+    /// The runtime this code runs in.
+    ///
+    /// # Panics
+    ///
+    /// Outside any runtime; see [`try_current`](Self::try_current).
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// let handle = rt.block_on(async { taskcell_executor::Handle::current() });
+    /// # drop(handle);
+    /// ```
+    #[track_caller]
+    pub fn current() -> Handle {
+        match Handle::try_current() {
+            Ok(handle) => handle,
+            Err(err) => panic!("{err}"),
+        }
+    }
+
+    /// The runtime this code runs in, if any.
+    ///
+    /// ```
+    /// assert!(taskcell_executor::Handle::try_current().is_err());
+    /// ```
+    pub fn try_current() -> Result<Handle, TryCurrentError> {
+        context::with_handle(Handle::clone).ok_or(TryCurrentError(()))
+    }
+
+    /// Spawns `future` as a new task and returns its [`JoinHandle`].
+    ///
+    /// The task runs under its own [`TaskId`]: every poll, and the drop of
+    /// its future and output, happen with that id entered. If the runtime
+    /// has shut down, the task is cancelled at once: its handle resolves to a
+    /// cancelled `JoinError`.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// drop(rt);
+    /// let late = handle.spawn(async { 1 });
+    /// let err = futures::executor::block_on(late).unwrap_err();
+    /// assert!(err.is_cancelled());
+    /// ```
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (task, notified, join) = new_task(future, self.clone(), TaskId::fresh());
+        match self.shared.owned.bind(task) {
+            Ok(()) => self.shared.schedule(notified, false),
+            Err(task) => {
+                // Shut down: the list's reference claims the task and
+                // cancels it; the notification is never queued.
+                task.shutdown();
+                drop(notified);
+            }
+        }
+        join
+    }
+
+    /// Runs `f` on the blocking pool, where it may block without stalling
+    /// the workers, and returns its [`JoinHandle`].
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// let sum = rt.block_on(handle.spawn_blocking(|| (1..=10).sum::<u32>())).unwrap();
+    /// assert_eq!(sum, 55);
+    /// ```
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let (notified, join) = crate::task::new_unowned_task(
+            BlockingTask::new(f),
+            BlockingSchedule::new(self.clone()),
+            TaskId::fresh(),
+        );
+        self.shared.blocking.push(notified, self);
+        join
+    }
+}
+
+impl Handle {
+    /// How many sockets are registered with this runtime's I/O driver (0
+    /// without one): a dropped socket gives its registration back.
+    #[doc(hidden)]
+    pub fn io_registrations(&self) -> usize {
+        self.shared
+            .driver
+            .as_ref()
+            .and_then(|driver| driver.io.as_ref())
+            .map_or(0, |io| io.registrations())
+    }
+
+    /// How many entries this runtime's timer wheel holds (0 without one): a
+    /// completed or dropped sleep gives its entry back.
+    #[doc(hidden)]
+    pub fn timer_entries(&self) -> usize {
+        self.shared
+            .driver
+            .as_ref()
+            .and_then(|driver| driver.time.as_ref())
+            .map_or(0, |time| time.entries())
+    }
+}
+
+impl futures_task::Spawn for Handle {
+    fn spawn_obj(
+        &self,
+        future: futures_task::FutureObj<'static, ()>,
+    ) -> Result<(), futures_task::SpawnError> {
+        if self.shared.is_shutdown() {
+            return Err(futures_task::SpawnError::shutdown());
+        }
+        drop(Handle::spawn(self, future));
+        Ok(())
+    }
+
+    fn status(&self) -> Result<(), futures_task::SpawnError> {
+        if self.shared.is_shutdown() {
+            Err(futures_task::SpawnError::shutdown())
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle")
+            .field("shared", &self.shared)
+            .finish()
+    }
+}
+
+/// Spawns `future` on the runtime this code runs in; see [`Handle::spawn`].
+///
+/// # Panics
+///
+/// Outside any runtime.
+///
+/// ```
+/// let rt = taskcell_executor::Runtime::new().unwrap();
+/// let out = rt.block_on(async { taskcell_executor::spawn(async { 2 }).await.unwrap() });
+/// assert_eq!(out, 2);
+/// ```
+#[track_caller]
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    match context::with_handle(|handle| handle.spawn(future)) {
+        Some(join) => join,
+        None => panic!(
+            "`taskcell_executor::spawn` called outside a taskcell runtime: {}",
+            TryCurrentError(())
+        ),
+    }
+}
+
+/// Runs `f` on the blocking pool of the runtime this code runs in; see
+/// [`Handle::spawn_blocking`].
+///
+/// # Panics
+///
+/// Outside any runtime.
+///
+/// ```
+/// let rt = taskcell_executor::Runtime::new().unwrap();
+/// let out = rt.block_on(async { taskcell_executor::spawn_blocking(|| 4).await.unwrap() });
+/// assert_eq!(out, 4);
+/// ```
+#[track_caller]
+pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    match context::with_handle(|handle| handle.spawn_blocking(f)) {
+        Some(join) => join,
+        None => panic!(
+            "`taskcell_executor::spawn_blocking` called outside a taskcell runtime: {}",
+            TryCurrentError(())
+        ),
+    }
+}

@@ -1,0 +1,204 @@
+//! [`Interval`]: ticks at a fixed period.
+
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use super::sleep::Sleep;
+
+/// Ticks every `period`, the first tick at once.
+///
+/// # Panics
+///
+/// If `period` is zero, or outside a runtime with timers enabled.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+///
+/// let rt = taskcell_executor::Runtime::new().unwrap();
+/// rt.block_on(async {
+///     let mut every = taskcell_executor::time::interval(Duration::from_millis(5));
+///     let first = every.tick().await; // at once
+///     let second = every.tick().await;
+///     assert!(second - first >= Duration::from_millis(5));
+/// });
+/// ```
+#[track_caller]
+pub fn interval(period: Duration) -> Interval {
+    interval_at(Instant::now(), period)
+}
+
+/// Ticks every `period`, the first tick at `start`.
+///
+/// # Panics
+///
+/// If `period` is zero, or outside a runtime with timers enabled.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+///
+/// let rt = taskcell_executor::Runtime::new().unwrap();
+/// rt.block_on(async {
+///     let start = Instant::now() + Duration::from_millis(5);
+///     let mut every = taskcell_executor::time::interval_at(start, Duration::from_millis(5));
+///     assert_eq!(every.tick().await, start);
+/// });
+/// ```
+#[track_caller]
+pub fn interval_at(start: Instant, period: Duration) -> Interval {
+    assert!(
+        period > Duration::ZERO,
+        "`interval` needs a period above zero"
+    );
+    Interval {
+        sleep: Sleep::new(start, "`time::interval`"),
+        period,
+        missed: MissedTickBehavior::default(),
+    }
+}
+
+/// What an [`Interval`] does when ticks were missed (the task was busy for
+/// longer than a period).
+///
+/// ```
+/// use taskcell_executor::time::MissedTickBehavior;
+/// assert_eq!(MissedTickBehavior::default(), MissedTickBehavior::Burst);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MissedTickBehavior {
+    /// Tick at once for each missed tick, then keep the original schedule.
+    #[default]
+    Burst,
+    /// Tick once at once, then one period after each tick from now on.
+    Delay,
+    /// Tick once at once, then on the original schedule's next tick.
+    Skip,
+}
+
+/// Ticks at a fixed period; made by [`interval`] and [`interval_at`].
+///
+/// ```
+/// use std::time::Duration;
+/// use taskcell_executor::time::{interval, MissedTickBehavior};
+///
+/// let rt = taskcell_executor::Runtime::new().unwrap();
+/// rt.block_on(async {
+///     let mut every = interval(Duration::from_millis(2));
+///     every.set_missed_tick_behavior(MissedTickBehavior::Delay);
+///     for _ in 0..3 {
+///         every.tick().await;
+///     }
+///     assert_eq!(every.period(), Duration::from_millis(2));
+/// });
+/// ```
+#[derive(Debug)]
+pub struct Interval {
+    sleep: Sleep,
+    period: Duration,
+    missed: MissedTickBehavior,
+}
+
+impl Interval {
+    /// Waits for the next tick and returns when it was due.
+    ///
+    /// ```
+    /// # let rt = taskcell_executor::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// let mut every = taskcell_executor::time::interval(std::time::Duration::from_millis(1));
+    /// let due = every.tick().await;
+    /// assert!(due <= std::time::Instant::now());
+    /// # });
+    /// ```
+    pub async fn tick(&mut self) -> Instant {
+        poll_fn(|cx| self.poll_tick(cx)).await
+    }
+
+    /// Polls for the next tick; on `Ready`, returns when it was due.
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// # let rt = taskcell_executor::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// let mut every = taskcell_executor::time::interval(std::time::Duration::from_millis(1));
+    /// poll_fn(|cx| every.poll_tick(cx)).await;
+    /// # });
+    /// ```
+    pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
+        if Pin::new(&mut self.sleep).poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        let due = self.sleep.deadline();
+        let now = Instant::now();
+        let next = match self.missed {
+            MissedTickBehavior::Burst => due + self.period,
+            MissedTickBehavior::Delay => now + self.period,
+            MissedTickBehavior::Skip => {
+                let behind = now.saturating_duration_since(due).as_nanos();
+                let periods = behind / self.period.as_nanos() + 1;
+                due + self.period * u32::try_from(periods).unwrap_or(u32::MAX)
+            }
+        };
+        self.sleep.reset(next);
+        Poll::Ready(due)
+    }
+
+    /// Starts over: the next tick is one period from now.
+    ///
+    /// ```
+    /// # let rt = taskcell_executor::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// let period = std::time::Duration::from_millis(3);
+    /// let mut every = taskcell_executor::time::interval(period);
+    /// every.reset();
+    /// let before = std::time::Instant::now();
+    /// every.tick().await;
+    /// assert!(before.elapsed() >= period - std::time::Duration::from_millis(1));
+    /// # });
+    /// ```
+    pub fn reset(&mut self) {
+        self.sleep.reset(Instant::now() + self.period);
+    }
+
+    /// The period.
+    ///
+    /// ```
+    /// # let rt = taskcell_executor::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// let every = taskcell_executor::time::interval(std::time::Duration::from_secs(1));
+    /// assert_eq!(every.period(), std::time::Duration::from_secs(1));
+    /// # });
+    /// ```
+    pub fn period(&self) -> Duration {
+        self.period
+    }
+
+    /// What to do when ticks are missed (default: [`MissedTickBehavior::Burst`]).
+    ///
+    /// ```
+    /// use taskcell_executor::time::MissedTickBehavior;
+    /// # let rt = taskcell_executor::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// let mut every = taskcell_executor::time::interval(std::time::Duration::from_secs(1));
+    /// every.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    /// assert_eq!(every.missed_tick_behavior(), MissedTickBehavior::Skip);
+    /// # });
+    /// ```
+    pub fn set_missed_tick_behavior(&mut self, behavior: MissedTickBehavior) {
+        self.missed = behavior;
+    }
+
+    /// What this interval does when ticks are missed.
+    ///
+    /// ```
+    /// use taskcell_executor::time::MissedTickBehavior;
+    /// # let rt = taskcell_executor::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// let every = taskcell_executor::time::interval(std::time::Duration::from_secs(1));
+    /// assert_eq!(every.missed_tick_behavior(), MissedTickBehavior::Burst);
+    /// # });
+    /// ```
+    pub fn missed_tick_behavior(&self) -> MissedTickBehavior {
+        self.missed
+    }
+}

@@ -1,0 +1,69 @@
+//! Timers on the runtime's own wheel: [`sleep`], [`sleep_until`],
+//! [`timeout`], [`timeout_at`] and [`interval`], in tokio's shape.
+//!
+//! The wheel has 1 ms ticks. A timer never fires before its deadline; it
+//! fires when a worker next turns the driver after the deadline, which an
+//! idle worker does by sleeping in the driver until the next timer is due,
+//! and a busy one every `event_interval` tasks.
+//!
+//! Timers need a runtime with timers enabled ([`Runtime::new`], or
+//! [`Builder::enable_time`]). Calling these functions anywhere else panics
+//! with a message that says so.
+//!
+//! ```
+//! use std::time::{Duration, Instant};
+//! use taskcell_executor::time::{sleep, timeout};
+//!
+//! let rt = taskcell_executor::Runtime::new().unwrap();
+//! rt.block_on(async {
+//!     let start = Instant::now();
+//!     sleep(Duration::from_millis(10)).await;
+//!     assert!(start.elapsed() >= Duration::from_millis(10));
+//!
+//!     let slow = timeout(Duration::from_millis(5), std::future::pending::<()>());
+//!     assert!(slow.await.is_err());
+//! });
+//! ```
+//!
+//! [`Runtime::new`]: crate::Runtime::new
+//! [`Builder::enable_time`]: crate::Builder::enable_time
+
+mod interval;
+mod sleep;
+mod timeout;
+
+pub use self::interval::{interval, interval_at, Interval, MissedTickBehavior};
+pub use self::sleep::{sleep, sleep_until, Sleep};
+pub use self::timeout::{timeout, timeout_at, Elapsed, Timeout};
+
+use crate::runtime::Handle;
+
+/// The runtime of the calling code, which must have timers.
+///
+/// # Panics
+///
+/// Outside a runtime, or in one built without timers, naming `what` and
+/// the fix.
+#[track_caller]
+fn time_handle(what: &str) -> Handle {
+    let Ok(handle) = Handle::try_current() else {
+        panic!(
+            "{what} needs a taskcell runtime, but there is no timer running here: call it from \
+             a task, a `block_on` or a `spawn_blocking` closure of a runtime built with \
+             `Runtime::new()` or `Builder::enable_time`"
+        );
+    };
+    if handle
+        .shared
+        .driver
+        .as_ref()
+        .and_then(|driver| driver.time.as_ref())
+        .is_none()
+    {
+        panic!(
+            "{what}: this taskcell runtime was built without timers; call `enable_time` (or \
+             `enable_all`) on its `Builder`"
+        );
+    }
+    handle
+}
