@@ -20,8 +20,9 @@
 //! One iteration is one `GET` on a kept-alive HTTP/1.1 connection, reading
 //! the whole body with hyper's client; it checks the byte count and whether
 //! the response carried a `content-length`. On `taskcell-executor` sockets
-//! and timers come from `async-io` through `taskcell_executor::hyper`; on
-//! tokio from tokio, through `hyper_util::rt::TokioIo`, and the connection
+//! come from its own I/O driver (`taskcell_executor::net`, hyper's `Read`
+//! and `Write` implemented directly); on tokio from tokio, through
+//! `hyper_util::rt::TokioIo`, and the connection
 //! task is wrapped in `taskcell::bind` so the `TaskCell` has an owner (what a
 //! tokio user does to keep the size hint). Both ends set `TCP_NODELAY`, as
 //! hyper-based servers do: without it, Nagle's algorithm against the peer's
@@ -247,13 +248,10 @@ async fn fetch<W: Wrap, const LENGTH_BY_HAND: bool>(sender: &mut SendRequest<Emp
     assert_eq!(received, TOTAL);
 }
 
-/// The workload on `taskcell-executor`, IO and timers from `async-io`.
+/// The workload on `taskcell-executor`, on its own sockets.
 pub mod on_taskcell {
-    use std::net::{TcpListener, TcpStream};
-
     use hyper::service::service_fn;
-    use taskcell_executor::hyper::async_io::Async;
-    use taskcell_executor::hyper::HyperIo;
+    use taskcell_executor::net::{TcpListener, TcpStream};
 
     use super::{fetch, loopback, respond, Wrap};
     use crate::Routine;
@@ -264,26 +262,23 @@ pub mod on_taskcell {
     pub fn routine<W: Wrap, const LENGTH_BY_HAND: bool>() -> Routine {
         let rt = crate::taskcell_runtime();
         let mut sender = rt.block_on(async {
-            let listener = Async::<TcpListener>::bind(loopback()).unwrap();
-            let addr = listener.get_ref().local_addr().unwrap();
+            let listener = TcpListener::bind(loopback()).await.unwrap();
+            let addr = listener.local_addr().unwrap();
             taskcell_executor::spawn(async move {
                 while let Ok((stream, _)) = listener.accept().await {
-                    stream.get_ref().set_nodelay(true).unwrap();
+                    stream.set_nodelay(true).unwrap();
                     let service = service_fn(|_| async {
                         Ok::<_, std::convert::Infallible>(respond::<W, LENGTH_BY_HAND>())
                     });
                     taskcell_executor::spawn(
                         hyper::server::conn::http1::Builder::new()
-                            .serve_connection(HyperIo::vectored(stream), service),
+                            .serve_connection(stream, service),
                     );
                 }
             });
-            let stream = Async::<TcpStream>::connect(addr).await.unwrap();
-            stream.get_ref().set_nodelay(true).unwrap();
-            let (sender, connection) =
-                hyper::client::conn::http1::handshake(HyperIo::vectored(stream))
-                    .await
-                    .unwrap();
+            let stream = TcpStream::connect(addr).await.unwrap();
+            stream.set_nodelay(true).unwrap();
+            let (sender, connection) = hyper::client::conn::http1::handshake(stream).await.unwrap();
             taskcell_executor::spawn(connection);
             sender
         });

@@ -51,10 +51,12 @@ pub struct Variant {
 }
 
 /// Builds a `taskcell-executor` multi-thread runtime with [`NUM_WORKERS`]
-/// workers.
+/// workers and, like tokio's below, I/O and timers enabled: both sides'
+/// workers also look after a driver.
 pub fn taskcell_runtime() -> taskcell_executor::Runtime {
     taskcell_executor::Builder::new_multi_thread()
         .worker_threads(NUM_WORKERS)
+        .enable_all()
         .build()
         .expect("building a taskcell-executor runtime")
 }

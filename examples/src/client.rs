@@ -1,15 +1,14 @@
 //! The `hyper_client` example's request: hyper 1.x's client on
-//! `taskcell-executor`, over `async-io` sockets.
+//! `taskcell-executor`, over its own sockets.
 
 use std::error::Error;
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::ToSocketAddrs;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use hyper::header::{HeaderValue, HOST};
 use hyper::{Request, Response, Uri};
-use taskcell_executor::hyper::async_io::Async;
-use taskcell_executor::hyper::HyperIo;
+use taskcell_executor::net::TcpStream;
 
 /// Any error of a fetch: a bad URL, a refused connection, an HTTP error.
 pub type FetchError = Box<dyn Error + Send + Sync>;
@@ -44,9 +43,8 @@ pub async fn get(
         .to_socket_addrs()?
         .next()
         .ok_or_else(|| format!("{host}: no address"))?;
-    let stream = Async::<TcpStream>::connect(addr).await?;
-    stream.get_ref().set_nodelay(true)?;
-    let stream = HyperIo::vectored(stream);
+    let stream = TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
 
     // HTTP/1.1 names the server in `host`, HTTP/2 in the `:authority` of an
     // absolute URI: host and port only, never the URL's user info.

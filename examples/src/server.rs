@@ -16,7 +16,7 @@ use std::cell::Cell;
 use std::convert::Infallible;
 use std::future::{ready, Ready};
 use std::io;
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -30,8 +30,8 @@ use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::service::{service_fn, Service};
 use hyper::{Method, Request, Response, StatusCode};
 use taskcell::TaskCell;
-use taskcell_executor::hyper::async_io::Async;
-use taskcell_executor::hyper::{HyperIo, HyperTimer};
+use taskcell_executor::hyper::HyperTimer;
+use taskcell_executor::net::{TcpListener, TcpStream};
 
 /// The body of `GET /hello`.
 pub const HELLO: &str = "Hello from hyper on taskcell-executor\n";
@@ -51,6 +51,7 @@ pub fn pattern_byte(pos: u64) -> u8 {
 #[derive(Debug, Default)]
 pub struct Server {
     live_streams: AtomicUsize,
+    accept_errors: AtomicUsize,
     header_read_timeout: Option<Duration>,
 }
 
@@ -60,6 +61,7 @@ impl Server {
     pub fn new(header_read_timeout: Duration) -> Arc<Server> {
         Arc::new(Server {
             live_streams: AtomicUsize::new(0),
+            accept_errors: AtomicUsize::new(0),
             header_read_timeout: Some(header_read_timeout),
         })
     }
@@ -68,6 +70,12 @@ impl Server {
     /// its response ends, or when the client hangs up.
     pub fn live_streams(&self) -> usize {
         self.live_streams.load(Ordering::SeqCst)
+    }
+
+    /// How many times `accept` failed for lack of resources and
+    /// [`serve`](Self::serve) backed off.
+    pub fn accept_errors(&self) -> usize {
+        self.accept_errors.load(Ordering::Relaxed)
     }
 
     /// Answers one request.
@@ -104,40 +112,49 @@ impl Server {
     }
 
     /// Serves HTTP/1.1 on one connection until it closes.
-    pub async fn serve_connection(
-        self: Arc<Server>,
-        stream: Async<std::net::TcpStream>,
-    ) -> hyper::Result<()> {
+    pub async fn serve_connection(self: Arc<Server>, stream: TcpStream) -> hyper::Result<()> {
         let header_read_timeout = self.header_read_timeout;
         hyper::server::conn::http1::Builder::new()
             .timer(HyperTimer::new())
             .header_read_timeout(header_read_timeout)
-            .serve_connection(HyperIo::vectored(stream), self.service())
+            .serve_connection(stream, self.service())
             .await
     }
 
     /// Serves HTTP/2 (prior knowledge) on one connection until it closes;
     /// hyper spawns a task per stream through the runtime's
     /// [`Handle`](taskcell_executor::Handle), its `hyper::rt::Executor`.
-    pub async fn serve_http2_connection(
-        self: Arc<Server>,
-        stream: Async<std::net::TcpStream>,
-    ) -> hyper::Result<()> {
+    pub async fn serve_http2_connection(self: Arc<Server>, stream: TcpStream) -> hyper::Result<()> {
         hyper::server::conn::http2::Builder::new(taskcell_executor::Handle::current())
             .timer(HyperTimer::new())
-            .serve_connection(HyperIo::vectored(stream), self.service())
+            .serve_connection(stream, self.service())
             .await
     }
 
     /// Accepts connections forever, each served in a task of its own on the
     /// current runtime.
-    pub async fn serve(self: Arc<Server>, listener: Async<TcpListener>) -> io::Result<()> {
+    ///
+    /// An `accept` that fails for lack of resources (`EMFILE`: out of file
+    /// descriptors) backs off for [`ACCEPT_BACKOFF`] and tries again, so the
+    /// server neither spins nor stops, and serves again once descriptors
+    /// are free. A peer that gave up before its connection was accepted is
+    /// skipped.
+    pub async fn serve(self: Arc<Server>, listener: TcpListener) {
         loop {
-            let (stream, _) = listener.accept().await?;
+            let stream = match listener.accept().await {
+                Ok((stream, _)) => stream,
+                Err(error) if is_connection_error(&error) => continue,
+                Err(error) => {
+                    self.accept_errors.fetch_add(1, Ordering::Relaxed);
+                    eprintln!("accept: {error}; retrying in {ACCEPT_BACKOFF:?}");
+                    taskcell_executor::time::sleep(ACCEPT_BACKOFF).await;
+                    continue;
+                }
+            };
             // As hyper-based servers do: small writes (a response head, the
             // last chunk) go out at once instead of waiting out Nagle's
             // algorithm against the peer's delayed ACK.
-            let _ = stream.get_ref().set_nodelay(true);
+            let _ = stream.set_nodelay(true);
             let server = Arc::clone(&self);
             taskcell_executor::spawn(async move {
                 if let Err(error) = server.serve_connection(stream).await {
@@ -172,10 +189,23 @@ fn is_routine(error: &hyper::Error) -> bool {
             .is_some_and(peer_left)
 }
 
-/// Binds 127.0.0.1 on `port` (0: any free port).
-pub fn bind(port: u16) -> io::Result<(Async<TcpListener>, SocketAddr)> {
-    let listener = Async::<TcpListener>::bind(SocketAddr::from(([127, 0, 0, 1], port)))?;
-    let addr = listener.get_ref().local_addr()?;
+/// How long [`Server::serve`] waits after an `accept` that failed for lack
+/// of resources.
+pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
+/// Whether an `accept` error concerns only the connection being accepted
+/// (the peer gave up), not the listener.
+fn is_connection_error(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset
+    )
+}
+
+/// Binds 127.0.0.1 on `port` (0: any free port), on the current runtime.
+pub async fn bind(port: u16) -> io::Result<(TcpListener, SocketAddr)> {
+    let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
+    let addr = listener.local_addr()?;
     Ok((listener, addr))
 }
 

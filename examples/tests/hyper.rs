@@ -5,7 +5,7 @@
 
 use std::future::Future;
 use std::io::{BufRead, BufReader};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,7 +14,8 @@ use futures::future::{select, Either};
 use futures::{AsyncReadExt, AsyncWriteExt};
 use taskcell_examples::client::{get, Version};
 use taskcell_examples::server::{bind, pattern_byte, Server, HELLO};
-use taskcell_executor::hyper::async_io::{Async, Timer};
+use taskcell_executor::net::TcpStream;
+use taskcell_executor::time::sleep;
 use taskcell_executor::Runtime;
 
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -27,7 +28,7 @@ where
     Fut: Future<Output = ()>,
 {
     let runtime = Runtime::new().unwrap();
-    let (listener, addr) = bind(0).unwrap();
+    let (listener, addr) = runtime.block_on(bind(0)).unwrap();
     runtime.spawn(server.serve(listener));
     runtime.block_on(with_deadline(test(addr)));
 }
@@ -35,7 +36,7 @@ where
 /// `test`, or a panic if it takes longer than [`DEADLINE`].
 async fn with_deadline(test: impl Future<Output = ()>) {
     let test = std::pin::pin!(test);
-    if let Either::Right(_) = select(test, Timer::after(DEADLINE)).await {
+    if let Either::Right(_) = select(test, sleep(DEADLINE)).await {
         panic!("the test took longer than {DEADLINE:?}");
     }
 }
@@ -48,7 +49,7 @@ async fn no_stream_left(server: &Server) {
             start.elapsed() < Duration::from_secs(10),
             "a body was never dropped"
         );
-        Timer::after(Duration::from_millis(5)).await;
+        sleep(Duration::from_millis(5)).await;
     }
 }
 
@@ -104,7 +105,7 @@ fn hyper_client_gets_every_byte_with_a_content_length() {
 fn http2_runs_on_the_runtime_as_hyper_executor() {
     let server = Arc::new(Server::default());
     let runtime = Runtime::new().unwrap();
-    let (listener, addr) = bind(0).unwrap();
+    let (listener, addr) = runtime.block_on(bind(0)).unwrap();
     let served = Arc::clone(&server);
     let connection = runtime.spawn(async move {
         let (stream, _) = listener.accept().await.unwrap();
@@ -140,7 +141,7 @@ fn a_client_hanging_up_mid_stream_frees_the_body_and_the_server_lives_on() {
     let server = Arc::new(Server::default());
     with_server(Arc::clone(&server), |addr| async move {
         // A 16 GiB body: read a little of it, then hang up.
-        let mut stream = Async::<TcpStream>::connect(addr).await.unwrap();
+        let mut stream = TcpStream::connect(addr).await.unwrap();
         let request = b"GET /stream?n=1048576&size=16384 HTTP/1.1\r\nhost: x\r\n\r\n";
         stream.write_all(request).await.unwrap();
         let mut head = [0; 4096];
@@ -155,7 +156,7 @@ fn a_client_hanging_up_mid_stream_frees_the_body_and_the_server_lives_on() {
                 start.elapsed() < Duration::from_secs(10),
                 "the body was never dropped"
             );
-            Timer::after(Duration::from_millis(5)).await;
+            sleep(Duration::from_millis(5)).await;
         }
         assert_eq!(
             get_text(&format!("http://{addr}/hello")).await,
@@ -167,7 +168,7 @@ fn a_client_hanging_up_mid_stream_frees_the_body_and_the_server_lives_on() {
 #[test]
 fn a_silent_connection_is_closed_by_the_header_read_timeout() {
     with_server(Server::new(Duration::from_millis(200)), |addr| async move {
-        let mut stream = Async::<TcpStream>::connect(addr).await.unwrap();
+        let mut stream = TcpStream::connect(addr).await.unwrap();
         let start = Instant::now();
         let mut buf = [0; 1024];
         // hyper answers 408 or just closes; either way the reads end.
@@ -204,7 +205,7 @@ fn curl_gets_every_byte_with_a_content_length() {
         return;
     }
     let runtime = Runtime::new().unwrap();
-    let (listener, addr) = bind(0).unwrap();
+    let (listener, addr) = runtime.block_on(bind(0)).unwrap();
     runtime.spawn(Arc::new(Server::default()).serve(listener));
     for (n, size) in [(1, 10), (100, 1000), (100_000, 8)] {
         let url = format!("http://{addr}/stream?n={n}&size={size}");

@@ -26,21 +26,17 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (listener, addr) = match bind(port) {
-        Ok(bound) => bound,
-        Err(error) => {
-            eprintln!("cannot listen on 127.0.0.1:{port}: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
     let runtime = taskcell_executor::Runtime::new().expect("runtime");
-    println!("listening on http://{addr}");
-    let server = Server::new(Duration::from_secs(30));
-    match runtime.block_on(server.serve(listener)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("accept failed: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    runtime.block_on(async {
+        let (listener, addr) = match bind(port).await {
+            Ok(bound) => bound,
+            Err(error) => {
+                eprintln!("cannot listen on 127.0.0.1:{port}: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+        println!("listening on http://{addr}");
+        Server::new(Duration::from_secs(30)).serve(listener).await;
+        ExitCode::SUCCESS
+    })
 }
