@@ -1,5 +1,7 @@
 //! The pieces of the example programs that their tests drive in-process:
-//! the `hyper_server`'s routes and the `hyper_client`'s request.
+//! the `hyper_server`'s routes, the `hyper_client`'s request, and
+//! `http_load`'s load generator.
 
 pub mod client;
+pub mod load;
 pub mod server;

@@ -167,6 +167,42 @@ impl Server {
     }
 }
 
+impl Server {
+    /// [`serve`](Self::serve)'s twin on hyper + tokio, for comparing the two
+    /// runtimes on the same routes: each connection task runs in
+    /// [`taskcell::bind`], which gives the `TaskCell` bodies an owner, so
+    /// their exact size still becomes a `content-length`.
+    pub async fn serve_on_tokio(self: Arc<Server>, listener: tokio::net::TcpListener) {
+        loop {
+            let stream = match listener.accept().await {
+                Ok((stream, _)) => stream,
+                Err(error) if is_connection_error(&error) => continue,
+                Err(error) => {
+                    self.accept_errors.fetch_add(1, Ordering::Relaxed);
+                    eprintln!("accept: {error}; retrying in {ACCEPT_BACKOFF:?}");
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    continue;
+                }
+            };
+            let _ = stream.set_nodelay(true);
+            let server = Arc::clone(&self);
+            tokio::spawn(taskcell::bind(async move {
+                let header_read_timeout = server.header_read_timeout;
+                let served = hyper::server::conn::http1::Builder::new()
+                    .timer(hyper_util::rt::TokioTimer::new())
+                    .header_read_timeout(header_read_timeout)
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), server.service())
+                    .await;
+                if let Err(error) = served {
+                    if !is_routine(&error) {
+                        eprintln!("connection: {error}");
+                    }
+                }
+            }));
+        }
+    }
+}
+
 /// Whether a connection's error is the peer's routine behaviour rather than
 /// something to report: hanging up mid-response, or staying silent past the
 /// header read timeout.

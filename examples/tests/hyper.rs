@@ -287,5 +287,10 @@ fn the_server_binary_refuses_a_bad_port() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("usage: hyper_server [PORT]"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("port must be 0–65535, got http"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("usage: hyper_server"), "{stderr}");
 }

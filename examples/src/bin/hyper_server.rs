@@ -11,32 +11,150 @@
 //! connections. `GET /stream?n=N&size=S` sends N chunks of S bytes with a
 //! `content-length`; `GET /hello` a fixed greeting (see
 //! `taskcell_examples::server`).
+//!
+//! `--workers N` sets the worker threads (default: one per core);
+//! `--tokio` serves the same routes on hyper + tokio instead, with the same
+//! worker count, which is what `http_load` compares against.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use taskcell_examples::server::{bind, Server};
 
+const USAGE: &str = "usage: hyper_server [--workers N] [--tokio] [PORT]
+  PORT         the port on 127.0.0.1 (0 or nothing: any free port)
+  --workers N  worker threads (default: one per core)
+  --tokio      serve the same routes on hyper + tokio instead";
+
+/// The parsed command line.
+#[derive(Debug, PartialEq)]
+struct Args {
+    port: u16,
+    workers: Option<usize>,
+    tokio: bool,
+}
+
+/// `Ok(None)`: `--help`.
+fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String> {
+    let mut parsed = Args {
+        port: 0,
+        workers: None,
+        tokio: false,
+    };
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--help" | "-h" => return Ok(None),
+            "--tokio" => parsed.tokio = true,
+            "--workers" => {
+                let n = args.next().ok_or("--workers needs a number")?;
+                match n.parse::<usize>() {
+                    Ok(n) if n > 0 => parsed.workers = Some(n),
+                    _ => return Err(format!("--workers needs a whole number above 0, got {n}")),
+                }
+            }
+            port => {
+                parsed.port = port
+                    .parse::<u32>()
+                    .ok()
+                    .and_then(|p| u16::try_from(p).ok())
+                    .ok_or_else(|| format!("port must be 0–65535, got {port}"))?;
+            }
+        }
+    }
+    Ok(Some(parsed))
+}
+
 fn main() -> ExitCode {
-    let port = match std::env::args().nth(1).as_deref().map(str::parse::<u16>) {
-        None => 0,
-        Some(Ok(port)) => port,
-        Some(Err(error)) => {
-            eprintln!("usage: hyper_server [PORT]  (0 or nothing: any free port): {error}");
+    let args = match parse(std::env::args().skip(1)) {
+        Ok(Some(args)) => args,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => {
+            eprintln!("{error}\n{USAGE}");
             return ExitCode::from(2);
         }
     };
-    let runtime = taskcell_executor::Runtime::new().expect("runtime");
+    let workers = args.workers.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let server = Server::new(Duration::from_secs(30));
+    let port = args.port;
+    let cannot_listen = |error: std::io::Error| {
+        eprintln!("cannot listen on 127.0.0.1:{port}: {error}");
+        ExitCode::FAILURE
+    };
+    if args.tokio {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        return runtime.block_on(async {
+            let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+                Ok(listener) => listener,
+                Err(error) => return cannot_listen(error),
+            };
+            println!(
+                "listening on http://{}",
+                listener.local_addr().expect("bound")
+            );
+            server.serve_on_tokio(listener).await;
+            ExitCode::SUCCESS
+        });
+    }
+    let runtime = taskcell_executor::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .expect("runtime");
     runtime.block_on(async {
         let (listener, addr) = match bind(port).await {
             Ok(bound) => bound,
-            Err(error) => {
-                eprintln!("cannot listen on 127.0.0.1:{port}: {error}");
-                return ExitCode::FAILURE;
-            }
+            Err(error) => return cannot_listen(error),
         };
         println!("listening on http://{addr}");
-        Server::new(Duration::from_secs(30)).serve(listener).await;
+        server.serve(listener).await;
         ExitCode::SUCCESS
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(args: &str) -> Result<Option<Args>, String> {
+        parse(args.split_whitespace().map(str::to_owned))
+    }
+
+    #[test]
+    fn arguments() {
+        assert_eq!(
+            parse_str(""),
+            Ok(Some(Args {
+                port: 0,
+                workers: None,
+                tokio: false
+            }))
+        );
+        assert_eq!(
+            parse_str("--workers 4 --tokio 8080"),
+            Ok(Some(Args {
+                port: 8080,
+                workers: Some(4),
+                tokio: true
+            }))
+        );
+        assert_eq!(parse_str("--help"), Ok(None));
+        assert_eq!(
+            parse_str("99999"),
+            Err("port must be 0–65535, got 99999".to_owned())
+        );
+        assert!(parse_str("--workers 0").unwrap_err().contains("above 0"));
+        assert!(parse_str("--workers")
+            .unwrap_err()
+            .contains("needs a number"));
+    }
 }
