@@ -1,6 +1,8 @@
 //! Entry points for the loom models in `loom-tests/` (compiled only under
 //! `cfg(taskcell_loom)`): the real task code driven by a queue that the
-//! model runs by hand, and the real parker and idle protocol.
+//! model runs by hand, the real parker and idle protocol, the driver's
+//! park/unpark hand-off (its OS poller stood in for, `driver/sys.rs`), and
+//! a socket's readiness word.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -11,6 +13,10 @@ use crate::sync::{Arc, Mutex};
 use crate::task::list::OwnedTasks;
 use crate::task::{new_task, Notified, Schedule, Task};
 
+use std::task::{Context, Poll};
+
+use crate::driver::io::scheduled_io::{self, ReadyEvent, ScheduledIo};
+use crate::driver::io::Direction;
 pub use crate::scheduler::idle::Idle;
 pub use crate::scheduler::park::Parker;
 pub use crate::task::JoinHandle;
@@ -105,5 +111,61 @@ impl Schedule for Queue {
 
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
         self.0.owned.remove(task)
+    }
+}
+
+/// The runtime's driver, with no sockets and no timers: what a worker parks
+/// in when it can take it.
+#[derive(Debug)]
+pub struct Driver(crate::driver::Driver);
+
+impl Driver {
+    /// A driver whose poller only waits for its waker.
+    pub fn new() -> Driver {
+        Driver(crate::driver::Driver::for_model())
+    }
+
+    /// A worker's parker that parks in this driver when it is free.
+    pub fn parker(&self) -> Parker {
+        Parker::with_driver(Some(self.0.unparker()))
+    }
+
+    /// `parker.park()` as a worker does it: in this driver if no one else
+    /// holds it, otherwise on the parker's condition variable.
+    pub fn park(&self, parker: &Parker) {
+        parker.park_on(Some(&self.0));
+    }
+}
+
+/// One socket's readiness word and its reader's waker slot.
+#[derive(Debug)]
+pub struct Readiness(ScheduledIo);
+
+/// What a reader saw when it found the socket readable.
+#[derive(Debug, Clone, Copy)]
+pub struct Seen(ReadyEvent);
+
+impl Readiness {
+    /// Not ready.
+    pub fn new() -> Readiness {
+        Readiness(ScheduledIo::new())
+    }
+
+    /// The driver's side: an edge-triggered "readable" event of turn `tick`.
+    pub fn set_readable(&self, tick: u16) {
+        self.0.set_readiness(tick, scheduled_io::READABLE);
+    }
+
+    /// The reader's side: `Ready` if readable, otherwise `cx`'s waker is
+    /// registered.
+    pub fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<Seen> {
+        self.0
+            .poll_ready(cx, Direction::Read)
+            .map(|ready| Seen(ready.expect("the model never shuts down")))
+    }
+
+    /// The reader's side, after its read hit `WouldBlock`.
+    pub fn clear(&self, seen: Seen) {
+        self.0.clear_readiness(seen.0);
     }
 }

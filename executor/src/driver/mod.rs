@@ -24,6 +24,7 @@
 
 pub(crate) mod atomic_waker;
 pub(crate) mod io;
+mod sys;
 pub(crate) mod time;
 
 use std::io as stdio;
@@ -32,21 +33,24 @@ use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use self::io::{IoHandle, WAKER_TOKEN};
+/// What cuts a parked driver's wait short.
+pub(crate) use self::sys::Waker as Unpark;
+use self::sys::{Events, Poll};
 use self::time::TimeHandle;
 use crate::sync::{Mutex, MutexGuard};
 
 /// The runtime's driver; see the module docs.
 pub(crate) struct Driver {
     core: Mutex<DriverCore>,
-    waker: StdArc<mio::Waker>,
+    waker: StdArc<Unpark>,
     pub(crate) io: Option<IoHandle>,
     pub(crate) time: Option<TimeHandle>,
 }
 
 /// What only the thread that drives may touch.
 pub(crate) struct DriverCore {
-    poll: mio::Poll,
-    events: mio::Events,
+    poll: Poll,
+    events: Events,
     /// Stamped on every readiness this turn sets; see `ScheduledIo`.
     tick: u16,
     /// Wakers of expired timers, woken after the wheel's lock is released
@@ -60,28 +64,46 @@ impl Driver {
         if !enable_io && !enable_time {
             return Ok(None);
         }
-        let poll = mio::Poll::new()?;
-        let waker = StdArc::new(mio::Waker::new(poll.registry(), WAKER_TOKEN)?);
-        let io = if enable_io {
-            Some(IoHandle::new(poll.registry().try_clone()?))
-        } else {
-            None
+        Driver::build(enable_io, enable_time).map(Some)
+    }
+
+    /// A driver with neither sockets nor timers: only the park/unpark
+    /// hand-off, for the loom models.
+    #[cfg(taskcell_loom)]
+    pub(crate) fn for_model() -> Driver {
+        Driver::build(false, false).expect("the model's poller")
+    }
+
+    fn build(enable_io: bool, enable_time: bool) -> stdio::Result<Driver> {
+        let poll = Poll::new()?;
+        #[cfg(not(taskcell_loom))]
+        let (waker, io) = (
+            Unpark::new(poll.registry(), WAKER_TOKEN)?,
+            match enable_io {
+                true => Some(IoHandle::new(poll.registry().try_clone()?)),
+                false => None,
+            },
+        );
+        #[cfg(taskcell_loom)]
+        let (waker, io) = {
+            assert!(!enable_io, "loom models run the driver without sockets");
+            (poll.waker()?, None)
         };
-        Ok(Some(Driver {
+        Ok(Driver {
             core: Mutex::new(DriverCore {
                 poll,
-                events: mio::Events::with_capacity(1024),
+                events: Events::with_capacity(1024),
                 tick: 0,
                 fired: Vec::new(),
             }),
-            waker,
+            waker: StdArc::new(waker),
             io,
             time: enable_time.then(TimeHandle::new),
-        }))
+        })
     }
 
     /// The waker that cuts a parked driver's wait short.
-    pub(crate) fn unparker(&self) -> StdArc<mio::Waker> {
+    pub(crate) fn unparker(&self) -> StdArc<Unpark> {
         StdArc::clone(&self.waker)
     }
 

@@ -10,7 +10,7 @@
 
 use std::sync::Arc as StdArc;
 
-use crate::driver::Driver;
+use crate::driver::{Driver, Unpark};
 use crate::sync::{AtomicUsize, Condvar, Mutex, Ordering::SeqCst};
 
 const EMPTY: usize = 0;
@@ -25,7 +25,7 @@ pub struct Parker {
     lock: Mutex<()>,
     cvar: Condvar,
     /// Wakes the driver when this thread sleeps in it.
-    driver: Option<StdArc<mio::Waker>>,
+    driver: Option<StdArc<Unpark>>,
 }
 
 impl Parker {
@@ -36,7 +36,7 @@ impl Parker {
     }
 
     /// A parker that may also sleep in the driver whose waker is `driver`.
-    pub(crate) fn with_driver(driver: Option<StdArc<mio::Waker>>) -> Parker {
+    pub(crate) fn with_driver(driver: Option<StdArc<Unpark>>) -> Parker {
         Parker {
             state: AtomicUsize::new(EMPTY),
             lock: Mutex::new(()),

@@ -1,0 +1,125 @@
+//! loom models of the I/O driver's protocols: a worker parking in the
+//! driver while another unparks it, two workers racing for the driver, and
+//! a socket's readiness against the reader's waker (no lost edge-triggered
+//! event, even across a failed read that clears what it saw).
+#![cfg(taskcell_loom)]
+
+use std::sync::Arc as StdArc;
+use std::task::{Context, Poll, Wake, Waker};
+
+use loom::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use loom::sync::Arc;
+use loom::thread;
+use taskcell_executor::loom_hooks::{Driver, Readiness};
+
+/// An `unpark` racing a worker parking in the driver is never lost: either
+/// the park sees the notification, or the unpark writes the driver's waker
+/// and the poll returns.
+#[test]
+fn parking_in_the_driver_loses_no_wake_up() {
+    loom::model(|| {
+        let driver = Arc::new(Driver::new());
+        let parker = Arc::new(driver.parker());
+        let work = Arc::new(AtomicBool::new(false));
+        let producer = {
+            let (parker, work) = (parker.clone(), work.clone());
+            thread::spawn(move || {
+                work.store(true, SeqCst);
+                parker.unpark();
+            })
+        };
+        while !work.load(SeqCst) {
+            driver.park(&parker);
+        }
+        producer.join().unwrap();
+    });
+}
+
+/// Two workers park at once: one takes the driver, the other its condition
+/// variable; unparking both wakes both, whichever sleeps where.
+#[test]
+fn two_workers_racing_for_the_driver_both_wake() {
+    loom::model(|| {
+        let driver = Arc::new(Driver::new());
+        let workers: Vec<_> = (0..2)
+            .map(|_| (Arc::new(driver.parker()), Arc::new(AtomicBool::new(false))))
+            .collect();
+        let threads: Vec<_> = workers
+            .iter()
+            .map(|(parker, work)| {
+                let (driver, parker, work) = (driver.clone(), parker.clone(), work.clone());
+                thread::spawn(move || {
+                    while !work.load(SeqCst) {
+                        driver.park(&parker);
+                    }
+                })
+            })
+            .collect();
+        for (parker, work) in &workers {
+            work.store(true, SeqCst);
+            parker.unpark();
+        }
+        for thread in threads {
+            thread.join().unwrap();
+        }
+    });
+}
+
+/// Counts wake-ups.
+struct Flag(AtomicBool);
+
+impl Wake for Flag {
+    fn wake(self: StdArc<Self>) {
+        self.0.store(true, SeqCst);
+    }
+}
+
+fn flag() -> (StdArc<Flag>, Waker) {
+    let flag = StdArc::new(Flag(AtomicBool::new(false)));
+    (flag.clone(), Waker::from(flag))
+}
+
+/// Readiness set by the driver while the reader registers its waker: the
+/// reader either sees it or is woken.
+#[test]
+fn readiness_racing_a_reader_is_seen_or_wakes_it() {
+    loom::model(|| {
+        let io = Arc::new(Readiness::new());
+        let driver = {
+            let io = io.clone();
+            thread::spawn(move || io.set_readable(1))
+        };
+        let (woken, waker) = flag();
+        let first = io.poll_readable(&mut Context::from_waker(&waker));
+        driver.join().unwrap();
+        assert!(first.is_ready() || woken.0.load(SeqCst), "lost wake-up");
+    });
+}
+
+/// A reader that saw readiness, read, hit `WouldBlock` and cleared what it
+/// saw, while a new edge arrived: the new edge survives the clear or wakes
+/// the reader's next wait. (Edge-triggered: the OS reports it once.)
+#[test]
+fn a_new_edge_survives_a_stale_clear() {
+    loom::model(|| {
+        let io = Arc::new(Readiness::new());
+        io.set_readable(1);
+        let driver = {
+            let io = io.clone();
+            thread::spawn(move || io.set_readable(2))
+        };
+        let (_, noop) = flag();
+        let Poll::Ready(seen) = io.poll_readable(&mut Context::from_waker(&noop)) else {
+            panic!("readable since turn 1");
+        };
+        // The read would block: forget what was seen.
+        io.clear(seen);
+        let (woken, waker) = flag();
+        let again = io.poll_readable(&mut Context::from_waker(&waker));
+        driver.join().unwrap();
+        assert!(
+            again.is_ready() || woken.0.load(SeqCst),
+            "the turn-2 edge was lost"
+        );
+    });
+}
