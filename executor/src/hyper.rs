@@ -8,7 +8,7 @@
 //!   `Handle::current()` goes wherever hyper wants one.
 //! - **IO**: the runtime's own [`TcpStream`](crate::net::TcpStream) and
 //!   [`UnixStream`](crate::net::UnixStream) implement hyper's
-//!   [`Read`](hyper::rt::Read) and [`Write`](hyper::rt::Write) directly:
+//!   [`Read`] and [`Write`] directly:
 //!   reads go straight into hyper's uninitialised buffer, writes are
 //!   vectored. [`HyperIo`] adapts any other `futures-io` stream (a TLS
 //!   stream, or a socket from `async-io`, smol's reactor, which also works

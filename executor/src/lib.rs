@@ -3,7 +3,8 @@
 //!
 //! The API is the one tokio users know: [`Builder`], [`Runtime`],
 //! [`Handle`], [`spawn`], [`spawn_blocking`], [`yield_now`],
-//! [`JoinHandle`] and [`JoinError`].
+//! [`JoinHandle`] and [`JoinError`]; sockets in [`net`], timers in
+//! [`time`], the byte-stream traits in [`io`].
 //!
 //! ```
 //! use std::cell::RefCell;
@@ -46,12 +47,16 @@
 //! - Every poll of a task, and every drop of its future or output, happens
 //!   with its id entered (`taskcell::enter`). A panicking task becomes a
 //!   [`JoinError`]; the worker lives on.
+//! - The workers drive the I/O reactor (`mio`, edge-triggered) and the timer
+//!   wheel themselves: an idle worker sleeps *in* the driver when no other
+//!   worker does, a busy one looks at it every `event_interval` tasks, and a
+//!   task woken by I/O lands in the queue of the worker that saw the event.
 //!
 //! # Features
 //!
-//! - `hyper`: hyper 1.x on this runtime — [`hyper::rt::Executor`] for
-//!   [`Handle`], IO and timers through `async-io`. See the
-//!   [`hyper`](crate::hyper) module.
+//! - `hyper`: hyper 1.x on this runtime — `hyper::rt::Executor` for
+//!   [`Handle`], hyper's `Read` and `Write` for the runtime's streams, and
+//!   `hyper::rt::Timer` on its wheel. See the `hyper` module.
 
 mod blocking;
 mod context;
