@@ -344,6 +344,11 @@ impl TcpStream {
     /// Borrows the stream as a read half and a write half, for one task
     /// that reads and writes at once (one reader and one writer at a time).
     ///
+    /// With [`AsyncReadExt`](crate::io::AsyncReadExt) in scope,
+    /// `stream.split()` finds that trait's `split(self)` first (method
+    /// lookup tries the stream by value before `&mut`), which splits through
+    /// a lock; call this one as `TcpStream::split(&mut stream)`.
+    ///
     /// ```
     /// use taskcell_executor::io::{AsyncReadExt, AsyncWriteExt};
     /// # use taskcell_executor::net::{TcpListener, TcpStream};
@@ -352,7 +357,7 @@ impl TcpStream {
     /// # let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     /// let mut stream = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
     /// let (mut peer, _) = listener.accept().await.unwrap();
-    /// let (mut reader, mut writer) = stream.split();
+    /// let (mut reader, mut writer) = TcpStream::split(&mut stream);
     /// writer.write_all(b"x").await.unwrap();
     /// peer.write_all(b"y").await.unwrap();
     /// let mut byte = [0];

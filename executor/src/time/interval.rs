@@ -7,6 +7,9 @@ use std::time::{Duration, Instant};
 
 use super::sleep::Sleep;
 
+/// How late a tick may be and still count as on time.
+const LATE: Duration = Duration::from_millis(5);
+
 /// Ticks every `period`, the first tick at once.
 ///
 /// # Panics
@@ -58,8 +61,9 @@ pub fn interval_at(start: Instant, period: Duration) -> Interval {
     }
 }
 
-/// What an [`Interval`] does when ticks were missed (the task was busy for
-/// longer than a period).
+/// What an [`Interval`] does when ticks were missed: a tick counts as
+/// missed when it comes more than 5 ms after it was due (the task was busy,
+/// or did not poll, for that long), as in tokio.
 ///
 /// ```
 /// use taskcell_executor::time::MissedTickBehavior;
@@ -130,13 +134,20 @@ impl Interval {
         }
         let due = self.sleep.deadline();
         let now = Instant::now();
-        let next = match self.missed {
-            MissedTickBehavior::Burst => due + self.period,
-            MissedTickBehavior::Delay => now + self.period,
-            MissedTickBehavior::Skip => {
-                let behind = now.saturating_duration_since(due).as_nanos();
-                let periods = behind / self.period.as_nanos() + 1;
-                due + self.period * u32::try_from(periods).unwrap_or(u32::MAX)
+        // A tick up to 5 ms late is on time (tokio's rule): the wheel's
+        // 1 ms ticks and a busy worker make small delays routine, and
+        // `Delay` or `Skip` would otherwise drift the schedule every tick.
+        let next = if now <= due + LATE {
+            due + self.period
+        } else {
+            match self.missed {
+                MissedTickBehavior::Burst => due + self.period,
+                MissedTickBehavior::Delay => now + self.period,
+                MissedTickBehavior::Skip => {
+                    let behind = now.saturating_duration_since(due).as_nanos();
+                    let periods = behind / self.period.as_nanos() + 1;
+                    due + self.period * u32::try_from(periods).unwrap_or(u32::MAX)
+                }
             }
         };
         self.sleep.reset(next);
