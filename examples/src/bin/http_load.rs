@@ -125,6 +125,17 @@ fn start(binary: &PathBuf, tokio: bool, args: &Args) -> Result<Server, String> {
     Ok(Server { child, addr })
 }
 
+/// The figures of a run, in the order of [`METRICS`].
+const METRICS: [&str; 3] = ["req/s", "p50 µs", "p99 µs"];
+
+fn metrics(report: &Report) -> [f64; 3] {
+    [
+        report.rate(),
+        f64::from(report.quantile_us(0.5)),
+        f64::from(report.quantile_us(0.99)),
+    ]
+}
+
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);
     xs[xs.len() / 2]
@@ -210,16 +221,10 @@ fn main() -> ExitCode {
         "| route | metric | taskcell-executor | tokio | ours / tokio |\n|---|---|---:|---:|---:|"
     );
     for (route, (label, _)) in ROUTES.iter().enumerate() {
-        let metric = |side: usize, f: &dyn Fn(&Report) -> f64| {
-            median(results[side][route].iter().map(f).collect())
-        };
-        let rows: [(&str, &dyn Fn(&Report) -> f64); 3] = [
-            ("req/s", &|r| r.rate()),
-            ("p50 µs", &|r| f64::from(r.quantile_us(0.5))),
-            ("p99 µs", &|r| f64::from(r.quantile_us(0.99))),
-        ];
-        for (name, f) in rows {
-            let (ours, theirs) = (metric(0, f), metric(1, f));
+        for (m, name) in METRICS.iter().enumerate() {
+            let median_of =
+                |side: usize| median(results[side][route].iter().map(|r| metrics(r)[m]).collect());
+            let (ours, theirs) = (median_of(0), median_of(1));
             println!(
                 "| {label} | {name} | {ours:.0} | {theirs:.0} | {:.2} |",
                 ours / theirs

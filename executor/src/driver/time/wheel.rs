@@ -14,7 +14,7 @@
 //! removed entry is reused by a later insertion, so the slab only grows to
 //! the largest number of entries stored at once. Every list the wheel keeps
 //! is an intrusive doubly-linked list threaded through the slab by index
-//! (`prev` / `next` fields of type `u32`, with [`NIL`] as the end marker), so
+//! (`prev` / `next` fields of type `u32`, with `NIL` as the end marker), so
 //! linking and unlinking an entry is O(1) and never allocates.
 //!
 //! # Levels and slots
@@ -50,16 +50,19 @@
 //!
 //! Entries inserted (or reset) with a deadline that is not after `elapsed`
 //! are kept in a separate *due* list sorted by deadline; the next call to
-//! `advance` fires them first, before anything stored on the levels.
+//! `advance` fires them first, before anything stored on the levels (whose
+//! deadlines are all after `elapsed`). Keeping that list sorted walks back
+//! from its tail past the entries with later deadlines, which is O(1) when
+//! entries become due in deadline order.
 //!
 //! # Far deadlines
 //!
-//! Deadlines `2^36` or more ticks past `elapsed` cannot be represented
-//! exactly; they are stored on the top level in the slot given by their bits
-//! 30..36, which makes the top level a ring that the wheel goes round again
-//! and again. When such a slot comes up before the deadline, the entry is
-//! simply linked again (usually into the same top-level slot, one rotation
-//! later), so it never fires early. Going round the ring costs one step per
+//! A deadline beyond the `2^36`-tick block that holds `elapsed` cannot be
+//! represented exactly. It is clamped into the top level, in the slot given
+//! by its bits 30..36, which makes the top level a ring that the wheel goes
+//! round again and again. When such a slot comes up before the deadline, the
+//! entry is simply linked again (usually into the same top-level slot, one
+//! rotation later), so it never fires early. Going round the ring costs one step per
 //! rotation; when a single `advance` call would have to go round it at least
 //! once without firing anything, the wheel instead re-links every pending
 //! entry relative to the last tick before the earliest pending deadline (or
@@ -126,9 +129,10 @@ fn position(elapsed: u64, deadline: u64) -> (usize, usize) {
 /// slot.
 ///
 /// Only called for non-empty slots. A non-empty slot at or before the
-/// current position exists only on the top level and only holds deadlines
-/// at least one rotation away, so the result never exceeds the deadlines it
-/// stands for and cannot overflow.
+/// current position exists only on the top level, and it only holds clamped
+/// deadlines that are at or after the start of that slot one rotation
+/// later, so the result never exceeds the deadlines it stands for and
+/// cannot overflow.
 fn slot_time(elapsed: u64, level: usize, slot: usize) -> u64 {
     let range = level_range(level);
     let start = (elapsed & !(range - 1)) + ((slot as u64) << slot_shift(level));
@@ -271,6 +275,7 @@ impl<T> Wheel<T> {
     }
 
     /// The tick the wheel has been advanced to.
+    #[cfg(test)]
     pub(crate) fn elapsed(&self) -> u64 {
         self.elapsed
     }
@@ -281,6 +286,7 @@ impl<T> Wheel<T> {
     }
 
     /// Whether the wheel stores no entry at all.
+    #[cfg(test)]
     pub(crate) fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -325,17 +331,18 @@ impl<T> Wheel<T> {
         let vacant = Slot::Vacant {
             next_free: self.free_head,
         };
-        let Slot::Occupied(entry) = std::mem::replace(&mut self.slab[key.0 as usize], vacant)
-        else {
-            unreachable!("entry was checked to be occupied");
+        let value = match std::mem::replace(&mut self.slab[key.0 as usize], vacant) {
+            Slot::Occupied(entry) => entry.value,
+            Slot::Vacant { .. } => unreachable!("entry was checked to be occupied"),
         };
         self.free_head = key.0;
         self.len -= 1;
-        entry.value
+        value
     }
 
     /// The value of the entry. Panics if `key` does not refer to a stored
     /// entry.
+    #[cfg(test)]
     pub(crate) fn get(&self, key: Key) -> &T {
         &self.entry(key.0).value
     }
@@ -348,6 +355,7 @@ impl<T> Wheel<T> {
 
     /// The deadline the entry was last armed with. Panics if `key` does not
     /// refer to a stored entry.
+    #[cfg(test)]
     pub(crate) fn deadline(&self, key: Key) -> u64 {
         self.entry(key.0).deadline
     }
@@ -653,6 +661,25 @@ impl<T> Wheel<T> {
         self.slab.capacity()
     }
 
+    /// Walks list `id`, checking the links and states of its entries, adding
+    /// their number to `linked` and passing each deadline to `check`.
+    #[cfg(test)]
+    fn check_list(&self, id: ListId, list: List, linked: &mut usize, mut check: impl FnMut(u64)) {
+        let mut prev = NIL;
+        let mut idx = list.head;
+        while idx != NIL {
+            let entry = self.entry(idx);
+            assert_eq!(entry.state, State::Pending(id), "state of {idx}");
+            assert_eq!(entry.prev, prev, "prev link of {idx}");
+            check(entry.deadline);
+            *linked += 1;
+            assert!(*linked <= self.len, "list has a cycle");
+            prev = idx;
+            idx = entry.next;
+        }
+        assert_eq!(list.tail, prev, "tail of {id:?}");
+    }
+
     /// Checks every structural invariant of the wheel, panicking on the
     /// first violation.
     #[cfg(test)]
@@ -676,50 +703,37 @@ impl<T> Wheel<T> {
         assert_eq!(free + self.len, self.slab.len(), "free list length");
 
         let mut linked = 0;
-        let mut check_list = |id: ListId, list: &List| -> Vec<u64> {
-            let mut deadlines = Vec::new();
-            let mut prev = NIL;
-            let mut idx = list.head;
-            while idx != NIL {
-                let entry = self.entry(idx);
-                assert_eq!(entry.state, State::Pending(id), "state of {idx}");
-                assert_eq!(entry.prev, prev, "prev link of {idx}");
-                deadlines.push(entry.deadline);
-                linked += 1;
-                assert!(linked <= self.len, "list has a cycle");
-                prev = idx;
-                idx = entry.next;
-            }
-            assert_eq!(list.tail, prev, "tail of {id:?}");
-            deadlines
-        };
-
-        let due = check_list(ListId::Due, &self.due);
-        assert!(due.windows(2).all(|w| w[0] <= w[1]), "due list order");
-        assert!(due.iter().all(|&d| d <= self.elapsed), "due list deadline");
+        let mut last = 0;
+        self.check_list(ListId::Due, self.due, &mut linked, |deadline| {
+            assert!(deadline <= self.elapsed, "due list deadline");
+            assert!(deadline >= last, "due list order");
+            last = deadline;
+        });
 
         for (level, lists) in self.levels.iter().enumerate() {
             for (slot, list) in lists.lists.iter().enumerate() {
+                if lists.occupied & (1 << slot) == 0 {
+                    assert!(
+                        list.head == NIL && list.tail == NIL,
+                        "empty slot {level}/{slot}"
+                    );
+                    continue;
+                }
+                assert_ne!(list.head, NIL, "occupied bit {level}/{slot}");
+                let tick = slot_time(self.elapsed, level, slot);
+                assert!(tick > self.elapsed, "slot {level}/{slot} is behind");
                 let id = ListId::Level {
                     level: level as u8,
                     slot: slot as u8,
                 };
-                let deadlines = check_list(id, list);
-                let bit = lists.occupied & (1 << slot) != 0;
-                assert_eq!(bit, !deadlines.is_empty(), "occupied bit {level}/{slot}");
-                if deadlines.is_empty() {
-                    continue;
-                }
-                let tick = slot_time(self.elapsed, level, slot);
-                assert!(tick > self.elapsed, "slot {level}/{slot} is behind");
-                for &deadline in &deadlines {
+                self.check_list(id, *list, &mut linked, |deadline| {
                     assert!(deadline > self.elapsed, "stale deadline on a level");
                     assert!(tick <= deadline, "slot {level}/{slot} after deadline");
                     if level < TOP {
                         let width = 1u64 << slot_shift(level);
                         assert!(deadline - tick < width, "deadline outside slot");
                     }
-                }
+                });
             }
         }
 
@@ -746,5 +760,725 @@ impl<T> fmt::Debug for Wheel<T> {
             .field("elapsed", &self.elapsed)
             .field("len", &self.len)
             .finish()
+    }
+}
+
+/// Tests of the wheel, including a randomized comparison with a reference
+/// model.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// Deterministic xorshift64* generator.
+    struct Rng(u64);
+
+    impl Rng {
+        /// A generator with the given seed (any value, zero included).
+        fn new(seed: u64) -> Rng {
+            Rng(seed ^ 0x9e37_79b9_7f4a_7c15)
+        }
+
+        /// The next 64 random bits.
+        fn next(&mut self) -> u64 {
+            let mut x = self.0;
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            self.0 = x;
+            x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+
+        /// A value in `0..n`; `n` must not be zero.
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    /// `normal` normally, `miri` when running under Miri.
+    fn count(normal: usize, miri: usize) -> usize {
+        if cfg!(miri) {
+            miri
+        } else {
+            normal
+        }
+    }
+
+    /// Advances `wheel` to `now` and returns what fired, in firing order.
+    fn advance_collect<T: Copy>(wheel: &mut Wheel<T>, now: u64) -> Vec<(Key, T)> {
+        let mut fired = Vec::new();
+        wheel.advance(now, |key, value| fired.push((key, *value)));
+        fired
+    }
+
+    /// Whether `values` is sorted in non-decreasing order.
+    fn is_sorted(values: &[u64]) -> bool {
+        values.windows(2).all(|pair| pair[0] <= pair[1])
+    }
+
+    /// A new or default wheel is at tick 0 and holds nothing.
+    #[test]
+    fn new_wheel_is_empty() {
+        let wheel: Wheel<u8> = Wheel::new();
+        assert_eq!(wheel.elapsed(), 0);
+        assert_eq!(wheel.len(), 0);
+        assert!(wheel.is_empty());
+        assert_eq!(wheel.next_deadline(), None);
+        let wheel: Wheel<u8> = Wheel::default();
+        assert_eq!(wheel.elapsed(), 0);
+        assert!(wheel.is_empty());
+        wheel.check_invariants();
+    }
+
+    /// `Debug` prints the tick and the number of entries, without `T: Debug`.
+    #[test]
+    fn debug_prints_elapsed_and_len() {
+        /// A value type without a `Debug` implementation.
+        struct NotDebug;
+        let mut wheel = Wheel::new();
+        wheel.insert(5, NotDebug);
+        wheel.advance(3, |_, _| {});
+        assert_eq!(format!("{wheel:?}"), "Wheel { elapsed: 3, len: 1 }");
+    }
+
+    /// `get`, `get_mut`, `deadline` and `is_fired` see the stored entry, and
+    /// `fire` can modify the value.
+    #[test]
+    fn accessors_and_get_mut() {
+        let mut wheel = Wheel::new();
+        let a = wheel.insert(10, String::from("a"));
+        let b = wheel.insert(20, String::from("b"));
+        assert_ne!(a, b);
+        assert_eq!(wheel.len(), 2);
+        assert_eq!(wheel.get(a), "a");
+        assert_eq!(wheel.deadline(b), 20);
+        wheel.get_mut(b).push('!');
+        assert_eq!(wheel.get(b), "b!");
+        assert!(!wheel.is_fired(a));
+        let mut fired = Vec::new();
+        wheel.advance(15, |key, value| {
+            value.push('?');
+            fired.push(key);
+        });
+        assert_eq!(fired, vec![a]);
+        assert!(wheel.is_fired(a));
+        assert!(!wheel.is_fired(b));
+        assert_eq!(wheel.get(a), "a?");
+        assert_eq!(wheel.len(), 2);
+        wheel.check_invariants();
+    }
+
+    /// After every advance, exactly the entries with a deadline not after `now`
+    /// have fired, each exactly once.
+    #[test]
+    fn fires_exactly_the_entries_due() {
+        let ranges = [64, 5_000, 1 << 20, 1 << 40];
+        for (round, &range) in ranges.iter().enumerate() {
+            let mut rng = Rng::new(round as u64);
+            let n = count(2_000, 30);
+            let mut wheel = Wheel::new();
+            let entries: Vec<(Key, u64)> = (0..n)
+                .map(|i| {
+                    let deadline = rng.below(range);
+                    (wheel.insert(deadline, i), deadline)
+                })
+                .collect();
+            let mut fire_counts = vec![0u32; n];
+            let mut now = 0;
+            while now < range {
+                let (_, target) = entries[rng.below(n as u64) as usize];
+                now = match rng.below(4) {
+                    // Just before, or exactly at, some entry's deadline.
+                    0 => now.max(target.saturating_sub(1)),
+                    1 => now.max(target),
+                    2 => now + rng.below(4),
+                    _ => now + 1 + rng.below(range / 16),
+                };
+                wheel.advance(now, |key, &mut i| {
+                    assert_eq!(entries[i].0, key);
+                    fire_counts[i] += 1;
+                });
+                assert_eq!(wheel.elapsed(), now);
+                for (i, &(key, deadline)) in entries.iter().enumerate() {
+                    let due = deadline <= now;
+                    assert_eq!(
+                        fire_counts[i],
+                        u32::from(due),
+                        "deadline {deadline}, now {now}"
+                    );
+                    assert_eq!(wheel.is_fired(key), due);
+                }
+            }
+            wheel.check_invariants();
+            assert_eq!(wheel.next_deadline(), None);
+            assert_eq!(wheel.len(), n);
+        }
+    }
+
+    /// One large advance fires the due entries in deadline order and leaves the
+    /// others pending.
+    #[test]
+    fn fires_in_deadline_order_in_one_big_advance() {
+        let mut rng = Rng::new(7);
+        let mut wheel = Wheel::new();
+        let n = count(5_000, 100);
+        let mut expected = Vec::new();
+        for _ in 0..n {
+            let deadline = match rng.below(4) {
+                0 => rng.below(64),
+                1 => rng.below(5_000),
+                2 => rng.below(20_000_000),
+                _ => 64u64.pow(1 + rng.below(4) as u32) * (1 + rng.below(3)),
+            };
+            wheel.insert(deadline, deadline);
+            if deadline <= 10_000_000 {
+                expected.push(deadline);
+            }
+        }
+        let fired: Vec<u64> = advance_collect(&mut wheel, 10_000_000)
+            .into_iter()
+            .map(|(_, deadline)| deadline)
+            .collect();
+        assert!(is_sorted(&fired));
+        expected.sort_unstable();
+        assert_eq!(fired, expected);
+        wheel.check_invariants();
+
+        let rest: Vec<u64> = advance_collect(&mut wheel, u64::MAX)
+            .into_iter()
+            .map(|(_, deadline)| deadline)
+            .collect();
+        assert!(is_sorted(&rest));
+        assert_eq!(fired.len() + rest.len(), n);
+        assert!(rest.iter().all(|&deadline| deadline > 10_000_000));
+        assert_eq!(wheel.next_deadline(), None);
+    }
+
+    /// A single jump across entries on every level cascades them correctly.
+    #[test]
+    fn large_jump_cascades_every_level() {
+        let mut wheel = Wheel::new();
+        let mut deadlines = Vec::new();
+        for level in 0..NUM_LEVELS as u32 {
+            let width = 64u64.pow(level);
+            for slot in [1, 2, 31, 63] {
+                for offset in [0, 1, width / 2, width - 1] {
+                    deadlines.push(slot * width + offset);
+                }
+            }
+        }
+        deadlines.extend([9_999_999, 10_000_000, 10_000_001, 1 << 36, (1 << 36) + 5]);
+        for &deadline in &deadlines {
+            wheel.insert(deadline, deadline);
+        }
+        let fired: Vec<u64> = advance_collect(&mut wheel, 10_000_000)
+            .into_iter()
+            .map(|(_, deadline)| deadline)
+            .collect();
+        let mut expected: Vec<u64> = deadlines
+            .iter()
+            .copied()
+            .filter(|&deadline| deadline <= 10_000_000)
+            .collect();
+        expected.sort_unstable();
+        assert_eq!(fired, expected);
+        assert_eq!(wheel.elapsed(), 10_000_000);
+        wheel.check_invariants();
+
+        let earliest = deadlines
+            .iter()
+            .copied()
+            .filter(|&deadline| deadline > 10_000_000)
+            .min()
+            .unwrap();
+        let next = wheel.next_deadline().unwrap();
+        assert!(next > 10_000_000 && next <= earliest);
+        assert!(advance_collect(&mut wheel, earliest - 1).is_empty());
+        assert_eq!(advance_collect(&mut wheel, earliest).len(), 1);
+    }
+
+    /// Many small advances fire every entry in deadline order, neither early
+    /// nor late.
+    #[test]
+    fn fires_in_deadline_order_across_small_advances() {
+        let mut rng = Rng::new(99);
+        let mut wheel = Wheel::new();
+        let n = count(3_000, 100);
+        let range = count(200_000, 20_000) as u64;
+        for _ in 0..n {
+            let deadline = 1 + rng.below(range);
+            wheel.insert(deadline, deadline);
+        }
+        let mut now = 0;
+        let mut last = 0;
+        let mut total = 0;
+        while wheel.next_deadline().is_some() {
+            let before = now;
+            now += rng.below(300);
+            for (key, deadline) in advance_collect(&mut wheel, now) {
+                assert!(deadline > before, "late: {deadline} fired at {now}");
+                assert!(deadline <= now, "early: {deadline} fired at {now}");
+                assert!(deadline >= last, "out of order");
+                assert_eq!(wheel.deadline(key), deadline);
+                last = deadline;
+                total += 1;
+            }
+        }
+        assert_eq!(total, n);
+        wheel.check_invariants();
+    }
+
+    /// Deadlines on, just before and just after slot boundaries of every level
+    /// fire exactly on time.
+    #[test]
+    fn deadlines_on_slot_boundaries() {
+        let starts: &[u64] = if cfg!(miri) {
+            &[4_095]
+        } else {
+            &[0, 1, 63, 64, 4_095, 100_000]
+        };
+        for &start in starts {
+            for level in 1..=NUM_LEVELS as u32 {
+                let width = 64u64.pow(level);
+                let next_boundary = (start / width + 1) * width;
+                for deadline in [
+                    width - 1,
+                    width,
+                    width + 1,
+                    2 * width,
+                    start + width,
+                    next_boundary - 1,
+                    next_boundary,
+                    next_boundary + 1,
+                ] {
+                    if deadline <= start {
+                        continue;
+                    }
+                    let mut wheel = Wheel::new();
+                    wheel.advance(start, |_, _: &mut u64| panic!("nothing to fire"));
+                    let key = wheel.insert(deadline, deadline);
+                    assert!(advance_collect(&mut wheel, deadline - 1).is_empty());
+                    assert!(!wheel.is_fired(key));
+                    wheel.check_invariants();
+                    assert_eq!(advance_collect(&mut wheel, deadline), vec![(key, deadline)]);
+                    assert!(wheel.is_fired(key));
+                }
+            }
+        }
+    }
+
+    /// Advancing to `next_deadline` again and again, as the driver does, never
+    /// skips a deadline and finishes in few steps.
+    #[test]
+    fn stepping_through_next_deadline_reaches_each_deadline() {
+        let mut rng = Rng::new(11);
+        let mut wheel = Wheel::new();
+        let mut pending = BTreeSet::new();
+        let n = count(300, 30);
+        for i in 0..n {
+            let deadline = match i % 4 {
+                0 => rng.below(1 << 40),
+                1 => 64u64.pow(rng.below(7) as u32),
+                _ => rng.below(100_000),
+            };
+            let key = wheel.insert(deadline, deadline);
+            pending.insert((deadline, key.0));
+        }
+        let mut steps = 0;
+        while let Some(next) = wheel.next_deadline() {
+            let &(earliest, _) = pending.first().unwrap();
+            assert!(next <= earliest);
+            if earliest > wheel.elapsed() {
+                assert!(next > wheel.elapsed());
+            }
+            for (key, deadline) in advance_collect(&mut wheel, next) {
+                assert!(deadline <= next);
+                assert!(pending.remove(&(deadline, key.0)));
+            }
+            steps += 1;
+            assert!(steps <= 7 * n + 64, "too many steps");
+        }
+        assert!(pending.is_empty());
+    }
+
+    /// Entries inserted with a past deadline fire on the next advance, in
+    /// deadline order, even when `now < elapsed()`.
+    #[test]
+    fn past_deadlines_fire_on_next_advance_in_order() {
+        let mut wheel = Wheel::new();
+        wheel.advance(1_000, |_, _: &mut u64| panic!("nothing to fire"));
+        let keys: Vec<Key> = [500, 10, 1_000, 10, 700, 0]
+            .into_iter()
+            .map(|deadline| wheel.insert(deadline, deadline))
+            .collect();
+        let later = wheel.insert(1_001, 1_001);
+        wheel.check_invariants();
+        assert_eq!(wheel.next_deadline(), Some(0));
+        // Going backwards does not move the wheel but fires what is due.
+        let fired = advance_collect(&mut wheel, 3);
+        let deadlines: Vec<u64> = fired.iter().map(|&(_, deadline)| deadline).collect();
+        assert_eq!(deadlines, vec![0, 10, 10, 500, 700, 1_000]);
+        assert_eq!(wheel.elapsed(), 1_000);
+        assert!(keys.iter().all(|&key| wheel.is_fired(key)));
+        assert!(!wheel.is_fired(later));
+        assert_eq!(wheel.next_deadline(), Some(1_001));
+
+        // Due entries fire before those on the levels.
+        wheel.insert(999, 999);
+        let deadlines: Vec<u64> = advance_collect(&mut wheel, 5_000)
+            .into_iter()
+            .map(|(_, deadline)| deadline)
+            .collect();
+        assert_eq!(deadlines, vec![999, 1_001]);
+        assert!(advance_collect(&mut wheel, 5_000).is_empty());
+        wheel.check_invariants();
+    }
+
+    /// Advancing to an earlier tick neither moves the wheel nor fires pending
+    /// entries.
+    #[test]
+    fn advance_backwards_is_a_no_op() {
+        let mut wheel = Wheel::new();
+        let key = wheel.insert(150, ());
+        wheel.advance(100, |_, _| panic!("nothing to fire"));
+        wheel.advance(20, |_, _| panic!("nothing to fire"));
+        assert_eq!(wheel.elapsed(), 100);
+        assert!(!wheel.is_fired(key));
+        assert_eq!(advance_collect(&mut wheel, 150), vec![(key, ())]);
+    }
+
+    /// `reset` moves pending entries later or earlier, re-arms fired ones and
+    /// accepts past deadlines.
+    #[test]
+    fn reset_rearms_entries() {
+        let mut wheel = Wheel::new();
+        let a = wheel.insert(100, 'a');
+        let b = wheel.insert(5_000, 'b');
+
+        // Later, then earlier than before.
+        wheel.reset(a, 300_000);
+        wheel.reset(b, 50);
+        assert_eq!(wheel.deadline(b), 50);
+        wheel.check_invariants();
+        assert_eq!(advance_collect(&mut wheel, 299_999), vec![(b, 'b')]);
+        assert!(!wheel.is_fired(a));
+
+        // A fired entry is re-armed under the same key.
+        wheel.reset(b, 300_010);
+        assert!(!wheel.is_fired(b));
+        assert_eq!(wheel.len(), 2);
+        assert_eq!(
+            advance_collect(&mut wheel, 400_000),
+            vec![(a, 'a'), (b, 'b')]
+        );
+
+        // A deadline in the past is due at the next advance.
+        wheel.reset(a, 7);
+        assert!(!wheel.is_fired(a));
+        assert_eq!(wheel.next_deadline(), Some(7));
+        assert_eq!(advance_collect(&mut wheel, 0), vec![(a, 'a')]);
+
+        // Resetting a pending entry twice keeps a single registration.
+        wheel.reset(b, 500_000);
+        wheel.reset(b, 450_000);
+        wheel.check_invariants();
+        assert_eq!(advance_collect(&mut wheel, 1_000_000), vec![(b, 'b')]);
+        assert_eq!(wheel.next_deadline(), None);
+    }
+
+    /// Deadlines up to `u64::MAX` are clamped without overflow and fire only
+    /// when reached.
+    #[test]
+    fn max_deadline_is_clamped_and_fires_only_at_max() {
+        let mut wheel = Wheel::new();
+        let max = wheel.insert(u64::MAX, u64::MAX);
+        let almost = wheel.insert(u64::MAX - 1, u64::MAX - 1);
+        let half = wheel.insert(1 << 63, 1 << 63);
+        let far = wheel.insert(1 << 40, 1 << 40);
+        wheel.check_invariants();
+        let next = wheel.next_deadline().unwrap();
+        assert!(next > 0 && next <= 1 << 40);
+
+        for now in [1 << 36, (1 << 40) - 1] {
+            assert!(advance_collect(&mut wheel, now).is_empty());
+            wheel.check_invariants();
+        }
+        assert_eq!(advance_collect(&mut wheel, 1 << 40), vec![(far, 1 << 40)]);
+        assert!(advance_collect(&mut wheel, (1 << 63) - 1).is_empty());
+        assert_eq!(
+            advance_collect(&mut wheel, u64::MAX - 2),
+            vec![(half, 1 << 63)]
+        );
+        wheel.check_invariants();
+        assert!(wheel.next_deadline().unwrap() < u64::MAX);
+        assert_eq!(
+            advance_collect(&mut wheel, u64::MAX - 1),
+            vec![(almost, u64::MAX - 1)]
+        );
+        assert_eq!(wheel.next_deadline(), Some(u64::MAX));
+        assert_eq!(advance_collect(&mut wheel, u64::MAX), vec![(max, u64::MAX)]);
+        assert_eq!(wheel.elapsed(), u64::MAX);
+        assert_eq!(wheel.next_deadline(), None);
+
+        // At the end of time everything is due.
+        let key = wheel.insert(u64::MAX, 0);
+        assert_eq!(wheel.next_deadline(), Some(u64::MAX));
+        assert_eq!(advance_collect(&mut wheel, 0), vec![(key, 0)]);
+        wheel.check_invariants();
+    }
+
+    /// Advancing straight to `u64::MAX` over far deadlines fires all of them,
+    /// in order, quickly.
+    #[test]
+    fn jump_to_the_end_of_time_fires_everything_in_order() {
+        let mut rng = Rng::new(5);
+        let mut wheel = Wheel::new();
+        let n = count(500, 40);
+        for _ in 0..n {
+            let deadline = match rng.below(3) {
+                0 => rng.next(),
+                1 => u64::MAX - rng.below(1 << 40),
+                _ => rng.below(1 << 45),
+            };
+            wheel.insert(deadline, deadline);
+        }
+        let fired: Vec<u64> = advance_collect(&mut wheel, u64::MAX)
+            .into_iter()
+            .map(|(_, deadline)| deadline)
+            .collect();
+        assert_eq!(fired.len(), n);
+        assert!(is_sorted(&fired));
+        assert_eq!(wheel.next_deadline(), None);
+        wheel.check_invariants();
+    }
+
+    /// Removing every entry empties the wheel, and inserting as many again
+    /// reuses the space without growing the slab.
+    #[test]
+    fn remove_frees_slab_space() {
+        let mut rng = Rng::new(3);
+        let n = count(10_000, 200);
+        let mut wheel = Wheel::new();
+        let mut keys: Vec<(Key, usize)> = (0..n)
+            .map(|i| (wheel.insert(rng.below(1 << 30), i), i))
+            .collect();
+        assert_eq!(wheel.len(), n);
+        let slab_len = wheel.slab_len();
+        let capacity = wheel.slab_capacity();
+        assert_eq!(slab_len, n);
+
+        // Remove a mix of fired and pending entries in a shuffled order.
+        wheel.advance(1 << 29, |_, _| {});
+        for i in (1..keys.len()).rev() {
+            keys.swap(i, rng.below(i as u64 + 1) as usize);
+        }
+        for (key, value) in keys {
+            assert_eq!(wheel.remove(key), value);
+        }
+        assert_eq!(wheel.len(), 0);
+        assert!(wheel.is_empty());
+        assert_eq!(wheel.next_deadline(), None);
+        wheel.check_invariants();
+
+        for i in 0..n {
+            wheel.insert(wheel.elapsed() + rng.below(1 << 30), i);
+        }
+        assert_eq!(wheel.len(), n);
+        assert_eq!(wheel.slab_len(), slab_len);
+        assert_eq!(wheel.slab_capacity(), capacity);
+        wheel.check_invariants();
+    }
+
+    /// Pending and fired entries can be removed; a removed pending entry never
+    /// fires.
+    #[test]
+    fn remove_pending_and_fired_entries() {
+        let mut wheel = Wheel::new();
+        let a = wheel.insert(10, 1);
+        let b = wheel.insert(10, 2);
+        let c = wheel.insert(20, 3);
+        assert_eq!(wheel.remove(b), 2);
+        assert_eq!(advance_collect(&mut wheel, 15), vec![(a, 1)]);
+        assert_eq!(wheel.remove(a), 1);
+        assert_eq!(wheel.len(), 1);
+        // The freed space is reused.
+        let d = wheel.insert(12, 4);
+        assert!(d == a || d == b);
+        assert_eq!(wheel.len(), 2);
+        wheel.check_invariants();
+        assert_eq!(advance_collect(&mut wheel, 25), vec![(d, 4), (c, 3)]);
+    }
+
+    /// Using the key of a removed entry panics.
+    #[test]
+    #[should_panic(expected = "invalid timer wheel key")]
+    fn remove_of_a_removed_key_panics() {
+        let mut wheel = Wheel::new();
+        let key = wheel.insert(10, ());
+        wheel.remove(key);
+        wheel.remove(key);
+    }
+
+    /// `next_deadline` is `None` on an empty wheel and once everything has
+    /// fired.
+    #[test]
+    fn next_deadline_is_none_when_empty_or_all_fired() {
+        let mut wheel = Wheel::new();
+        assert_eq!(wheel.next_deadline(), None);
+        wheel.advance(100, |_, _: &mut ()| panic!("nothing to fire"));
+        assert_eq!(wheel.next_deadline(), None);
+
+        let keys = [
+            wheel.insert(150, ()),
+            wheel.insert(5_000, ()),
+            wheel.insert(1 << 40, ()),
+        ];
+        let next = wheel.next_deadline().unwrap();
+        assert!(next > 100 && next <= 150);
+        wheel.advance(1 << 41, |_, _| {});
+        assert_eq!(wheel.next_deadline(), None);
+        assert_eq!(wheel.len(), 3);
+        for key in keys {
+            wheel.remove(key);
+        }
+        assert_eq!(wheel.next_deadline(), None);
+    }
+
+    /// A deadline for the model test: past, present, near, on a slot
+    /// boundary, beyond the wheel's range, or anywhere.
+    fn model_deadline(rng: &mut Rng, elapsed: u64) -> u64 {
+        match rng.below(12) {
+            0 => elapsed.saturating_sub(rng.below(1_000)),
+            1 => elapsed,
+            2..=4 => elapsed.saturating_add(1 + rng.below(64)),
+            5 | 6 => elapsed.saturating_add(rng.below(100_000)),
+            7 => {
+                let width = 64u64.pow(1 + rng.below(6) as u32);
+                (elapsed / width + 1 + rng.below(3)).saturating_mul(width)
+            }
+            8 => elapsed.saturating_add(rng.below(1 << 40)),
+            9 => elapsed.saturating_add(TOP_RANGE - 1 + rng.below(3)),
+            10 => u64::MAX,
+            _ => rng.next(),
+        }
+    }
+
+    /// A target tick for the model test: backwards, small, large, at or just
+    /// before the next deadline, or (rarely) anywhere up to `u64::MAX`.
+    fn model_now(rng: &mut Rng, elapsed: u64, next: Option<u64>) -> u64 {
+        match rng.below(20) {
+            0 => elapsed.saturating_sub(rng.below(100)),
+            1..=8 => elapsed.saturating_add(rng.below(64)),
+            9..=12 => elapsed.saturating_add(rng.below(10_000)),
+            13 | 14 => elapsed.saturating_add(rng.below(1 << 38)),
+            15..=17 => next.unwrap_or(elapsed).max(elapsed),
+            18 => next.map_or(elapsed, |next| next.saturating_sub(1)),
+            _ if rng.below(20) == 0 && elapsed < u64::MAX => {
+                elapsed + rng.below(u64::MAX - elapsed)
+            }
+            _ => elapsed.saturating_add(rng.below(1 << 20)),
+        }
+    }
+
+    /// Runs `ops` random operations on a wheel and on a reference model and
+    /// compares them after each one.
+    fn run_model(seed: u64, ops: usize) {
+        let mut rng = Rng::new(seed);
+        let mut wheel = Wheel::new();
+        // id -> (key, deadline, fired)
+        let mut stored: BTreeMap<u64, (Key, u64, bool)> = BTreeMap::new();
+        // (deadline, id) of every pending entry
+        let mut pending: BTreeSet<(u64, u64)> = BTreeSet::new();
+        let mut ids: Vec<u64> = Vec::new();
+        let mut next_id = 0;
+        let mut elapsed = 0;
+        for op in 0..ops {
+            let roll = rng.below(100);
+            if roll < 35 || ids.is_empty() {
+                let deadline = model_deadline(&mut rng, elapsed);
+                let key = wheel.insert(deadline, next_id);
+                stored.insert(next_id, (key, deadline, false));
+                pending.insert((deadline, next_id));
+                ids.push(next_id);
+                next_id += 1;
+            } else if roll < 50 {
+                let id = ids.swap_remove(rng.below(ids.len() as u64) as usize);
+                let (key, deadline, _) = stored.remove(&id).unwrap();
+                pending.remove(&(deadline, id));
+                assert_eq!(wheel.remove(key), id);
+            } else if roll < 65 {
+                let id = ids[rng.below(ids.len() as u64) as usize];
+                let deadline = model_deadline(&mut rng, elapsed);
+                let entry = stored.get_mut(&id).unwrap();
+                pending.remove(&(entry.1, id));
+                wheel.reset(entry.0, deadline);
+                *entry = (entry.0, deadline, false);
+                pending.insert((deadline, id));
+            } else {
+                let now = model_now(&mut rng, elapsed, wheel.next_deadline());
+                let fired = advance_collect(&mut wheel, now);
+                elapsed = elapsed.max(now);
+                assert_eq!(wheel.elapsed(), elapsed);
+                let deadlines: Vec<u64> = fired.iter().map(|(_, id)| stored[id].1).collect();
+                assert!(is_sorted(&deadlines), "seed {seed} op {op}: order");
+                let mut fired_ids: Vec<u64> = fired.iter().map(|&(_, id)| id).collect();
+                fired_ids.sort_unstable();
+                let mut expected: Vec<u64> = pending
+                    .range(..=(elapsed, u64::MAX))
+                    .map(|&(_, id)| id)
+                    .collect();
+                expected.sort_unstable();
+                assert_eq!(fired_ids, expected, "seed {seed} op {op}: fired set");
+                for (key, id) in fired {
+                    let entry = stored.get_mut(&id).unwrap();
+                    assert_eq!(entry.0, key);
+                    entry.2 = true;
+                    pending.remove(&(entry.1, id));
+                }
+            }
+
+            assert_eq!(wheel.len(), stored.len());
+            assert_eq!(wheel.is_empty(), stored.is_empty());
+            match (pending.first(), wheel.next_deadline()) {
+                (None, None) => {}
+                (Some(&(earliest, _)), Some(next)) => {
+                    assert!(next <= earliest, "seed {seed} op {op}: next deadline");
+                    assert_eq!(next <= elapsed, earliest <= elapsed);
+                }
+                (earliest, next) => {
+                    panic!("seed {seed} op {op}: earliest {earliest:?}, next {next:?}")
+                }
+            }
+            if !ids.is_empty() {
+                let id = ids[rng.below(ids.len() as u64) as usize];
+                let (key, deadline, fired) = stored[&id];
+                assert_eq!(*wheel.get(key), id);
+                assert_eq!(wheel.deadline(key), deadline);
+                assert_eq!(wheel.is_fired(key), fired);
+            }
+            // Full checks are slow under Miri; there, check every few steps.
+            if !cfg!(miri) || op % 4 == 0 {
+                wheel.check_invariants();
+            }
+        }
+
+        let fired = advance_collect(&mut wheel, u64::MAX);
+        assert_eq!(fired.len(), pending.len());
+        let deadlines: Vec<u64> = fired.iter().map(|(_, id)| stored[id].1).collect();
+        assert!(is_sorted(&deadlines));
+        assert_eq!(wheel.next_deadline(), None);
+        wheel.check_invariants();
+    }
+
+    /// Random operations agree with a `BTreeMap` reference model, for several
+    /// seeds.
+    #[test]
+    fn matches_a_reference_model() {
+        let seeds = [1, 0xdead_beef, 0x1234_5678_9abc_def0, 42, 7_777];
+        let runs = count(seeds.len(), 2);
+        let ops = count(4_000, 100);
+        for &seed in &seeds[..runs] {
+            run_model(seed, ops);
+        }
     }
 }
