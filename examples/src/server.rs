@@ -204,8 +204,9 @@ impl Server {
 }
 
 /// Whether a connection's error is the peer's routine behaviour rather than
-/// something to report: hanging up mid-response, or staying silent past the
-/// header read timeout.
+/// something to report: hanging up mid-response (or before the server's own
+/// shutdown of the connection), or staying silent past the header read
+/// timeout.
 fn is_routine(error: &hyper::Error) -> bool {
     use std::error::Error as _;
     let peer_left = |e: &io::Error| {
@@ -214,6 +215,7 @@ fn is_routine(error: &hyper::Error) -> bool {
             io::ErrorKind::BrokenPipe
                 | io::ErrorKind::ConnectionReset
                 | io::ErrorKind::ConnectionAborted
+                | io::ErrorKind::NotConnected
         )
     };
     error.is_incomplete_message()
