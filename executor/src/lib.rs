@@ -4,7 +4,8 @@
 //! The API is the one tokio users know: [`Builder`], [`Runtime`],
 //! [`Handle`], [`spawn`], [`spawn_blocking`], [`yield_now`],
 //! [`JoinHandle`] and [`JoinError`]; sockets in [`net`], timers in
-//! [`time`], the byte-stream traits in [`io`].
+//! [`time`], the byte-stream traits in [`io`], the cooperative budget in
+//! [`task`].
 //!
 //! ```
 //! use std::cell::RefCell;
@@ -60,6 +61,7 @@
 
 mod blocking;
 mod context;
+mod coop;
 mod driver;
 #[cfg(feature = "hyper")]
 pub mod hyper;
@@ -71,7 +73,7 @@ pub mod net;
 mod runtime;
 mod scheduler;
 mod sync;
-mod task;
+pub mod task;
 pub mod time;
 mod yield_now;
 

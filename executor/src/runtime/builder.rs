@@ -64,6 +64,7 @@ pub struct Builder {
     enable_io: bool,
     enable_time: bool,
     event_interval: u32,
+    task_budget: u8,
 }
 
 impl fmt::Debug for Builder {
@@ -78,6 +79,7 @@ impl fmt::Debug for Builder {
             .field("enable_io", &self.enable_io)
             .field("enable_time", &self.enable_time)
             .field("event_interval", &self.event_interval)
+            .field("task_budget", &self.task_budget)
             .finish_non_exhaustive()
     }
 }
@@ -120,6 +122,7 @@ impl Builder {
             enable_io: false,
             enable_time: false,
             event_interval: 61,
+            task_budget: 128,
         }
     }
 
@@ -146,7 +149,8 @@ impl Builder {
     ///
     /// let rt = taskcell_executor::Builder::new_current_thread().enable_time().build().unwrap();
     /// let start = Instant::now();
-    /// rt.block_on(taskcell_executor::time::sleep(Duration::from_millis(5)));
+    /// // Inside the runtime: a timer made outside any runtime panics.
+    /// rt.block_on(async { taskcell_executor::time::sleep(Duration::from_millis(5)).await });
     /// assert!(start.elapsed() >= Duration::from_millis(5));
     /// ```
     pub fn enable_time(&mut self) -> &mut Builder {
@@ -314,6 +318,40 @@ impl Builder {
         self
     }
 
+    /// The cooperative budget each task poll starts with (default 128, as
+    /// tokio): how many times a task may use the runtime's sockets, timers
+    /// and join handles in one poll before they make it yield. See
+    /// [`task`](crate::task).
+    ///
+    /// # Panics
+    ///
+    /// If `units` is zero.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let rt = taskcell_executor::Builder::new_current_thread().task_budget(8).build().unwrap();
+    /// let flag = Arc::new(AtomicBool::new(false));
+    /// let set = Arc::clone(&flag);
+    /// let seen_at = rt.block_on(async move {
+    ///     taskcell_executor::spawn(async move { set.store(true, Ordering::SeqCst) });
+    ///     let mut i = 0;
+    ///     while !flag.load(Ordering::SeqCst) {
+    ///         taskcell_executor::task::consume_budget().await;
+    ///         i += 1;
+    ///     }
+    ///     i
+    /// });
+    /// assert_eq!(seen_at, 9); // 8 units, then the 9th call yielded to the other task
+    /// ```
+    #[track_caller]
+    pub fn task_budget(&mut self, units: u8) -> &mut Builder {
+        assert!(units > 0, "a task budget needs at least one unit");
+        self.task_budget = units;
+        self
+    }
+
     /// Builds the runtime and starts its worker threads.
     ///
     /// # Errors
@@ -353,7 +391,13 @@ impl Builder {
             StdArc::clone(&hooks),
         );
         let handle = Handle {
-            shared: Arc::new(Shared::new(self.flavor, remotes, blocking, driver)),
+            shared: Arc::new(Shared::new(
+                self.flavor,
+                remotes,
+                blocking,
+                driver,
+                self.task_budget,
+            )),
         };
         let mut runtime = Runtime {
             handle,

@@ -104,7 +104,7 @@ impl Runtime {
                 return core.drive(&self.handle, future);
             }
         }
-        park_until_ready(future)
+        park_until_ready(future, shared.budget)
     }
 
     /// Spawns `future` as a new task; see [`Handle::spawn`].
@@ -229,13 +229,17 @@ impl fmt::Debug for Runtime {
     }
 }
 
-/// Polls `future` on this thread, sleeping between wake-ups.
-fn park_until_ready<F: Future>(mut future: std::pin::Pin<&mut F>) -> F::Output {
+/// Polls `future` on this thread (each poll with a fresh `budget`),
+/// sleeping between wake-ups.
+fn park_until_ready<F: Future>(mut future: std::pin::Pin<&mut F>, budget: u8) -> F::Output {
     let root = StdArc::new(RootWaker::new(Arc::new(Parker::new())));
     let waker = Waker::from(StdArc::clone(&root));
     let mut cx = Context::from_waker(&waker);
     loop {
-        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+        let poll = crate::coop::with_budget(crate::coop::Budget::new(budget), || {
+            future.as_mut().poll(&mut cx)
+        });
+        if let Poll::Ready(out) = poll {
             return out;
         }
         root.parker.park();

@@ -60,6 +60,8 @@ pub(crate) struct Shared {
     pub(crate) current_core: Mutex<Option<Box<Core>>>,
     /// The I/O and timer driver, when either is enabled.
     pub(crate) driver: Option<Driver>,
+    /// The cooperative budget each task poll starts with (`crate::coop`).
+    pub(crate) budget: u8,
     /// How many worker threads have left their loop; with `exited_cv`, lets
     /// shutdown wait with a deadline.
     pub(crate) exited: Mutex<usize>,
@@ -79,6 +81,7 @@ impl Shared {
         remotes: Box<[Remote]>,
         blocking: BlockingPool,
         driver: Option<Driver>,
+        budget: u8,
     ) -> Shared {
         let workers = remotes.len();
         Shared {
@@ -91,6 +94,7 @@ impl Shared {
             blocking,
             current_core: Mutex::new(None),
             driver,
+            budget,
             exited: Mutex::new(0),
             exited_cv: Condvar::new(),
         }

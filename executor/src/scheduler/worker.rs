@@ -11,6 +11,7 @@ use crossbeam_deque::{Steal, Worker};
 use super::park::Parker;
 use super::{Flavor, Shared};
 use crate::context;
+use crate::coop::{self, Budget};
 use crate::runtime::Handle;
 use crate::sync::{Arc, AtomicBool, Ordering};
 use crate::task::Notified;
@@ -149,24 +150,35 @@ impl Core {
     }
 
     /// Runs `task`, then whatever it put in the LIFO slot, up to the cap.
+    ///
+    /// The LIFO tasks go on with the budget of the first (tokio #2349):
+    /// two tasks waking each other through the slot must not each get a
+    /// fresh budget and hold the worker forever. A LIFO hand-off also costs
+    /// one unit by itself, for tasks that use no budgeted resource.
     fn run_task(&self, shared: &Shared, task: Notified<Handle>) {
         if self.is_searching.replace(false) && shared.idle.transition_worker_from_searching() {
             // The last searcher found work: there may be more, so wake
             // another worker to keep looking.
             shared.notify_parked();
         }
-        task.run();
-        let lifo = &shared.remotes[self.index].lifo;
-        for _ in 0..MAX_LIFO_POLLS {
-            match lifo.take() {
-                Some(task) => task.run(),
-                None => return,
+        coop::with_budget(Budget::new(shared.budget), || {
+            task.run();
+            let lifo = &shared.remotes[self.index].lifo;
+            for _ in 0..MAX_LIFO_POLLS {
+                if !coop::has_budget_remaining() {
+                    break;
+                }
+                match lifo.take() {
+                    Some(task) => task.run(),
+                    None => return,
+                }
+                coop::consume_one();
             }
-        }
-        if let Some(task) = lifo.take() {
-            // Cap reached: behind the others it goes.
-            self.local.push(task);
-        }
+            if let Some(task) = lifo.take() {
+                // Cap or budget reached: behind the others it goes.
+                self.local.push(task);
+            }
+        });
     }
 
     /// Steals from other workers, then from the injector (multi-thread
@@ -323,7 +335,9 @@ impl Core {
         let _worker = context::enter_worker(self, shared);
         loop {
             if root_waker.take_woken() {
-                if let Poll::Ready(out) = root.as_mut().poll(&mut cx) {
+                let budget = Budget::new(shared.budget);
+                if let Poll::Ready(out) = coop::with_budget(budget, || root.as_mut().poll(&mut cx))
+                {
                     return out;
                 }
             }

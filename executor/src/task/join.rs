@@ -106,6 +106,7 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let coop = std::task::ready!(crate::coop::poll_proceed(cx));
         let mut out: OutputSlot<T> = Poll::Pending;
         // SAFETY: we are the task's `JoinHandle`, with output type `T`, and
         // `out` is the slot of that type.
@@ -116,6 +117,9 @@ impl<T> Future for JoinHandle<T> {
                 cx.waker(),
             )
         };
+        if out.is_ready() {
+            coop.made_progress();
+        }
         out
     }
 }

@@ -1,4 +1,23 @@
-//! Tasks: one allocation per spawned future, driven by one state word.
+//! Tasks: [`JoinHandle`] and [`JoinError`], and the cooperative budget
+//! ([`consume_budget`], [`unconstrained`]).
+//!
+//! # The budget
+//!
+//! Each task poll starts with a budget of
+//! [`Builder::task_budget`](crate::Builder::task_budget) units (128 by
+//! default). Every poll of a runtime resource — a socket's read, write or
+//! accept, a [`Sleep`](crate::time::Sleep) or
+//! [`Timeout`](crate::time::Timeout) (even one already elapsed), a
+//! [`JoinHandle`] — spends one. Once the budget is spent, a resource wakes
+//! the task and answers `Pending`, so a task whose resources are always
+//! ready still lets the tasks queued behind it run; an operation that made
+//! no progress gives its unit back. A task run from its worker's LIFO slot
+//! goes on with the budget of the task that woke it. The budget is a
+//! thread-local counter: it costs no atomic, lock or allocation.
+//!
+//! # Inside
+//!
+//! One allocation per spawned future, driven by one state word.
 //!
 //! The allocation (`raw::Cell`) holds the header (state word, vtable, task
 //! id, owned-list links), the scheduler handle, the stage (the future, then
@@ -46,3 +65,4 @@ mod waker;
 pub use self::error::JoinError;
 pub use self::join::JoinHandle;
 pub(crate) use self::raw::{new_task, new_unowned_task, Header, Notified, Schedule, Task};
+pub use crate::coop::{consume_budget, unconstrained, Unconstrained};

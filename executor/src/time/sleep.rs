@@ -22,7 +22,7 @@ use crate::runtime::Handle;
 ///
 /// let rt = taskcell_executor::Runtime::new().unwrap();
 /// let start = Instant::now();
-/// rt.block_on(taskcell_executor::time::sleep(Duration::from_millis(20)));
+/// rt.block_on(async { taskcell_executor::time::sleep(Duration::from_millis(20)).await });
 /// assert!(start.elapsed() >= Duration::from_millis(20));
 /// ```
 #[track_caller]
@@ -44,7 +44,7 @@ pub fn sleep(duration: Duration) -> Sleep {
 ///
 /// let rt = taskcell_executor::Runtime::new().unwrap();
 /// let deadline = Instant::now() + Duration::from_millis(10);
-/// rt.block_on(taskcell_executor::time::sleep_until(deadline));
+/// rt.block_on(async { taskcell_executor::time::sleep_until(deadline).await });
 /// assert!(Instant::now() >= deadline);
 /// ```
 #[track_caller]
@@ -162,6 +162,8 @@ impl Future for Sleep {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // One unit of the task's budget, even when already elapsed.
+        let coop = std::task::ready!(crate::coop::poll_proceed(cx));
         let this = self.get_mut();
         let (poll, wake) = this
             .handle
@@ -169,6 +171,9 @@ impl Future for Sleep {
             .time()
             .poll_elapsed(&mut this.key, this.deadline, cx);
         this.wake_driver(wake);
+        if poll.is_ready() {
+            coop.made_progress();
+        }
         poll
     }
 }

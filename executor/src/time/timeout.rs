@@ -157,7 +157,9 @@ impl<F: fmt::Debug> fmt::Debug for Timeout<F> {
 ///
 /// let rt = taskcell_executor::Runtime::new().unwrap();
 /// let err = rt
-///     .block_on(taskcell_executor::time::timeout(Duration::ZERO, std::future::pending::<()>()))
+///     .block_on(async {
+///         taskcell_executor::time::timeout(Duration::ZERO, std::future::pending::<()>()).await
+///     })
 ///     .unwrap_err();
 /// assert_eq!(err.to_string(), "deadline has elapsed");
 /// assert_eq!(std::io::Error::from(err).kind(), std::io::ErrorKind::TimedOut);

@@ -120,12 +120,17 @@ impl ScheduledIo {
 
     /// Task side: `Ready` once the socket may make progress in `direction`
     /// (or the driver is gone: an error); otherwise registers `cx`'s waker.
+    /// `Pending` too, after a wake, once the task's budget is spent.
     pub(crate) fn poll_ready(
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
     ) -> Poll<io::Result<ReadyEvent>> {
+        // One unit of the task's budget per attempt (`crate::coop`), given
+        // back if the socket is not ready.
+        let coop = std::task::ready!(crate::coop::poll_proceed(cx));
         if let Some(ready) = self.ready_now(direction) {
+            coop.made_progress();
             return Poll::Ready(ready);
         }
         match direction {
@@ -135,7 +140,10 @@ impl ScheduledIo {
         // Readiness set before the waker was in place would otherwise be
         // missed (see `AtomicWaker`'s module docs).
         match self.ready_now(direction) {
-            Some(ready) => Poll::Ready(ready),
+            Some(ready) => {
+                coop.made_progress();
+                Poll::Ready(ready)
+            }
             None => Poll::Pending,
         }
     }

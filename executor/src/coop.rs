@@ -1,0 +1,262 @@
+//! The cooperative budget: how many times a task may use a runtime resource
+//! in one poll before that resource makes it yield.
+//!
+//! A task whose socket, timer or join handle is ready every time it asks
+//! never returns `Pending`, so its worker never runs the tasks queued
+//! behind it. tokio's answer (`runtime/coop.rs`, tokio PR #2160) is a
+//! budget, and this is the same: each task poll starts with
+//! [`Builder::task_budget`](crate::Builder::task_budget) units (128 by
+//! default); every poll of a runtime resource spends one, whether or not
+//! the resource is ready; once they are spent, a resource wakes the task
+//! and answers `Pending`, and the task goes to the back of the queue. An
+//! operation that made no progress gives its unit back.
+//!
+//! The budget is a thread-local `Cell`, set around each task poll (and each
+//! poll of a `block_on` future): no atomic, no lock, no allocation. Outside
+//! the runtime's polls (a socket polled by another executor) it is
+//! unconstrained.
+
+use std::cell::Cell;
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// Units left in the current poll; `None`: unconstrained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Budget(Option<u8>);
+
+impl Budget {
+    /// A fresh budget of `units`.
+    pub(crate) fn new(units: u8) -> Budget {
+        Budget(Some(units))
+    }
+
+    const UNCONSTRAINED: Budget = Budget(None);
+}
+
+std::thread_local! {
+    static CURRENT: Cell<Budget> = const { Cell::new(Budget::UNCONSTRAINED) };
+}
+
+/// Restores the budget that was current before, even on unwind.
+struct ResetGuard(Budget);
+
+impl Drop for ResetGuard {
+    fn drop(&mut self) {
+        let _ = CURRENT.try_with(|current| current.set(self.0));
+    }
+}
+
+/// Runs `f` (a poll) with `budget` as the current budget.
+#[inline]
+pub(crate) fn with_budget<R>(budget: Budget, f: impl FnOnce() -> R) -> R {
+    let previous = CURRENT.with(|current| current.replace(budget));
+    let _reset = ResetGuard(previous);
+    f()
+}
+
+/// Whether the current poll has budget left (always, when unconstrained).
+#[inline]
+pub(crate) fn has_budget_remaining() -> bool {
+    CURRENT
+        .try_with(|current| current.get().0 != Some(0))
+        .unwrap_or(true)
+}
+
+/// Spends one unit outside of any resource (between LIFO polls).
+#[inline]
+pub(crate) fn consume_one() {
+    let _ = CURRENT.try_with(|current| {
+        if let Budget(Some(units)) = current.get() {
+            current.set(Budget(Some(units.saturating_sub(1))));
+        }
+    });
+}
+
+/// A resource's first step: `Ready` with one unit spent, or, once the
+/// budget is spent, `Pending` after waking the task so that it runs again
+/// after the others. Call [`RestoreOnPending::made_progress`] when the
+/// operation did something; otherwise the unit comes back on drop.
+#[inline]
+pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
+    CURRENT
+        .try_with(|current| {
+            let budget = current.get();
+            match budget.0 {
+                None => Poll::Ready(RestoreOnPending(Cell::new(Budget::UNCONSTRAINED))),
+                Some(0) => {
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
+                }
+                Some(units) => {
+                    current.set(Budget(Some(units - 1)));
+                    Poll::Ready(RestoreOnPending(Cell::new(budget)))
+                }
+            }
+        })
+        .unwrap_or(Poll::Ready(RestoreOnPending(Cell::new(
+            Budget::UNCONSTRAINED,
+        ))))
+}
+
+/// Gives the unit spent by [`poll_proceed`] back on drop, unless the
+/// operation made progress.
+#[must_use = "dropping it at once gives the unit back"]
+pub(crate) struct RestoreOnPending(Cell<Budget>);
+
+impl RestoreOnPending {
+    /// The operation did something: the unit stays spent.
+    #[inline]
+    pub(crate) fn made_progress(&self) {
+        self.0.set(Budget::UNCONSTRAINED);
+    }
+}
+
+impl Drop for RestoreOnPending {
+    #[inline]
+    fn drop(&mut self) {
+        let budget = self.0.get();
+        if budget.0.is_some() {
+            let _ = CURRENT.try_with(|current| current.set(budget));
+        }
+    }
+}
+
+/// Spends one unit of the task's budget, yielding first if it is spent:
+/// for loops that do work without touching a runtime resource, so that
+/// they too give other tasks their turn.
+///
+/// ```
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// use std::sync::Arc;
+/// use taskcell_executor::task::consume_budget;
+///
+/// let rt = taskcell_executor::Builder::new_current_thread().build().unwrap();
+/// let other_ran = Arc::new(AtomicBool::new(false));
+/// let flag = other_ran.clone();
+/// let done_before = rt.block_on(async move {
+///     taskcell_executor::spawn(async move { flag.store(true, Ordering::SeqCst) });
+///     let mut done = 0;
+///     while !other_ran.load(Ordering::SeqCst) {
+///         consume_budget().await; // the 129th call yields
+///         done += 1;
+///     }
+///     done
+/// });
+/// assert_eq!(done_before, 129); // 128 units (the default), then a yield
+/// ```
+pub async fn consume_budget() {
+    let mut done = false;
+    poll_fn(move |cx| {
+        if done {
+            return Poll::Ready(());
+        }
+        match poll_proceed(cx) {
+            Poll::Ready(restore) => {
+                restore.made_progress();
+                done = true;
+                Poll::Ready(())
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await;
+}
+
+/// Runs `future` with no budget: the runtime's resources never make it
+/// yield. For a task that must not be interrupted, and that yields by
+/// itself often enough.
+///
+/// ```
+/// use std::time::Duration;
+/// use taskcell_executor::task::unconstrained;
+///
+/// let rt = taskcell_executor::Builder::new_current_thread().enable_time().build().unwrap();
+/// let polls = rt.block_on(unconstrained(async {
+///     // 1 000 ready sleeps in one poll: nothing made it yield.
+///     for _ in 0..1_000 {
+///         taskcell_executor::time::sleep(Duration::ZERO).await;
+///     }
+///     "done"
+/// }));
+/// assert_eq!(polls, "done");
+/// ```
+pub fn unconstrained<F: Future>(future: F) -> Unconstrained<F> {
+    Unconstrained { future }
+}
+
+pin_project_lite::pin_project! {
+    /// A future that runs without a budget; made by [`unconstrained`].
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// let out = rt.block_on(taskcell_executor::task::unconstrained(async { 5 }));
+    /// assert_eq!(out, 5);
+    /// ```
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless polled"]
+    pub struct Unconstrained<F> {
+        #[pin]
+        future: F,
+    }
+}
+
+impl<F: Future> Future for Unconstrained<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let future = self.project().future;
+        with_budget(Budget::UNCONSTRAINED, || future.poll(cx))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::task::Waker;
+
+    fn noop() -> Context<'static> {
+        Context::from_waker(Waker::noop())
+    }
+
+    #[test]
+    fn a_budget_runs_out_and_unused_units_come_back() {
+        with_budget(Budget::new(2), || {
+            let mut cx = noop();
+            let first = poll_proceed(&mut cx);
+            let Poll::Ready(first) = first else {
+                panic!("fresh budget")
+            };
+            first.made_progress();
+            drop(first);
+            // No progress: the unit comes back.
+            drop(poll_proceed(&mut cx));
+            let Poll::Ready(second) = poll_proceed(&mut cx) else {
+                panic!("one unit left")
+            };
+            second.made_progress();
+            drop(second);
+            assert!(!has_budget_remaining());
+            assert!(poll_proceed(&mut cx).is_pending());
+        });
+        // Outside: unconstrained again.
+        assert!(has_budget_remaining());
+    }
+
+    #[test]
+    fn unconstrained_never_runs_out_and_restores_the_budget_after() {
+        with_budget(Budget::new(1), || {
+            with_budget(Budget::UNCONSTRAINED, || {
+                let mut cx = noop();
+                for _ in 0..1_000 {
+                    let Poll::Ready(unit) = poll_proceed(&mut cx) else {
+                        panic!("unconstrained")
+                    };
+                    unit.made_progress();
+                }
+            });
+            consume_one();
+            assert!(!has_budget_remaining());
+        });
+    }
+}

@@ -1,0 +1,185 @@
+//! The cooperative budget: a task whose runtime resources are always ready
+//! still lets the tasks behind it run (an elapsed sleep, a socket that
+//! always has data, join handles already complete), `unconstrained` turns
+//! the budget off, and `consume_budget` yields once it is spent.
+#![cfg(not(miri))]
+
+mod common;
+
+use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::AsyncReadExt;
+use taskcell_executor::net::{TcpListener, TcpStream};
+use taskcell_executor::task::{consume_budget, unconstrained};
+use taskcell_executor::time::sleep;
+use taskcell_executor::{spawn, Builder, Runtime};
+
+const LOOPS: usize = 200_000;
+
+fn current_thread() -> Runtime {
+    Builder::new_current_thread().enable_all().build().unwrap()
+}
+
+/// Spawns `hog` (given a counter it bumps after each operation it
+/// completes), then a task that records the counter when it runs, on a
+/// runtime where only the hog yielding lets that second task run. Returns
+/// how many operations the hog had completed by then.
+fn progress_when_the_next_task_ran<F, Fut>(rt: &Runtime, hog: F) -> usize
+where
+    F: FnOnce(Arc<AtomicUsize>) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let progress = Arc::new(AtomicUsize::new(0));
+    let hog = hog(Arc::clone(&progress));
+    rt.block_on(async move {
+        let hog = spawn(hog);
+        let next = spawn(async move { progress.load(SeqCst) });
+        hog.await.unwrap();
+        next.await.unwrap()
+    })
+}
+
+#[test]
+fn an_elapsed_sleep_in_a_loop_lets_a_later_task_run() {
+    common::watchdog(common::WATCHDOG, || {
+        let rt = current_thread();
+        let done = progress_when_the_next_task_ran(&rt, |progress| async move {
+            for _ in 0..LOOPS {
+                sleep(Duration::ZERO).await;
+                progress.fetch_add(1, SeqCst);
+            }
+        });
+        assert_eq!(done, 128, "ready sleeps before the next task ran");
+    });
+}
+
+#[test]
+fn a_socket_that_always_has_data_lets_a_later_task_run() {
+    common::watchdog(common::WATCHDOG, || {
+        let rt = current_thread();
+        let (stream, feeder) = rt.block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            // A plain thread keeps the socket full.
+            let feeder = std::thread::spawn(move || {
+                let mut peer = std::net::TcpStream::connect(addr).unwrap();
+                let chunk = [7u8; 64 * 1024];
+                while peer.write_all(&chunk).is_ok() {}
+            });
+            let (stream, _) = listener.accept().await.unwrap();
+            // Let data pile up before the hog starts.
+            sleep(Duration::from_millis(50)).await;
+            (stream, feeder)
+        });
+        let done = progress_when_the_next_task_ran(&rt, move |progress| async move {
+            let mut stream: TcpStream = stream;
+            let mut byte = [0u8; 1];
+            for _ in 0..LOOPS {
+                stream.read_exact(&mut byte).await.unwrap();
+                assert_eq!(byte[0], 7);
+                progress.fetch_add(1, SeqCst);
+            }
+        });
+        // At most the budget; fewer only if the socket ran dry for a moment.
+        assert!(
+            (1..=128).contains(&done),
+            "{done} reads before the next task ran"
+        );
+        drop(rt); // closes the socket: the feeder's write fails and it ends
+        feeder.join().unwrap();
+    });
+}
+
+#[test]
+fn join_handles_already_complete_let_a_later_task_run() {
+    common::watchdog(common::WATCHDOG, || {
+        let rt = current_thread();
+        let done = rt.block_on(async {
+            let handles: Vec<_> = (0..2_000).map(|i| spawn(async move { i })).collect();
+            // Let every one of them finish before the hog awaits them.
+            while !handles.iter().all(|h| h.is_finished()) {
+                taskcell_executor::yield_now().await;
+            }
+            handles
+        });
+        let joined = progress_when_the_next_task_ran(&rt, move |progress| async move {
+            for (i, handle) in done.into_iter().enumerate() {
+                assert_eq!(handle.await.unwrap(), i);
+                progress.fetch_add(1, SeqCst);
+            }
+        });
+        assert_eq!(joined, 128, "ready joins before the next task ran");
+    });
+}
+
+#[test]
+fn unconstrained_turns_the_budget_off() {
+    common::watchdog(common::WATCHDOG, || {
+        let rt = current_thread();
+        let done = progress_when_the_next_task_ran(&rt, |progress| {
+            unconstrained(async move {
+                for _ in 0..10_000 {
+                    sleep(Duration::ZERO).await;
+                    progress.fetch_add(1, SeqCst);
+                }
+            })
+        });
+        assert_eq!(done, 10_000, "the hog yielded while unconstrained");
+    });
+}
+
+#[test]
+fn consume_budget_yields_once_the_budget_is_spent() {
+    common::watchdog(common::WATCHDOG, || {
+        let rt = current_thread();
+        let done = progress_when_the_next_task_ran(&rt, |progress| async move {
+            for _ in 0..10_000 {
+                consume_budget().await;
+                progress.fetch_add(1, SeqCst);
+            }
+        });
+        assert_eq!(done, 128, "the default budget is 128 units");
+    });
+}
+
+#[test]
+fn the_budget_is_settable_on_the_builder() {
+    common::watchdog(common::WATCHDOG, || {
+        let rt = Builder::new_current_thread()
+            .enable_all()
+            .task_budget(10)
+            .build()
+            .unwrap();
+        let done = progress_when_the_next_task_ran(&rt, |progress| async move {
+            for _ in 0..10_000 {
+                sleep(Duration::ZERO).await;
+                progress.fetch_add(1, SeqCst);
+            }
+        });
+        assert_eq!(done, 10);
+    });
+}
+
+#[test]
+fn a_hog_on_a_multi_thread_worker_lets_a_queued_task_run() {
+    common::watchdog(common::WATCHDOG, || {
+        let rt = Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let done = progress_when_the_next_task_ran(&rt, |progress| async move {
+            for _ in 0..LOOPS {
+                sleep(Duration::ZERO).await;
+                progress.fetch_add(1, SeqCst);
+            }
+        });
+        // The next task was spawned from outside the worker (block_on on
+        // a plain thread): it waits in the injector, which the worker
+        // checks every 61 tasks; the hog yields every 128 sleeps.
+        assert!(done < LOOPS / 2, "{done} sleeps before the next task ran");
+    });
+}
