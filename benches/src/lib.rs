@@ -15,6 +15,8 @@
 //!   `yield_now`s, through a `TaskCell` or through a `Mutex`.
 //! - [`body`]: an HTTP body streamed through hyper, made `Sync` by a
 //!   `TaskCell`, a `Mutex` or a `SyncWrapper`.
+//! - [`coop`]: a ping-pong pair's latency while hog tasks loop on an
+//!   always-ready timer (what the cooperative budget is for).
 //! - [`memory`]: resident memory per pending task.
 
 use taskcell::{enter, TaskId};
@@ -22,6 +24,7 @@ use taskcell::{enter, TaskId};
 pub mod across_await;
 pub mod body;
 pub mod cell;
+pub mod coop;
 pub mod memory;
 pub mod rt;
 

@@ -14,8 +14,11 @@
 //! with a `TaskCell` against tokio with each `Mutex`, tokio with
 //! `taskcell::bind`, and `taskcell-executor` with a `std::sync::Mutex`),
 //! `body` (a 64 MiB HTTP body through hyper over loopback, made `Sync` by a
-//! `TaskCell` against a `Mutex` and a `SyncWrapper`, on both runtimes) and
-//! `memory` (resident bytes per pending task). It takes at most about 90 s
+//! `TaskCell` against a `Mutex` and a `SyncWrapper`, on both runtimes),
+//! `coop` (a ping-pong pair's p50 and p99 round trip while hog tasks loop
+//! on an always-ready timer: the cooperative budget at work, against
+//! tokio's) and `memory` (resident bytes per pending task). It takes at
+//! most about 90 s
 //! on 2 cores, and prints a line per workload to stderr as it goes, then a
 //! table to stdout.
 //!
@@ -54,7 +57,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use taskcell_benches::{across_await, body, cell, median, memory, rt, Routine};
+use taskcell_benches::{across_await, body, cell, coop, median, memory, rt, Routine};
 
 /// How long each part runs.
 #[derive(Debug, Clone, Copy)]
@@ -71,6 +74,8 @@ struct Budget {
     body_requests: usize,
     /// Rounds per runtime of `memory`.
     memory_rounds: usize,
+    /// Rounds per runtime of `coop`.
+    coop_rounds: usize,
 }
 
 impl Budget {
@@ -82,6 +87,7 @@ impl Budget {
         cell_round: Duration::from_millis(40),
         body_requests: 31,
         memory_rounds: 5,
+        coop_rounds: 5,
     };
 
     /// `--quick`: about 15 s.
@@ -92,6 +98,7 @@ impl Budget {
         cell_round: Duration::from_millis(15),
         body_requests: 7,
         memory_rounds: 3,
+        coop_rounds: 1,
     };
 }
 
@@ -126,6 +133,7 @@ impl Row {
     fn label(&self) -> String {
         match self.group {
             "rt" => format!("rt/{}", self.workload),
+            "coop" => format!("coop/{}", self.workload),
             "memory" => "memory/bytes per task".to_string(),
             group => format!("{group} vs {}", self.theirs),
         }
@@ -343,6 +351,22 @@ fn run(budget: &Budget, wanted: &dyn Fn(&str) -> bool) -> Vec<Row> {
         progress(&body_rows);
     }
 
+    if wanted("coop") {
+        let ((ours_p50, ours_p99), (theirs_p50, theirs_p99)) =
+            coop::median_quantiles(budget.coop_rounds, coop::ROUND_TRIPS);
+        let row = |workload: &str, ours_value, theirs_value| Row {
+            group: "coop",
+            workload: workload.to_string(),
+            ours: "taskcell-executor".to_string(),
+            ours_value,
+            theirs: "tokio".to_string(),
+            theirs_value,
+            unit: Unit::Nanos,
+        };
+        progress(&[row("ping-pong p50 under hogs", ours_p50, theirs_p50)]);
+        progress(&[row("ping-pong p99 under hogs", ours_p99, theirs_p99)]);
+    }
+
     let memory = if wanted("memory") {
         memory::median_bytes_per_task(memory::TASKS, budget.memory_rounds)
     } else {
@@ -555,6 +579,7 @@ fn plot(machine: &Machine, rows: &[Row], path: &Path) -> Result<(), Box<dyn Erro
         "cell" => RGBColor(244, 160, 0),
         "across_await" => RGBColor(15, 157, 88),
         "body" => RGBColor(219, 68, 55),
+        "coop" => RGBColor(0, 172, 193),
         _ => RGBColor(171, 71, 188),
     };
     chart.draw_series(rows.iter().enumerate().map(|(i, row)| {
@@ -617,10 +642,10 @@ struct Args {
 }
 
 /// The groups, in the order they run.
-const GROUPS: [&str; 5] = ["rt", "cell", "across_await", "body", "memory"];
+const GROUPS: [&str; 6] = ["rt", "cell", "across_await", "body", "coop", "memory"];
 
 const USAGE: &str =
-    "usage: showdown [--quick] [--only rt|cell|across_await|body|memory]... [--json PATH] [--plot PATH]";
+    "usage: showdown [--quick] [--only rt|cell|across_await|body|coop|memory]... [--json PATH] [--plot PATH]";
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut parsed = Args::default();
