@@ -385,7 +385,10 @@ impl TcpStream {
     /// let mut got = Vec::new();
     /// peer.read_to_end(&mut got).await.unwrap(); // EOF: the write half was dropped
     /// assert_eq!(got, b"bye");
-    /// # drop(reader.read(&mut [0]).await);
+    /// peer.write_all(b"ok").await.unwrap();
+    /// let mut back = [0; 2];
+    /// reader.read_exact(&mut back).await.unwrap(); // the read half still reads
+    /// assert_eq!(&back, b"ok");
     /// # });
     /// ```
     pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
