@@ -143,11 +143,10 @@ impl Server {
         loop {
             let stream = match listener.accept().await {
                 Ok((stream, _)) => stream,
-                Err(error) if is_connection_error(&error) => continue,
                 Err(error) => {
-                    self.accept_errors.fetch_add(1, Ordering::Relaxed);
-                    eprintln!("accept: {error}; retrying in {ACCEPT_BACKOFF:?}");
-                    taskcell_executor::time::sleep(ACCEPT_BACKOFF).await;
+                    if self.must_back_off(&error) {
+                        taskcell_executor::time::sleep(ACCEPT_BACKOFF).await;
+                    }
                     continue;
                 }
             };
@@ -176,11 +175,10 @@ impl Server {
         loop {
             let stream = match listener.accept().await {
                 Ok((stream, _)) => stream,
-                Err(error) if is_connection_error(&error) => continue,
                 Err(error) => {
-                    self.accept_errors.fetch_add(1, Ordering::Relaxed);
-                    eprintln!("accept: {error}; retrying in {ACCEPT_BACKOFF:?}");
-                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    if self.must_back_off(&error) {
+                        tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    }
                     continue;
                 }
             };
@@ -231,13 +229,22 @@ fn is_routine(error: &hyper::Error) -> bool {
 /// of resources.
 pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
-/// Whether an `accept` error concerns only the connection being accepted
-/// (the peer gave up), not the listener.
-fn is_connection_error(error: &io::Error) -> bool {
-    matches!(
-        error.kind(),
-        io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset
-    )
+impl Server {
+    /// After a failed `accept`: whether to back off before the next one.
+    /// Not when only the connection being accepted failed (the peer gave
+    /// up); otherwise (`EMFILE` and the like) the failure is counted and
+    /// reported.
+    fn must_back_off(&self, error: &io::Error) -> bool {
+        let peer_gave_up = matches!(
+            error.kind(),
+            io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset
+        );
+        if !peer_gave_up {
+            self.accept_errors.fetch_add(1, Ordering::Relaxed);
+            eprintln!("accept: {error}; retrying in {ACCEPT_BACKOFF:?}");
+        }
+        !peer_gave_up
+    }
 }
 
 /// Binds 127.0.0.1 on `port` (0: any free port), on the current runtime.

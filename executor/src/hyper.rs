@@ -300,9 +300,8 @@ impl HyperTimer {
     /// The timer of whichever runtime the code that sleeps runs in.
     ///
     /// ```
-    /// let timer = taskcell_executor::hyper::HyperTimer::new();
-    /// let builder = hyper::server::conn::http1::Builder::new().timer(timer);
-    /// # drop(builder);
+    /// let mut builder = hyper::server::conn::http1::Builder::new();
+    /// builder.timer(taskcell_executor::hyper::HyperTimer::new());
     /// ```
     pub fn new() -> HyperTimer {
         HyperTimer { _private: () }

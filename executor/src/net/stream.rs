@@ -69,9 +69,10 @@ macro_rules! async_write {
     };
 }
 
-/// Implements hyper's `Read` and `Write` for `$ty` reaching its
-/// `PollEvented` through `|$s| $io`: reads go into hyper's uninitialised
-/// buffer, writes are vectored.
+/// Implements hyper's `Read` and `Write` for `$ty` (which implements
+/// `AsyncWrite`) reaching its `PollEvented` through `|$s| $io`: reads go
+/// into hyper's uninitialised buffer, writes are those of `AsyncWrite`,
+/// vectored.
 #[cfg(feature = "hyper")]
 macro_rules! hyper_io {
     ($ty:ty, |$s:ident| $io:expr) => {
@@ -86,14 +87,14 @@ macro_rules! hyper_io {
             }
         }
 
+        /// The same calls as its `AsyncWrite`, under hyper's names.
         impl hyper::rt::Write for $ty {
             fn poll_write(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
                 buf: &[u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                let $s = &*self;
-                $io.poll_write(cx, buf)
+                futures_io::AsyncWrite::poll_write(self, cx, buf)
             }
 
             fn poll_write_vectored(
@@ -101,8 +102,7 @@ macro_rules! hyper_io {
                 cx: &mut std::task::Context<'_>,
                 bufs: &[std::io::IoSlice<'_>],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                let $s = &*self;
-                $io.poll_write_vectored(cx, bufs)
+                futures_io::AsyncWrite::poll_write_vectored(self, cx, bufs)
             }
 
             fn is_write_vectored(&self) -> bool {
@@ -111,17 +111,16 @@ macro_rules! hyper_io {
 
             fn poll_flush(
                 self: std::pin::Pin<&mut Self>,
-                _cx: &mut std::task::Context<'_>,
+                cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
-                std::task::Poll::Ready(Ok(()))
+                futures_io::AsyncWrite::poll_flush(self, cx)
             }
 
             fn poll_shutdown(
                 self: std::pin::Pin<&mut Self>,
-                _cx: &mut std::task::Context<'_>,
+                cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
-                let $s = &*self;
-                std::task::Poll::Ready($io.get_ref().shutdown(std::net::Shutdown::Write))
+                futures_io::AsyncWrite::poll_close(self, cx)
             }
         }
     };
