@@ -183,3 +183,47 @@ fn a_hog_on_a_multi_thread_worker_lets_a_queued_task_run() {
         assert!(done < LOOPS / 2, "{done} sleeps before the next task ran");
     });
 }
+
+#[test]
+fn a_task_run_from_the_lifo_slot_goes_on_with_the_wakers_budget() {
+    common::watchdog(common::WATCHDOG, || {
+        // One worker: a task woken by the task it runs goes to its LIFO
+        // slot and runs right after, inside the same budget.
+        let rt = Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .unwrap();
+        let (tx, rx) = futures_channel::oneshot::channel::<()>();
+        let waiting = Arc::new(AtomicUsize::new(0));
+        let b_waiting = Arc::clone(&waiting);
+        let b = rt.spawn(async move {
+            b_waiting.store(1, SeqCst);
+            rx.await.unwrap();
+            // Count the units left: consume_budget yields once they are spent.
+            let units = Arc::new(AtomicUsize::new(0));
+            let counted = Arc::clone(&units);
+            let counter = spawn(async move { counted.load(SeqCst) });
+            loop {
+                consume_budget().await;
+                if counter.is_finished() {
+                    break;
+                }
+                units.fetch_add(1, SeqCst);
+            }
+            counter.await.unwrap()
+        });
+        while waiting.load(SeqCst) == 0 {
+            std::thread::yield_now();
+        }
+        // B now waits on `rx`. A spends 100 of its 128 units, then wakes B.
+        let a = rt.spawn(async move {
+            for _ in 0..100 {
+                consume_budget().await;
+            }
+            tx.send(()).unwrap();
+        });
+        rt.block_on(a).unwrap();
+        let units_left_for_b = rt.block_on(b).unwrap();
+        assert_eq!(units_left_for_b, 28, "B started a fresh budget");
+    });
+}
