@@ -59,6 +59,18 @@ use std::future::Future;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 
+/// The result of shutting down a stream's write half. A peer that has
+/// already closed the whole connection (`NotConnected`: its reset beat our
+/// shutdown) leaves nothing to shut down: that is success, not an error.
+/// The runtime's streams are always connected, so this is the only way to
+/// get `NotConnected` here.
+pub(crate) fn write_shut(result: io::Result<()>) -> io::Result<()> {
+    match result {
+        Err(err) if err.kind() == io::ErrorKind::NotConnected => Ok(()),
+        result => result,
+    }
+}
+
 /// Tries `attempt` on each address `addr` resolves to, in order; the first
 /// success wins, otherwise the last error.
 async fn each_addr<A, T, F>(addr: A, mut attempt: impl FnMut(SocketAddr) -> F) -> io::Result<T>

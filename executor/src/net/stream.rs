@@ -28,7 +28,7 @@ macro_rules! async_read {
 
 /// Implements `AsyncWrite` for `$ty` reaching its `PollEvented` through
 /// `|$s| $io`, with `poll_close` shutting down the write half (the peer
-/// reads EOF).
+/// reads EOF; a peer already gone is not an error, see `write_shut`).
 macro_rules! async_write {
     ($ty:ty, |$s:ident| $io:expr) => {
         impl futures_io::AsyncWrite for $ty {
@@ -63,7 +63,9 @@ macro_rules! async_write {
                 _cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
                 let $s = &*self;
-                std::task::Poll::Ready($io.get_ref().shutdown(std::net::Shutdown::Write))
+                std::task::Poll::Ready($crate::net::write_shut(
+                    $io.get_ref().shutdown(std::net::Shutdown::Write),
+                ))
             }
         }
     };
