@@ -98,6 +98,8 @@ impl IoHandle {
     ) -> io::Result<()> {
         let result = self.registry.deregister(source);
         self.release(io);
+        // Outside the set's lock: dropping a waker may drop a task.
+        io.clear_wakers();
         result
     }
 

@@ -118,6 +118,16 @@ impl ScheduledIo {
         self.writer.wake();
     }
 
+    /// Drops the waiters' wakers: for a registration that is being released
+    /// (its socket is gone, nobody polls it again). A waker holds its task,
+    /// the task its runtime, and the runtime the registration until the
+    /// driver's next turn frees it; after shutdown there is no next turn, so
+    /// a waker kept here would keep the whole runtime alive in a cycle.
+    pub(crate) fn clear_wakers(&self) {
+        drop(self.reader.take());
+        drop(self.writer.take());
+    }
+
     /// Task side: `Ready` once the socket may make progress in `direction`
     /// (or the driver is gone: an error); otherwise registers `cx`'s waker.
     /// `Pending` too, after a wake, once the task's budget is spent.
