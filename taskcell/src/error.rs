@@ -131,15 +131,17 @@ impl fmt::Display for AccessError {
             (AccessErrorKind::NotInTask, None, _) => f.write_str(
                 "TaskCell accessed outside any task; shared access needs a task identity: \
                  spawn this code on the taskcell runtime or wrap its future in \
-                 `taskcell::bind(..)`, or use `get_mut`/`into_inner` where you have \
-                 exclusive access",
+                 `taskcell::bind(..)` on another executor. On a thread started from inside a \
+                 task, do not `bind` there (the thread would take the cell from that task): \
+                 do the work in the task, or move the value out with `get_mut`/`into_inner`",
             ),
             (AccessErrorKind::OtherTask, owner, current) => write!(
                 f,
                 "TaskCell owned by task {} accessed from task {}; only the owning task may use \
                  it through `&self`: use `get_mut`/`into_inner` where you have exclusive \
                  access, or hand the cell over with `unbind` (needs `&mut`) so that the next \
-                 task to touch it takes it",
+                 task to touch it takes it. State that several tasks really share at once \
+                 belongs in a `Mutex`, not a TaskCell",
                 Task(owner),
                 Task(current),
             ),

@@ -115,6 +115,21 @@ fn thread_spawned_inside_a_task_is_refused() {
 }
 
 #[test]
+fn not_in_task_on_a_thread_started_in_a_task_warns_against_bind_there() {
+    // The cell is created in the task but not touched there yet: the thread
+    // meets an unbound cell. `bind` on that thread would take the cell away
+    // from the task, so the message must say what helps instead.
+    let (_, message) = in_task(|| {
+        let cell = TaskCell::new(5);
+        std::thread::scope(|s| s.spawn(|| panic_message(|| cell.set(6))).join().unwrap())
+    });
+    assert!(message.contains("outside any task"), "{message}");
+    assert!(message.contains("do not `bind` there"), "{message}");
+    assert!(message.contains("do the work in the task"), "{message}");
+    assert!(message.contains("`get_mut`/`into_inner`"), "{message}");
+}
+
+#[test]
 fn nested_bind_is_a_separate_task() {
     let outer_cell = TaskCell::new(1);
     let outer = bind(async {
@@ -159,6 +174,7 @@ fn panics_say_who_owns_who_tried_and_the_fix() {
     assert!(other.contains(&format!("from task {intruder}")), "{other}");
     assert!(other.contains("unbind"), "{other}");
     assert!(other.contains("get_mut"), "{other}");
+    assert!(other.contains("`Mutex`"), "{other}");
 
     let (_, borrowed) = in_task(|| {
         let cell = TaskCell::new(0);
