@@ -3,12 +3,15 @@
 //! refuses them.
 //!
 //! A record is only ever *written* through `&mut TaskCell` (the
-//! `Pin<&mut Self>` of a poll), when no `&self` reader can exist, so it is
-//! plain data: no atomic, no lock, never a torn pair. Whether it still
-//! describes the value is a bit of the cell's owner word (`RECORDED`, see
-//! `cell.rs`): the poll sets it, and every access that may change the value
-//! clears it — `get_mut`, and the first `&self` access by the owner after the
-//! poll, which the bit sends off the fast path once. A reader that finds the
+//! `Pin<&mut Self>` of a poll) or by the constructors `new_body` and
+//! `new_stream`, when no `&self` reader can exist, so it is plain data: no
+//! atomic, no lock, never a torn pair. Whether it still describes the value
+//! is a bit of the cell's owner word (`RECORDED`, see `cell.rs`): a poll's
+//! end or the constructor sets it, and every access that may change the
+//! value clears it — `get_mut`, a poll (before it calls the inner one, so a
+//! poll that unwinds leaves no record behind), and the first `&self` access
+//! by the owner after the record, which the bit sends off the fast path
+//! once. A reader that finds the
 //! bit clear answers "unknown", which is always true; so a recorded size
 //! never outlives the state it describes, and cannot become a wrong
 //! `content-length`. The accesses' fast path pays nothing for it. Sixteen

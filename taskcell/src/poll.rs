@@ -43,8 +43,9 @@ impl<F: Future + Unpin + ?Sized> Future for TaskCell<F> {
 /// from here would be allowed (binding an unbound cell, like any access).
 /// Otherwise — outside any task, from another task, or inside a `with_mut`
 /// of this cell — it answers what the stream reported at the end of the last
-/// `poll_next`; or `(0, None)`, which is always true, before the first poll
-/// and after any access that may have changed the stream since (`with`,
+/// `poll_next` (or at construction, for [`new_stream`](TaskCell::new_stream));
+/// or `(0, None)`, which is always true, before the first poll and after any
+/// access that may have changed the stream since (`with`,
 /// `with_mut` and the methods on them, `get_mut`). It never panics.
 ///
 /// ```
@@ -66,7 +67,9 @@ impl<S: futures_core::Stream + Unpin + ?Sized> futures_core::Stream for TaskCell
     #[inline]
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
         let this = self.get_mut();
-        let poll = Pin::new(this.value_mut()).poll_next(cx);
+        // `get_mut` forgets the record first: should the inner poll change
+        // the stream and then panic, no record of the old state survives.
+        let poll = Pin::new(this.get_mut()).poll_next(cx);
         let hint = this.value_mut().size_hint();
         this.record(Recorded::stream(hint));
         poll
@@ -94,10 +97,20 @@ impl<S: futures_core::Stream + Unpin + ?Sized> futures_core::Stream for TaskCell
 /// into a wrong `content-length`. They never panic.
 ///
 /// hyper asks for the size in the connection's task before the first poll.
-/// On `taskcell-executor` every task has an identity, so the body answers
-/// itself; on another executor, run the connection in [`bind`](crate::bind)
-/// (`tokio::spawn(taskcell::bind(connection))`), or the size is unknown and
-/// hyper falls back to chunked encoding.
+/// Build the cell with [`new_body`](TaskCell::new_body), which records the
+/// body's hints at construction (the cell owns the body exclusively then),
+/// and that question has an answer in any task or none: on
+/// `taskcell-executor`, on tokio under plain `tokio::spawn` or
+/// `axum::serve`, anywhere. `TaskCell::new(body)` records nothing until the
+/// first poll; it keeps the size only where the connection runs in a task
+/// (on `taskcell-executor`, or in [`bind`](crate::bind) on another
+/// executor), and otherwise hyper falls back to chunked encoding.
+///
+/// The record describes the body as its own state stood at the end of the
+/// last poll (or at construction). A body whose `size_hint` reads state it
+/// shares with others (say an `Arc<AtomicU64>` that another task updates)
+/// may have changed its answer since; for such a body the recorded answer
+/// can be stale.
 ///
 /// ```
 /// use bytes::Bytes;
@@ -129,6 +142,10 @@ impl<S: futures_core::Stream + Unpin + ?Sized> futures_core::Stream for TaskCell
 ///     assert_eq!(body.size_hint().exact(), Some(5)); // kept: hyper sends a content-length
 ///     assert_eq!(body.collect().await.unwrap().to_bytes(), "hello");
 /// }));
+///
+/// // Outside any task, `new_body` has the size from construction on.
+/// let body = BoxBody::new(TaskCell::new_body(Countdown(Full::from("hi"), Cell::new(0))));
+/// assert_eq!(body.size_hint().exact(), Some(2));
 /// ```
 #[cfg(feature = "http-body")]
 impl<B: http_body::Body + Unpin + ?Sized> http_body::Body for TaskCell<B> {
@@ -141,7 +158,9 @@ impl<B: http_body::Body + Unpin + ?Sized> http_body::Body for TaskCell<B> {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<http_body::Frame<B::Data>, B::Error>>> {
         let this = self.get_mut();
-        let poll = Pin::new(this.value_mut()).poll_frame(cx);
+        // `get_mut` forgets the record first: should the inner poll change
+        // the body and then panic, no record of the old state survives.
+        let poll = Pin::new(this.get_mut()).poll_frame(cx);
         let body = this.value_mut();
         let recorded = Recorded::body(body.is_end_stream(), &body.size_hint());
         this.record(recorded);
@@ -156,5 +175,59 @@ impl<B: http_body::Body + Unpin + ?Sized> http_body::Body for TaskCell<B> {
     fn size_hint(&self) -> http_body::SizeHint {
         self.try_with(|body| body.size_hint())
             .unwrap_or_else(|_| self.recorded().body_hint())
+    }
+}
+
+#[cfg(feature = "stream")]
+impl<S: futures_core::Stream> TaskCell<S> {
+    /// Creates an unbound cell around `stream` and records its
+    /// `size_hint` now, while the cell owns it exclusively: until the first
+    /// poll (or another access that may change it), `size_hint` answers
+    /// that even where the owner check refuses to ask the stream (outside
+    /// any task, in another task).
+    ///
+    /// ```
+    /// use futures::stream::{self, Stream};
+    /// use taskcell::TaskCell;
+    ///
+    /// let numbers = TaskCell::new_stream(stream::iter([1, 2, 3]));
+    /// assert_eq!(numbers.size_hint(), (3, Some(3))); // outside any task
+    /// assert_eq!(TaskCell::new(stream::iter([1, 2, 3])).size_hint(), (0, None));
+    /// ```
+    pub fn new_stream(stream: S) -> TaskCell<S> {
+        let mut cell = TaskCell::new(stream);
+        let hint = cell.value_mut().size_hint();
+        cell.record(Recorded::stream(hint));
+        cell
+    }
+}
+
+#[cfg(feature = "http-body")]
+impl<B: http_body::Body> TaskCell<B> {
+    /// Creates an unbound cell around `body` and records its `size_hint` and
+    /// `is_end_stream` now, while the cell owns it exclusively: until the
+    /// first poll (or another access that may change it), they answer that
+    /// even where the owner check refuses to ask the body. With the
+    /// `http-body` feature.
+    ///
+    /// This keeps `content-length` where hyper runs the connection outside
+    /// any task: on tokio under plain `tokio::spawn`, or under servers that
+    /// spawn connections for you, such as `axum::serve`.
+    ///
+    /// ```
+    /// use http_body::Body;
+    /// use http_body_util::{combinators::BoxBody, Full};
+    /// use taskcell::TaskCell;
+    ///
+    /// let body = BoxBody::new(TaskCell::new_body(Full::new(bytes::Bytes::from("hello"))));
+    /// assert_eq!(body.size_hint().exact(), Some(5)); // outside any task
+    /// assert!(!body.is_end_stream());
+    /// ```
+    pub fn new_body(body: B) -> TaskCell<B> {
+        let mut cell = TaskCell::new(body);
+        let body = cell.value_mut();
+        let recorded = Recorded::body(body.is_end_stream(), &body.size_hint());
+        cell.record(recorded);
+        cell
     }
 }

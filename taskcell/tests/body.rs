@@ -196,3 +196,79 @@ fn a_record_never_outlives_a_change_of_the_body() {
     block_on(cell.frame()).unwrap().unwrap();
     assert_eq!(exact(&cell), Some(6 * 5));
 }
+
+/// Its second poll takes a frame off the inner body, then panics: a poll
+/// that changes the body's state and unwinds.
+struct PanicsOnSecondPoll {
+    inner: Chunks,
+    polls: u32,
+}
+
+impl Body for PanicsOnSecondPoll {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        self.polls += 1;
+        let frame = Pin::new(&mut self.inner).poll_frame(cx);
+        if self.polls == 2 {
+            panic!("poll_frame panics after changing the body");
+        }
+        frame
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+#[test]
+fn a_panicking_poll_leaves_no_stale_exact_size_hint() {
+    let mut cell = TaskCell::new(PanicsOnSecondPoll {
+        inner: Chunks::new(3, 5),
+        polls: 0,
+    });
+    block_on(cell.frame()).unwrap().unwrap();
+    assert_eq!(exact(&cell), Some(10), "recorded by the first poll");
+    let second = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = block_on(cell.frame());
+    }));
+    assert!(second.is_err(), "the second poll panics");
+    // The body now holds 5 bytes: the record of 10 must not be answered.
+    let hint = cell.size_hint();
+    assert_eq!((hint.lower(), hint.upper()), (0, None), "unknown, not 10");
+    assert_eq!(cell.get_mut().size_hint().exact(), Some(5));
+}
+
+#[test]
+fn new_body_answers_the_size_outside_any_task_from_construction() {
+    // Bound to no task and never polled: with `new` the size is unknown
+    // outside a task (hyper would fall back to chunked encoding)...
+    let plain = TaskCell::new(Chunks::new(3, 4));
+    assert_eq!(exact(&plain), None);
+    // ...with `new_body` it is known from the start, in any task or none.
+    let mut cell = TaskCell::new_body(Chunks::new(3, 4));
+    assert_eq!(exact(&cell), Some(12), "outside any task");
+    assert!(!cell.is_end_stream());
+    // Any access that may change the body forgets the record: the first
+    // access in a task (it binds the cell there, and asks the body)...
+    assert_eq!(block_on(bind(async { exact(&cell) })), Some(12));
+    assert_eq!(exact(&cell), None, "forgotten after the owner's access");
+    // ...and `get_mut`.
+    let mut cell = TaskCell::new_body(Chunks::new(3, 4));
+    cell.get_mut().left.set(1);
+    assert_eq!(exact(&cell), None, "forgotten after `get_mut`");
+    block_on(cell.frame()).unwrap().unwrap();
+    assert_eq!(exact(&cell), Some(0), "recorded again by the poll");
+    assert!(cell.is_end_stream());
+}
+
+#[test]
+fn new_body_records_the_end_of_an_empty_body() {
+    let cell = TaskCell::new_body(Chunks::new(0, 4));
+    assert!(cell.is_end_stream());
+    assert_eq!(exact(&cell), Some(0));
+}

@@ -96,3 +96,65 @@ fn a_recorded_hint_changes_no_one_s_access() {
     assert_eq!(block_on(taker), Ok(()));
     assert_eq!(numbers.owner(), Some(taker_id));
 }
+
+/// Its second `poll_next` takes an item off the inner stream, then panics.
+struct PanicsOnSecondPoll {
+    inner: stream::Iter<std::ops::Range<u32>>,
+    polls: u32,
+}
+
+impl Stream for PanicsOnSecondPoll {
+    type Item = u32;
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<u32>> {
+        self.polls += 1;
+        let item = self.inner.poll_next_unpin(cx);
+        assert!(
+            self.polls != 2,
+            "poll_next panics after changing the stream"
+        );
+        item
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+#[test]
+fn a_panicking_poll_next_leaves_no_stale_size_hint() {
+    let mut numbers = TaskCell::new(PanicsOnSecondPoll {
+        inner: stream::iter(0..5),
+        polls: 0,
+    });
+    block_on(numbers.next());
+    assert_eq!(
+        numbers.size_hint(),
+        (4, Some(4)),
+        "recorded by the first poll"
+    );
+    let second = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        block_on(numbers.next());
+    }));
+    assert!(second.is_err(), "the second poll panics");
+    assert_eq!(numbers.size_hint(), (0, None), "no record of the old state");
+    assert_eq!(numbers.get_mut().size_hint(), (3, Some(3)));
+}
+
+#[test]
+fn new_stream_answers_the_size_outside_any_task_from_construction() {
+    let mut numbers = TaskCell::new_stream(stream::iter(0..4));
+    assert_eq!(numbers.size_hint(), (4, Some(4)), "outside any task");
+    block_on(bind(async { numbers.with(|_| ()) })); // the owner's access
+    assert_eq!(
+        numbers.size_hint(),
+        (0, None),
+        "forgotten: it may have changed"
+    );
+    let mut numbers = TaskCell::new_stream(stream::iter(0..4));
+    *numbers.get_mut() = stream::iter(0..2);
+    assert_eq!(numbers.size_hint(), (0, None), "forgotten after `get_mut`");
+}
