@@ -250,7 +250,7 @@ fn new_body_answers_the_size_outside_any_task_from_construction() {
     let plain = TaskCell::new(Chunks::new(3, 4));
     assert_eq!(exact(&plain), None);
     // ...with `new_body` it is known from the start, in any task or none.
-    let mut cell = TaskCell::new_body(Chunks::new(3, 4));
+    let cell = TaskCell::new_body(Chunks::new(3, 4));
     assert_eq!(exact(&cell), Some(12), "outside any task");
     assert!(!cell.is_end_stream());
     // Any access that may change the body forgets the record: the first

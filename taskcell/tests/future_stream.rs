@@ -146,7 +146,7 @@ fn a_panicking_poll_next_leaves_no_stale_size_hint() {
 
 #[test]
 fn new_stream_answers_the_size_outside_any_task_from_construction() {
-    let mut numbers = TaskCell::new_stream(stream::iter(0..4));
+    let numbers = TaskCell::new_stream(stream::iter(0..4));
     assert_eq!(numbers.size_hint(), (4, Some(4)), "outside any task");
     block_on(bind(async { numbers.with(|_| ()) })); // the owner's access
     assert_eq!(
