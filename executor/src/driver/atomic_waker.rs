@@ -102,7 +102,9 @@ impl AtomicWaker {
     /// Wakes the registered waker, if any.
     pub(crate) fn wake(&self) {
         if let Some(waker) = self.take() {
-            waker.wake();
+            // It may be a foreign executor's waker: a panic in it stays
+            // there (`task` module, rule 7).
+            crate::task::wake_contained(waker);
         }
     }
 

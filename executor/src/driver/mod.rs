@@ -151,9 +151,9 @@ impl Driver {
         }
         if let Some(time) = &self.time {
             time.process(Instant::now(), fired);
-            for waker in fired.drain(..) {
-                waker.wake();
-            }
+            // A panicking (foreign) waker does not unwind through the
+            // worker turning the driver (`task` module, rule 7).
+            fired.drain(..).for_each(crate::task::wake_contained);
         }
     }
 
@@ -166,7 +166,7 @@ impl Driver {
         if let Some(time) = &self.time {
             let mut fired = Vec::new();
             time.shutdown(&mut fired);
-            fired.into_iter().for_each(Waker::wake);
+            fired.into_iter().for_each(crate::task::wake_contained);
         }
         self.unpark();
     }

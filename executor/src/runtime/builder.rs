@@ -27,16 +27,25 @@ pub(crate) struct ThreadHooks {
 }
 
 impl ThreadHooks {
+    /// Runs `on_thread_start`; a panic in it is contained (`task` module,
+    /// rule 7), so the thread still serves the runtime.
     pub(crate) fn started(&self) {
         if let Some(hook) = &self.on_start {
-            hook();
+            run_hook(hook);
         }
     }
 
+    /// Runs `on_thread_stop`, contained as `started`.
     pub(crate) fn stopped(&self) {
         if let Some(hook) = &self.on_stop {
-            hook();
+            run_hook(hook);
         }
+    }
+}
+
+fn run_hook(hook: &Hook) {
+    if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook())) {
+        crate::task::drop_contained(payload);
     }
 }
 
@@ -237,7 +246,9 @@ impl Builder {
         self
     }
 
-    /// Runs `f` on each worker and blocking thread as it starts.
+    /// Runs `f` on each worker and blocking thread as it starts. A panic in
+    /// `f` is reported by the panic hook and otherwise contained: the thread
+    /// goes on serving the runtime.
     ///
     /// ```
     /// use std::sync::atomic::{AtomicUsize, Ordering};
@@ -258,7 +269,8 @@ impl Builder {
         self
     }
 
-    /// Runs `f` on each worker and blocking thread as it stops.
+    /// Runs `f` on each worker and blocking thread as it stops; a panic in
+    /// `f` is contained, as for [`on_thread_start`](Builder::on_thread_start).
     ///
     /// ```
     /// use std::sync::atomic::{AtomicUsize, Ordering};

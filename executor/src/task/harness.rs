@@ -1,8 +1,9 @@
 //! The typed task operations behind the vtable: poll, complete, cancel,
 //! read the output, drop the join handle, shut down, free.
 
+use std::any::Any;
 use std::future::Future;
-use std::mem::ManuallyDrop;
+use std::mem::{self, ManuallyDrop};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::ptr::{self, NonNull};
@@ -115,15 +116,55 @@ unsafe fn poll_future<F: Future, S: Schedule>(ptr: NonNull<Header>, cell: &Cell<
         Ok(Poll::Ready(output)) => Ok(output),
         Err(panic) => Err(JoinError::panic(cell.header.id, panic)),
     };
-    // Drop the future (still under the id), then store the output.
+    // Drop the future (still under the id), then store the output. A panic
+    // from the future's `Drop` becomes the task's result; the output it
+    // replaces is dropped here, contained (rule 7).
     // SAFETY: rule 1.
     let output = match unsafe { drop_stage(cell) } {
         Ok(()) => output,
-        Err(panic) => Err(JoinError::panic(cell.header.id, panic)),
+        Err(panic) => {
+            drop_contained(output);
+            Err(JoinError::panic(cell.header.id, panic))
+        }
     };
     // SAFETY: rule 1.
     unsafe { store(cell, Stage::Finished(output)) };
     true
+}
+
+/// How many panics in a row `drop_contained` catches from one value (a
+/// payload whose `Drop` panics with a payload whose `Drop` panics, ...)
+/// before it forgets the rest.
+const MAX_NESTED_PANICS: usize = 8;
+
+/// Drops `value` where a panic from its `Drop` cannot unwind into the
+/// caller: a panic is caught and its payload dropped the same way; after
+/// `MAX_NESTED_PANICS` in a row, the last payload is forgotten (rule 7).
+pub(crate) fn drop_contained<T>(value: T) {
+    let mut dropped = catch_unwind(AssertUnwindSafe(move || drop(value)));
+    for _ in 0..MAX_NESTED_PANICS {
+        match dropped {
+            Ok(()) => return,
+            Err(payload) => dropped = catch_unwind(AssertUnwindSafe(move || drop(payload))),
+        }
+    }
+    if let Err(payload) = dropped {
+        mem::forget(payload);
+    }
+}
+
+/// Drops the panic payload, if any, of a caught `Drop` (rule 7).
+fn discard(dropped: std::thread::Result<()>) {
+    if let Err(payload) = dropped {
+        drop_contained::<Box<dyn Any + Send>>(payload);
+    }
+}
+
+/// Wakes a waker that may be the user's own (and drops it); a panic from
+/// its `wake` or its drop is caught and its payload dropped (rule 7), and
+/// does not unwind into the runtime.
+pub(crate) fn wake_contained(waker: Waker) {
+    discard(catch_unwind(AssertUnwindSafe(move || waker.wake())));
 }
 
 /// Drops the future or output in place, leaving `Consumed`, and catches a
@@ -213,13 +254,14 @@ unsafe fn complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
         // Rule 2: nobody will read the output; it is ours to drop.
         // SAFETY: rule 5 — we own the output; the guard ends in this block.
         let _entered = unsafe { enter_task(&cell.header) };
-        // A panicking `Drop` of an output nobody wants is discarded.
+        // A panicking `Drop` of an output nobody wants is discarded,
+        // contained (rule 7).
         // SAFETY: rule 2.
-        let _ = unsafe { drop_stage(cell) };
+        discard(unsafe { drop_stage(cell) });
     } else if snapshot.is_join_waker_set() {
         // SAFETY: rule 3 — the slot is set and only read from now on.
         cell.join_waker.with(|waker| match unsafe { &*waker } {
-            Some(waker) => waker.wake_by_ref(),
+            Some(waker) => discard(catch_unwind(AssertUnwindSafe(|| waker.wake_by_ref()))),
             None => unreachable!("JOIN_WAKER set without a waker"),
         });
     }
@@ -273,9 +315,11 @@ pub(super) unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
         // SAFETY: rule 5 — we own everything now; the guard is local.
         let _entered = unsafe { enter_task(&cell.header) };
         // SAFETY: exclusive, as above.
-        let _ = unsafe { drop_stage(&cell) };
+        discard(unsafe { drop_stage(&cell) });
     }
-    drop(cell);
+    // The join waker may be the user's own, with a `Drop` that panics
+    // (rule 7); the allocation is freed even then.
+    drop_contained(cell);
 }
 
 /// The `JoinHandle`'s poll: moves the output into `*dst` if the task is
@@ -376,8 +420,9 @@ pub(super) unsafe fn drop_join_handle<F: Future, S>(ptr: NonNull<Header>) {
         // Rule 2: complete, with our interest: the output is ours to drop.
         // SAFETY: rule 5 — we own the output; the guard ends in this block.
         let _entered = unsafe { enter_task(&cell.header) };
-        // SAFETY: rule 2. A panicking `Drop` of the output is discarded.
-        let _ = unsafe { drop_stage(cell) };
+        // SAFETY: rule 2. A panicking `Drop` of the output is discarded,
+        // contained (rule 7).
+        discard(unsafe { drop_stage(cell) });
     }
     if cell.header.state.ref_dec(1) {
         // SAFETY: rule 4.

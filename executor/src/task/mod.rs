@@ -53,6 +53,14 @@
 //!    the rules of `taskcell::enter`.
 //! 6. **Owned-list links** in the header are touched only under the lock of
 //!    the list shard the task hashes to.
+//! 7. **User code never unwinds into the runtime.** Everything the harness
+//!    runs on the user's behalf — a poll, the drop of a future or output,
+//!    the drop of a panic payload, the join waker's `wake` and drop — runs
+//!    under `catch_unwind`. A payload caught there is dropped the same way
+//!    (`drop_contained`); if dropping it panics yet again, so many times
+//!    that the chain looks endless, what is left is forgotten (`mem::forget`)
+//!    rather than unwound through a worker. A worker thread never dies of a
+//!    task.
 
 mod error;
 mod harness;
@@ -63,6 +71,7 @@ mod state;
 mod waker;
 
 pub use self::error::JoinError;
+pub(crate) use self::harness::{drop_contained, wake_contained};
 pub use self::join::JoinHandle;
 pub(crate) use self::raw::{new_task, new_unowned_task, Header, Notified, Schedule, Task};
 pub use crate::coop::{consume_budget, unconstrained, Unconstrained};
