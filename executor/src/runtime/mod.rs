@@ -11,7 +11,7 @@ pub use self::handle::{spawn, spawn_blocking, Handle, TryCurrentError};
 use std::fmt;
 use std::future::Future;
 use std::io;
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::sync::Arc as StdArc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
@@ -90,19 +90,7 @@ impl Runtime {
         let future = pin!(taskcell::bind(future));
         let shared = &self.handle.shared;
         if shared.flavor == Flavor::CurrentThread {
-            let core = shared.current_core.lock().take();
-            if let Some(core) = core {
-                /// Puts the core back even if the root future panics.
-                struct Return<'a>(&'a Handle, Option<Box<Core>>);
-                impl Drop for Return<'_> {
-                    fn drop(&mut self) {
-                        *self.0.shared.current_core.lock() = self.1.take();
-                    }
-                }
-                let core = Return(&self.handle, Some(core));
-                let core = core.1.as_deref().expect("just put there");
-                return core.drive(&self.handle, future);
-            }
+            return block_on_current_thread(&self.handle, future);
         }
         park_until_ready(future, shared.budget)
     }
@@ -229,9 +217,69 @@ impl fmt::Debug for Runtime {
     }
 }
 
+/// The current-thread `block_on`: drives the runtime with its core, or,
+/// while another `block_on` holds the core, polls `future` alone and waits
+/// for either its wake-up or the core's return, then takes the core over.
+fn block_on_current_thread<F: Future>(handle: &Handle, mut future: Pin<&mut F>) -> F::Output {
+    let shared = &handle.shared;
+    let root = StdArc::new(RootWaker::new(Arc::new(Parker::new())));
+    let waker = Waker::from(StdArc::clone(&root));
+    let mut cx = Context::from_waker(&waker);
+    loop {
+        // A statement of its own: the guard must be gone before `drive`.
+        let core = shared.current_core.lock().take();
+        if let Some(core) = core {
+            let core = ReturnCore(handle, Some(core));
+            let core = core.1.as_deref().expect("just put there");
+            return core.drive(handle, future);
+        }
+        // Register before looking again, so a core returned from now on
+        // unparks us (see `Shared::core_waiters`).
+        shared.core_waiters.lock().push(Arc::clone(&root.parker));
+        let waiting = WaitForCore(handle, &root.parker);
+        if shared.current_core.lock().is_some() {
+            continue;
+        }
+        let poll = crate::coop::with_budget(crate::coop::Budget::new(shared.budget), || {
+            future.as_mut().poll(&mut cx)
+        });
+        if let Poll::Ready(out) = poll {
+            return out;
+        }
+        root.parker.park();
+        drop(waiting);
+    }
+}
+
+/// Puts the current-thread core back, even if the root future panics, and
+/// unparks the `block_on` calls waiting for it.
+struct ReturnCore<'a>(&'a Handle, Option<Box<Core>>);
+
+impl Drop for ReturnCore<'_> {
+    fn drop(&mut self) {
+        let shared = &self.0.shared;
+        *shared.current_core.lock() = self.1.take();
+        for parker in shared.core_waiters.lock().iter() {
+            parker.unpark();
+        }
+    }
+}
+
+/// A `block_on`'s place among the core's waiters, left on drop.
+struct WaitForCore<'a>(&'a Handle, &'a Arc<Parker>);
+
+impl Drop for WaitForCore<'_> {
+    fn drop(&mut self) {
+        let mut waiters = self.0.shared.core_waiters.lock();
+        if let Some(at) = waiters.iter().position(|p| Arc::ptr_eq(p, self.1)) {
+            waiters.swap_remove(at);
+        }
+    }
+}
+
 /// Polls `future` on this thread (each poll with a fresh `budget`),
 /// sleeping between wake-ups.
-fn park_until_ready<F: Future>(mut future: std::pin::Pin<&mut F>, budget: u8) -> F::Output {
+fn park_until_ready<F: Future>(mut future: Pin<&mut F>, budget: u8) -> F::Output {
     let root = StdArc::new(RootWaker::new(Arc::new(Parker::new())));
     let waker = Waker::from(StdArc::clone(&root));
     let mut cx = Context::from_waker(&waker);

@@ -58,6 +58,11 @@ pub(crate) struct Shared {
     /// Current-thread flavor: the one core, lent to whichever `block_on`
     /// drives the runtime.
     pub(crate) current_core: Mutex<Option<Box<Core>>>,
+    /// Current-thread flavor: the parkers of `block_on` calls that found the
+    /// core lent out. Whoever returns the core unparks them, so one of them
+    /// takes it over (a waiter registers before it looks for the core, and
+    /// the core goes back before the waiters are read: no lost hand-off).
+    pub(crate) core_waiters: Mutex<Vec<Arc<Parker>>>,
     /// The I/O and timer driver, when either is enabled.
     pub(crate) driver: Option<Driver>,
     /// The cooperative budget each task poll starts with (`crate::coop`).
@@ -93,6 +98,7 @@ impl Shared {
             shutdown: AtomicBool::new(false),
             blocking,
             current_core: Mutex::new(None),
+            core_waiters: Mutex::new(Vec::new()),
             driver,
             budget,
             exited: Mutex::new(0),
