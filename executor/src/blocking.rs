@@ -2,6 +2,7 @@
 //! allowed to block, growing up to `max_blocking_threads` and exiting after
 //! `thread_keep_alive` without work.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
@@ -13,6 +14,13 @@ use crate::context;
 use crate::runtime::{Handle, ThreadHooks};
 use crate::sync::{wait_while, Condvar, Mutex};
 use crate::task::{Notified, Schedule, Task};
+
+thread_local! {
+    /// The pool whose thread this is (null elsewhere): a pool shut down from
+    /// one of its own threads (a `Runtime` dropped inside `spawn_blocking`)
+    /// must not wait for that thread.
+    static OWN_POOL: Cell<*const BlockingPool> = const { Cell::new(std::ptr::null()) };
+}
 
 /// The scheduler of blocking tasks: the pool's queue.
 pub(crate) struct BlockingSchedule {
@@ -139,6 +147,7 @@ impl BlockingPool {
     }
 
     fn run_thread(&self) {
+        OWN_POOL.with(|own| own.set(self));
         self.hooks.started();
         let mut state = self.state.lock();
         loop {
@@ -179,9 +188,12 @@ impl BlockingPool {
         for task in queued {
             task.0.shutdown();
         }
+        // On one of our own threads, that thread stays until its closure
+        // returns, after this: do not count it.
+        let this_thread = usize::from(OWN_POOL.with(|own| std::ptr::eq(own.get(), self)));
         let mut state = self.state.lock();
         wait_while(&self.exited, &mut state, deadline, |state| {
-            state.threads > 0
+            state.threads > this_thread
         });
     }
 }
