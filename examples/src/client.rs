@@ -26,6 +26,8 @@ pub enum Version {
 /// `GET url` (`http://host:port/path?query`) on a new connection, in a
 /// task of the current `taskcell-executor` runtime. Each chunk of the body
 /// goes to `on_data` as it arrives; the response comes back without it.
+///
+/// The errors do not repeat `url`: the caller names it once, as context.
 pub async fn get(
     url: &str,
     version: Version,
@@ -33,9 +35,9 @@ pub async fn get(
 ) -> Result<Response<()>, FetchError> {
     let uri: Uri = url.parse()?;
     if uri.scheme_str() != Some("http") {
-        return Err(format!("{url}: only http:// URLs are supported").into());
+        return Err("only plain http:// URLs are supported (no TLS)".into());
     }
-    let host = uri.host().ok_or_else(|| format!("{url}: no host"))?;
+    let host = uri.host().ok_or("no host")?;
     let port = uri.port_u16().unwrap_or(80);
     // `[::1]` in a URL is `::1` to the resolver.
     let bare_host = host.trim_start_matches('[').trim_end_matches(']');

@@ -15,19 +15,44 @@ use std::process::ExitCode;
 
 use taskcell_examples::client::{get, Version};
 
-fn main() -> ExitCode {
+const USAGE: &str = "usage: hyper_client [--http2] http://HOST:PORT/PATH
+  --http2  speak HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1";
+
+/// The parsed command line.
+#[derive(Debug, PartialEq)]
+struct Args {
+    url: String,
+    version: Version,
+}
+
+/// `Ok(None)`: `--help`.
+fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String> {
     let mut version = Version::Http1;
     let mut url = None;
-    for arg in std::env::args().skip(1) {
+    for arg in args {
         match arg.as_str() {
+            "--help" | "-h" => return Ok(None),
             "--http2" => version = Version::Http2,
-            _ if url.is_none() && !arg.starts_with('-') => url = Some(arg),
-            _ => url = None,
+            _ if arg.starts_with('-') => return Err(format!("unknown argument `{arg}`")),
+            _ if url.is_some() => return Err(format!("one URL only, got a second: {arg}")),
+            _ => url = Some(arg),
         }
     }
-    let Some(url) = url else {
-        eprintln!("usage: hyper_client [--http2] http://HOST:PORT/PATH");
-        return ExitCode::from(2);
+    let url = url.ok_or("a URL is needed")?;
+    Ok(Some(Args { url, version }))
+}
+
+fn main() -> ExitCode {
+    let Args { url, version } = match parse(std::env::args().skip(1)) {
+        Ok(Some(args)) => args,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => {
+            eprintln!("{error}\n{USAGE}");
+            return ExitCode::from(2);
+        }
     };
     let runtime = taskcell_executor::Runtime::new().expect("runtime");
     let mut bytes = 0u64;
@@ -42,8 +67,46 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(error) => {
+            // `get`'s errors never repeat the URL: it is named here, once.
             eprintln!("{url}: {error}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(args: &str) -> Result<Option<Args>, String> {
+        parse(args.split_whitespace().map(str::to_owned))
+    }
+
+    #[test]
+    fn arguments() {
+        assert_eq!(
+            parse_str("http://a/"),
+            Ok(Some(Args {
+                url: "http://a/".to_owned(),
+                version: Version::Http1
+            }))
+        );
+        assert_eq!(
+            parse_str("--http2 http://a/"),
+            Ok(Some(Args {
+                url: "http://a/".to_owned(),
+                version: Version::Http2
+            }))
+        );
+        assert_eq!(parse_str("--help"), Ok(None));
+        assert_eq!(parse_str("http://a/ -h"), Ok(None));
+        assert_eq!(parse_str(""), Err("a URL is needed".to_owned()));
+        assert_eq!(
+            parse_str("--http3 http://a/"),
+            Err("unknown argument `--http3`".to_owned())
+        );
+        assert!(parse_str("http://a/ http://b/")
+            .unwrap_err()
+            .contains("one URL only"));
     }
 }

@@ -566,8 +566,10 @@ fn plot(machine: &Machine, rows: &[Row], path: &Path) -> Result<(), Box<dyn Erro
     chart
         .configure_mesh()
         .disable_x_mesh()
-        // The rows' labels are drawn below, top to bottom from the axis.
+        // The rows' labels are drawn below, top to bottom from the axis; a
+        // tick mark there would read as a "-" before each of them.
         .x_label_formatter(&|_| String::new())
+        .set_tick_mark_size(LabelAreaPosition::Bottom, 0)
         .y_desc("ours / theirs (log scale)")
         .y_label_formatter(&|y| format!("{y:.2}"))
         .axis_desc_style(("sans-serif", 16))
@@ -644,13 +646,18 @@ struct Args {
 /// The groups, in the order they run.
 const GROUPS: [&str; 6] = ["rt", "cell", "across_await", "body", "coop", "memory"];
 
-const USAGE: &str =
-    "usage: showdown [--quick] [--only rt|cell|across_await|body|coop|memory]... [--json PATH] [--plot PATH]";
+const USAGE: &str = "usage: showdown [--quick] [--only GROUP]... [--json PATH] [--plot PATH]
+  --quick        shorter budgets: a smoke run of about 15 s
+  --only GROUP   run only this group (repeatable): rt, cell, across_await, body, coop, memory
+  --json PATH    write the machine and the rows as JSON
+  --plot PATH    draw the ratios as a PNG bar chart";
 
-fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
+/// `Ok(None)`: `--help`.
+fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
     let mut parsed = Args::default();
     while let Some(arg) = args.next() {
         match arg.as_str() {
+            "--help" | "-h" => return Ok(None),
             "--quick" => parsed.quick = true,
             "--only" => {
                 let group = args.next().ok_or("--only needs a GROUP")?;
@@ -671,12 +678,16 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             _ => return Err(format!("unknown argument `{arg}`")),
         }
     }
-    Ok(parsed)
+    Ok(Some(parsed))
 }
 
 fn main() -> ExitCode {
     let args = match parse_args(std::env::args().skip(1)) {
-        Ok(args) => args,
+        Ok(Some(args)) => args,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
         Err(message) => {
             eprintln!("showdown: {message}\n{USAGE}");
             return ExitCode::from(2);
@@ -814,13 +825,19 @@ mod tests {
     #[test]
     fn arguments() {
         let args = |list: &[&str]| parse_args(list.iter().map(|s| s.to_string()));
-        let parsed = args(&["--quick", "--json", "a.json", "--plot", "b.png"]).unwrap();
+        let parsed = args(&["--quick", "--json", "a.json", "--plot", "b.png"])
+            .unwrap()
+            .unwrap();
         assert!(parsed.quick);
         assert_eq!(parsed.json, Some(PathBuf::from("a.json")));
         assert_eq!(parsed.plot, Some(PathBuf::from("b.png")));
+        assert!(args(&["--help"]).unwrap().is_none());
+        assert!(args(&["--quick", "-h"]).unwrap().is_none());
         assert!(args(&["--json"]).is_err());
-        assert!(args(&["--fast"]).is_err());
-        let only = args(&["--only", "body", "--only", "cell"]).unwrap();
+        assert_eq!(args(&["--fast"]).unwrap_err(), "unknown argument `--fast`");
+        let only = args(&["--only", "body", "--only", "cell"])
+            .unwrap()
+            .unwrap();
         assert_eq!(only.only, ["body", "cell"]);
         assert!(args(&["--only", "disk"]).is_err());
         assert!(args(&["--only"]).is_err());
