@@ -33,11 +33,17 @@ fn handle_current_outside_a_runtime_panics() {
     common::quiet_expected_panics();
     common::guarded(|| {
         assert!(catch_unwind(Handle::current).is_err());
-        assert!(
-            catch_unwind(|| spawn(async {})).is_err(),
-            "free spawn outside a runtime"
+        let message = |payload: Box<dyn std::any::Any + Send>| common::panic_message(&*payload);
+        let spawned = message(catch_unwind(|| spawn(async {})).unwrap_err());
+        assert_eq!(
+            spawned,
+            "`taskcell_executor::spawn` called outside a taskcell runtime: call it from a task, \
+             a `block_on` or a `spawn_blocking` closure, or use `Handle::spawn` on a runtime's \
+             handle",
+            "says it once, with the fix"
         );
-        assert!(catch_unwind(|| spawn_blocking(|| ())).is_err());
+        let blocking = message(catch_unwind(|| spawn_blocking(|| ())).unwrap_err());
+        assert!(blocking.contains("`Handle::spawn_blocking`"), "{blocking}");
     });
 }
 

@@ -205,8 +205,9 @@ where
     match context::with_handle(|handle| handle.spawn(future)) {
         Some(join) => join,
         None => panic!(
-            "`taskcell_executor::spawn` called outside a taskcell runtime: {}",
-            TryCurrentError(())
+            "`taskcell_executor::spawn` called outside a taskcell runtime: call it from a \
+             task, a `block_on` or a `spawn_blocking` closure, or use `Handle::spawn` on a \
+             runtime's handle"
         ),
     }
 }
@@ -232,8 +233,9 @@ where
     match context::with_handle(|handle| handle.spawn_blocking(f)) {
         Some(join) => join,
         None => panic!(
-            "`taskcell_executor::spawn_blocking` called outside a taskcell runtime: {}",
-            TryCurrentError(())
+            "`taskcell_executor::spawn_blocking` called outside a taskcell runtime: call it from a \
+             task, a `block_on` or a `spawn_blocking` closure, or use `Handle::spawn_blocking` on a \
+             runtime's handle"
         ),
     }
 }
