@@ -86,8 +86,10 @@ impl Server {
                 Ok((n, size)) => {
                     let stream = ChunkStream::new(n, size, Arc::clone(self));
                     // `ChunkStream` is `Send` but not `Sync`; `BoxBody` needs
-                    // both. `TaskCell` makes it `Sync` and keeps its size.
-                    Response::new(BoxBody::new(TaskCell::new(stream)))
+                    // both. `TaskCell` makes it `Sync` and keeps its size,
+                    // recorded at construction for connections run outside
+                    // any task (tokio without `bind`).
+                    Response::new(BoxBody::new(TaskCell::new_body(stream)))
                 }
                 Err(reason) => status(StatusCode::BAD_REQUEST, reason),
             },
@@ -288,7 +290,7 @@ fn parse_query(query: &str) -> Result<(u64, usize), &'static str> {
 ///
 /// Its state is `Send` but not `Sync` (the `Cell`s, as in most hand-written
 /// streams: state that only its own task touches), so it cannot go into
-/// `BoxBody` by itself; `TaskCell::new(stream)` can. Every chunk is a slice
+/// `BoxBody` by itself; `TaskCell::new_body(stream)` can. Every chunk is a slice
 /// of one buffer, without copying.
 #[derive(Debug)]
 pub struct ChunkStream {
