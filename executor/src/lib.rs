@@ -77,7 +77,10 @@ pub mod task;
 pub mod time;
 mod yield_now;
 
-pub use crate::runtime::{spawn, spawn_blocking, Builder, Handle, Runtime, TryCurrentError};
+pub use crate::runtime::{
+    spawn, spawn_blocking, Builder, Dump, Handle, Runtime, RuntimeMetrics, TaskInfo, TaskState,
+    TryCurrentError,
+};
 pub use crate::task::{JoinError, JoinHandle};
 pub use crate::yield_now::yield_now;
 pub use taskcell::{AccessError, AccessErrorKind, TaskCell, TaskId};

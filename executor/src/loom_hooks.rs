@@ -11,7 +11,7 @@ use taskcell::TaskId;
 
 use crate::sync::{Arc, Mutex};
 use crate::task::list::OwnedTasks;
-use crate::task::{new_task, Notified, Schedule, Task};
+use crate::task::{new_task, Meta, Notified, Schedule, Task};
 
 use std::task::{Context, Poll};
 
@@ -46,7 +46,8 @@ impl Queue {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (task, notified, join) = new_task(future, self.clone(), TaskId::fresh());
+        let (task, notified, join) =
+            new_task(future, self.clone(), TaskId::fresh(), Meta::caller());
         match self.0.owned.bind(task) {
             Ok(()) => self.schedule(notified),
             Err(task) => {

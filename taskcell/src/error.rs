@@ -124,9 +124,10 @@ impl fmt::Display for AccessError {
         match (self.kind, self.owner, self.current) {
             (AccessErrorKind::NotInTask, Some(owner), _) => write!(
                 f,
-                "TaskCell owned by task {owner} accessed outside any task; shared access is \
+                "TaskCell owned by task {} accessed outside any task; shared access is \
                  allowed only inside the owning task: run this code in that task, or use \
-                 `get_mut`/`into_inner` where you have exclusive access"
+                 `get_mut`/`into_inner` where you have exclusive access",
+                Task(Some(owner)),
             ),
             (AccessErrorKind::NotInTask, None, _) => f.write_str(
                 "TaskCell accessed outside any task; shared access needs a task identity: \
@@ -173,13 +174,17 @@ impl fmt::Debug for AccessError {
 
 impl std::error::Error for AccessError {}
 
-/// Shows an optional id as `3`, or `<none>`.
+/// Shows an optional id as `3`, with its registered name as `3 "name"`
+/// (see [`register_task_name`](crate::register_task_name)), or `<none>`.
 struct Task(Option<TaskId>);
 
 impl fmt::Display for Task {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
-            Some(id) => fmt::Display::fmt(&id, f),
+            Some(id) => match crate::names::task_name(id) {
+                Some(name) => write!(f, "{id} {name:?}"),
+                None => fmt::Display::fmt(&id, f),
+            },
             None => f.write_str("<none>"),
         }
     }

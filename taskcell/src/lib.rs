@@ -71,6 +71,7 @@ mod error;
 #[cfg(any(feature = "stream", feature = "http-body"))]
 mod hint;
 mod id;
+mod names;
 mod poll;
 mod sync;
 
@@ -78,3 +79,4 @@ pub use crate::bind::{bind, Bound};
 pub use crate::cell::TaskCell;
 pub use crate::error::{AccessError, AccessErrorKind};
 pub use crate::id::{enter, EnterGuard, TaskId};
+pub use crate::names::{register_task_name, task_name, unregister_task_name};

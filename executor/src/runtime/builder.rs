@@ -11,6 +11,7 @@ use super::{Handle, Runtime};
 use crate::blocking::BlockingPool;
 use crate::context;
 use crate::driver::Driver;
+use crate::runtime::metrics::WorkerMetrics;
 use crate::scheduler::park::Parker;
 use crate::scheduler::worker::Core;
 use crate::scheduler::{Flavor, LifoSlot, Remote, Shared};
@@ -395,6 +396,7 @@ impl Builder {
                 stealer: local.stealer(),
                 lifo: LifoSlot::new(),
                 parker: Arc::new(Parker::with_driver(driver.as_ref().map(Driver::unparker))),
+                metrics: WorkerMetrics::new(),
             })
             .collect();
         let blocking = BlockingPool::new(

@@ -9,9 +9,10 @@ use taskcell::TaskId;
 use crate::blocking::BlockingSchedule;
 use crate::blocking::BlockingTask;
 use crate::context;
+use crate::runtime::{Dump, RuntimeMetrics};
 use crate::scheduler::Shared;
 use crate::sync::Arc;
-use crate::task::{new_task, JoinHandle};
+use crate::task::{new_task, JoinHandle, Meta};
 
 /// A handle to a runtime: spawns tasks onto it from any thread.
 ///
@@ -90,12 +91,22 @@ impl Handle {
     /// let err = futures::executor::block_on(late).unwrap_err();
     /// assert!(err.is_cancelled());
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (task, notified, join) = new_task(future, self.clone(), TaskId::fresh());
+        self.spawn_with(future, Meta::caller())
+    }
+
+    /// `spawn`, with the name and spawn site given.
+    pub(crate) fn spawn_with<F>(&self, future: F, meta: Meta) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (task, notified, join) = new_task(future, self.clone(), TaskId::fresh(), meta);
         match self.shared.owned.bind(task) {
             Ok(()) => self.shared.schedule(notified, false),
             Err(task) => {
@@ -117,7 +128,17 @@ impl Handle {
     /// let sum = rt.block_on(handle.spawn_blocking(|| (1..=10).sum::<u32>())).unwrap();
     /// assert_eq!(sum, 55);
     /// ```
+    #[track_caller]
     pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.spawn_blocking_with(f, Meta::caller())
+    }
+
+    /// `spawn_blocking`, with the name and spawn site given.
+    pub(crate) fn spawn_blocking_with<F, R>(&self, f: F, meta: Meta) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
@@ -126,9 +147,42 @@ impl Handle {
             BlockingTask::new(f),
             BlockingSchedule::new(self.clone()),
             TaskId::fresh(),
+            meta,
         );
         self.shared.blocking.push(notified, self);
         join
+    }
+
+    /// The runtime's counters: workers, tasks, queues, and per worker its
+    /// polls, steals, parks, queue and busy time. See [`RuntimeMetrics`].
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// let metrics = rt.handle().metrics();
+    /// assert_eq!(metrics.num_alive_tasks(), 0);
+    /// ```
+    pub fn metrics(&self) -> RuntimeMetrics {
+        RuntimeMetrics::new(self.clone())
+    }
+
+    /// Lists every live task (not the closures of `spawn_blocking`): id,
+    /// name, spawn site, state, polls, and how long it has been idle. Call
+    /// it from any thread while the runtime runs; the workers are not
+    /// stopped. See [`Dump`].
+    ///
+    /// ```
+    /// use taskcell_executor::task::Builder;
+    ///
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// Builder::new().name("stuck").spawn_on(std::future::pending::<()>(), rt.handle());
+    /// let dump = rt.handle().dump();
+    /// let task = dump.tasks().next().unwrap();
+    /// assert_eq!(task.name(), Some("stuck"));
+    /// assert!(task.location().file().ends_with(".rs"));
+    /// println!("{dump}");
+    /// ```
+    pub fn dump(&self) -> Dump {
+        Dump::take(self)
     }
 }
 
@@ -202,7 +256,8 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    match context::with_handle(|handle| handle.spawn(future)) {
+    let meta = Meta::caller();
+    match context::with_handle(|handle| handle.spawn_with(future, meta)) {
         Some(join) => join,
         None => panic!(
             "`taskcell_executor::spawn` called outside a taskcell runtime: call it from a \
@@ -230,7 +285,8 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    match context::with_handle(|handle| handle.spawn_blocking(f)) {
+    let meta = Meta::caller();
+    match context::with_handle(|handle| handle.spawn_blocking_with(f, meta)) {
         Some(join) => join,
         None => panic!(
             "`taskcell_executor::spawn_blocking` called outside a taskcell runtime: call it from a \

@@ -2,11 +2,15 @@
 //! (here) and [`Handle`] (`handle.rs`).
 
 mod builder;
+mod dump;
 mod handle;
+pub(crate) mod metrics;
 
 pub use self::builder::Builder;
 pub(crate) use self::builder::ThreadHooks;
+pub use self::dump::{Dump, TaskInfo, TaskState};
 pub use self::handle::{spawn, spawn_blocking, Handle, TryCurrentError};
+pub use self::metrics::RuntimeMetrics;
 
 use std::fmt;
 use std::future::Future;
@@ -102,6 +106,7 @@ impl Runtime {
     /// let task = rt.spawn(async { "done" });
     /// assert_eq!(rt.block_on(task).unwrap(), "done");
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -117,6 +122,7 @@ impl Runtime {
     /// let task = rt.spawn_blocking(|| std::fs::metadata(".").is_ok());
     /// assert!(rt.block_on(task).unwrap());
     /// ```
+    #[track_caller]
     pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,

@@ -32,6 +32,7 @@ use crate::context;
 use crate::driver::io::IoHandle;
 use crate::driver::time::TimeHandle;
 use crate::driver::Driver;
+use crate::runtime::metrics::{Clock, WorkerMetrics};
 use crate::runtime::Handle;
 use crate::sync::{fence, Arc, AtomicBool, AtomicPtr, Condvar, Mutex, Ordering};
 use crate::task::list::OwnedTasks;
@@ -71,6 +72,8 @@ pub(crate) struct Shared {
     /// shutdown wait with a deadline.
     pub(crate) exited: Mutex<usize>,
     pub(crate) exited_cv: Condvar,
+    /// The runtime's clock, for metrics and task dumps.
+    pub(crate) clock: Clock,
 }
 
 /// What other threads may reach of a worker.
@@ -78,6 +81,8 @@ pub(crate) struct Remote {
     pub(crate) stealer: Stealer<Notified<Handle>>,
     pub(crate) lifo: LifoSlot,
     pub(crate) parker: Arc<Parker>,
+    /// Written by the worker only; read by `RuntimeMetrics`.
+    pub(crate) metrics: WorkerMetrics,
 }
 
 impl Shared {
@@ -103,6 +108,7 @@ impl Shared {
             budget,
             exited: Mutex::new(0),
             exited_cv: Condvar::new(),
+            clock: Clock::new(),
         }
     }
 
@@ -225,6 +231,11 @@ impl Schedule for Handle {
 
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
         self.shared.owned.remove(task)
+    }
+
+    #[inline]
+    fn clock_ms(&self) -> u32 {
+        self.shared.clock.coarse_ms()
     }
 }
 

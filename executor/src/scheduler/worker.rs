@@ -12,6 +12,7 @@ use super::park::Parker;
 use super::{Flavor, Shared};
 use crate::context;
 use crate::coop::{self, Budget};
+use crate::runtime::metrics::WorkerMetrics;
 use crate::runtime::Handle;
 use crate::sync::{Arc, AtomicBool, Ordering};
 use crate::task::Notified;
@@ -69,6 +70,8 @@ impl Core {
 
     /// The worker thread's loop: run tasks until the runtime shuts down.
     pub(crate) fn run(&self, shared: &Shared) {
+        shared.clock.refresh();
+        self.metrics(shared).unparked(&shared.clock);
         while !shared.is_shutdown() {
             if let Some(task) = self.next_task(shared) {
                 self.run_task(shared, task);
@@ -96,6 +99,7 @@ impl Core {
         let until_driver = self.until_driver.get() - 1;
         if until_driver == 0 {
             self.until_driver.set(self.event_interval);
+            shared.clock.refresh();
             self.poll_driver(shared);
         } else {
             self.until_driver.set(until_driver);
@@ -161,7 +165,9 @@ impl Core {
             // another worker to keep looking.
             shared.notify_parked();
         }
+        let metrics = self.metrics(shared);
         coop::with_budget(Budget::new(shared.budget), || {
+            metrics.count_poll();
             task.run();
             let lifo = &shared.remotes[self.index].lifo;
             for _ in 0..MAX_LIFO_POLLS {
@@ -169,7 +175,10 @@ impl Core {
                     break;
                 }
                 match lifo.take() {
-                    Some(task) => task.run(),
+                    Some(task) => {
+                        metrics.count_poll();
+                        task.run();
+                    }
                     None => return,
                 }
                 coop::consume_one();
@@ -200,7 +209,10 @@ impl Core {
             let remote = &shared.remotes[victim];
             loop {
                 match remote.stealer.steal_batch_and_pop(&self.local) {
-                    Steal::Success(task) => return Some(task),
+                    Steal::Success(task) => {
+                        self.metrics(shared).count_steal();
+                        return Some(task);
+                    }
                     Steal::Empty => break,
                     Steal::Retry => continue,
                 }
@@ -258,10 +270,14 @@ impl Core {
             shared.notify_if_work_pending();
         }
         let parker = &shared.remotes[self.index].parker;
+        let metrics = self.metrics(shared);
         loop {
+            metrics.parking(&shared.clock);
             self.in_driver.set(true);
             parker.park_on(shared.driver.as_ref());
             self.in_driver.set(false);
+            shared.clock.refresh();
+            metrics.unparked(&shared.clock);
             if shared.is_shutdown() {
                 return;
             }
@@ -314,6 +330,11 @@ impl Core {
         }
     }
 
+    #[inline]
+    fn metrics<'a>(&self, shared: &'a Shared) -> &'a WorkerMetrics {
+        &shared.remotes[self.index].metrics
+    }
+
     fn next_rand(&self) -> u32 {
         // xorshift32: cheap, good enough to spread victims.
         let mut x = self.rand.get();
@@ -333,6 +354,17 @@ impl Core {
         let waker = Waker::from(std::sync::Arc::clone(&root_waker));
         let mut cx = Context::from_waker(&waker);
         let _worker = context::enter_worker(self, shared);
+        /// Ends the core's busy stretch when `drive` returns or unwinds.
+        struct Stop<'a>(&'a Shared, &'a WorkerMetrics);
+        impl Drop for Stop<'_> {
+            fn drop(&mut self) {
+                self.1.stopped(&self.0.clock);
+            }
+        }
+        let metrics = self.metrics(shared);
+        shared.clock.refresh();
+        metrics.unparked(&shared.clock);
+        let _stop = Stop(shared, metrics);
         loop {
             if root_waker.take_woken() {
                 let budget = Budget::new(shared.budget);
@@ -351,9 +383,12 @@ impl Core {
                 ran += 1;
             }
             if ran == 0 && !root_waker.is_woken() {
+                metrics.parking(&shared.clock);
                 self.in_driver.set(true);
                 root_waker.parker.park_on(shared.driver.as_ref());
                 self.in_driver.set(false);
+                shared.clock.refresh();
+                metrics.unparked(&shared.clock);
             }
         }
     }

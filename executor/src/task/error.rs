@@ -2,8 +2,11 @@
 
 use std::any::Any;
 use std::fmt;
+use std::sync::Arc;
 
 use taskcell::TaskId;
+
+use super::raw::Header;
 
 /// A task that did not run to completion: it panicked, or it was cancelled
 /// (by [`JoinHandle::abort`](crate::JoinHandle::abort) or by the runtime
@@ -17,6 +20,7 @@ use taskcell::TaskId;
 /// ```
 pub struct JoinError {
     id: TaskId,
+    name: Option<Arc<str>>,
     repr: Repr,
 }
 
@@ -35,16 +39,18 @@ struct SyncPayload(Box<dyn Any + Send + 'static>);
 unsafe impl Sync for SyncPayload {}
 
 impl JoinError {
-    pub(crate) fn cancelled(id: TaskId) -> JoinError {
+    pub(crate) fn cancelled(task: &Header) -> JoinError {
         JoinError {
-            id,
+            id: task.id,
+            name: task.name.clone(),
             repr: Repr::Cancelled,
         }
     }
 
-    pub(crate) fn panic(id: TaskId, payload: Box<dyn Any + Send + 'static>) -> JoinError {
+    pub(crate) fn panic(task: &Header, payload: Box<dyn Any + Send + 'static>) -> JoinError {
         JoinError {
-            id,
+            id: task.id,
+            name: task.name.clone(),
             repr: Repr::Panic(SyncPayload(payload)),
         }
     }
@@ -117,6 +123,22 @@ impl JoinError {
     pub fn id(&self) -> TaskId {
         self.id
     }
+
+    /// The name of the task that failed, if it was spawned with one (see
+    /// [`task::Builder`](crate::task::Builder)).
+    ///
+    /// ```
+    /// use taskcell_executor::task::Builder;
+    ///
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// let task = Builder::new().name("conn-handler").spawn_on(async { panic!("bad frame") }, rt.handle());
+    /// let err = rt.block_on(task).unwrap_err();
+    /// assert_eq!(err.name(), Some("conn-handler"));
+    /// assert!(err.to_string().contains(r#""conn-handler" panicked with message "bad frame""#));
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
 }
 
 /// The message of a panic payload, when it is a string.
@@ -129,11 +151,15 @@ fn panic_message(payload: &(dyn Any + Send)) -> Option<&str> {
 
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "task {}", self.id)?;
+        if let Some(name) = &self.name {
+            write!(f, " {name:?}")?;
+        }
         match &self.repr {
-            Repr::Cancelled => write!(f, "task {} was cancelled", self.id),
+            Repr::Cancelled => f.write_str(" was cancelled"),
             Repr::Panic(payload) => match panic_message(&*payload.0) {
-                Some(msg) => write!(f, "task {} panicked with message {msg:?}", self.id),
-                None => write!(f, "task {} panicked", self.id),
+                Some(msg) => write!(f, " panicked with message {msg:?}"),
+                None => f.write_str(" panicked"),
             },
         }
     }

@@ -59,6 +59,8 @@ pub(super) unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     }
     // SAFETY: rule 1 — we own the future until we release `RUNNING`.
     let finished = unsafe { poll_future(ptr, cell) };
+    // Rule 1: still ours, so the one writer of the stats.
+    cell.header.record_poll(cell.scheduler.clock_ms());
     if finished {
         // SAFETY: the output is stored and we still own the task.
         return unsafe { complete::<F, S>(ptr) };
@@ -114,7 +116,7 @@ unsafe fn poll_future<F: Future, S: Schedule>(ptr: NonNull<Header>, cell: &Cell<
     let output = match polled {
         Ok(Poll::Pending) => return false,
         Ok(Poll::Ready(output)) => Ok(output),
-        Err(panic) => Err(JoinError::panic(cell.header.id, panic)),
+        Err(panic) => Err(JoinError::panic(&cell.header, panic)),
     };
     // Drop the future (still under the id), then store the output. A panic
     // from the future's `Drop` becomes the task's result; the output it
@@ -124,7 +126,7 @@ unsafe fn poll_future<F: Future, S: Schedule>(ptr: NonNull<Header>, cell: &Cell<
         Ok(()) => output,
         Err(panic) => {
             drop_contained(output);
-            Err(JoinError::panic(cell.header.id, panic))
+            Err(JoinError::panic(&cell.header, panic))
         }
     };
     // SAFETY: rule 1.
@@ -218,7 +220,6 @@ unsafe fn cancel_and_complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: our reference keeps the task alive until `complete` drops it;
     // `cell` is not used after that.
     let cell = unsafe { cell::<F, S>(ptr) };
-    let id = cell.header.id;
     let dropped = {
         // SAFETY: rule 5 — we own the future; the guard ends in this block.
         let _entered = unsafe { enter_task(&cell.header) };
@@ -226,8 +227,8 @@ unsafe fn cancel_and_complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
         unsafe { drop_stage(cell) }
     };
     let error = match dropped {
-        Ok(()) => JoinError::cancelled(id),
-        Err(panic) => JoinError::panic(id, panic),
+        Ok(()) => JoinError::cancelled(&cell.header),
+        Err(panic) => JoinError::panic(&cell.header, panic),
     };
     // SAFETY: rule 1.
     unsafe { store(cell, Stage::Finished(Err(error))) };
@@ -316,6 +317,9 @@ pub(super) unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
         let _entered = unsafe { enter_task(&cell.header) };
         // SAFETY: exclusive, as above.
         discard(unsafe { drop_stage(&cell) });
+    }
+    if cell.header.name.is_some() {
+        taskcell::unregister_task_name(cell.header.id);
     }
     // The join waker may be the user's own, with a `Drop` that panics
     // (rule 7); the allocation is freed even then.

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::ptr::NonNull;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use taskcell::TaskId;
 
@@ -107,6 +107,18 @@ impl<T> Future for JoinHandle<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let coop = std::task::ready!(crate::coop::poll_proceed(cx));
+        let out = self.poll_output(cx.waker());
+        if out.is_ready() {
+            coop.made_progress();
+        }
+        out
+    }
+}
+
+impl<T> JoinHandle<T> {
+    /// The output if the task is complete, otherwise `Pending` with `waker`
+    /// registered; spends no budget (`JoinSet` spends it once per call).
+    pub(crate) fn poll_output(&self, waker: &Waker) -> Poll<Result<T, JoinError>> {
         let mut out: OutputSlot<T> = Poll::Pending;
         // SAFETY: we are the task's `JoinHandle`, with output type `T`, and
         // `out` is the slot of that type.
@@ -114,12 +126,9 @@ impl<T> Future for JoinHandle<T> {
             (self.header().vtable.try_read_output)(
                 self.ptr,
                 &mut out as *mut OutputSlot<T> as *mut (),
-                cx.waker(),
+                waker,
             )
         };
-        if out.is_ready() {
-            coop.made_progress();
-        }
         out
     }
 }

@@ -15,6 +15,10 @@ pub(crate) struct OwnedTasks<S: 'static> {
 struct Shard {
     head: Option<NonNull<Header>>,
     closed: bool,
+    /// Tasks in this shard now, and ever bound to it (for metrics; kept
+    /// under the lock that the list changes take anyway).
+    alive: usize,
+    bound: u64,
 }
 
 // SAFETY: the shard holds list references to tasks (task rule 4), which are
@@ -30,6 +34,8 @@ impl<S: 'static> OwnedTasks<S> {
                     Mutex::new(Shard {
                         head: None,
                         closed: false,
+                        alive: 0,
+                        bound: 0,
                     })
                 })
                 .collect(),
@@ -64,6 +70,8 @@ impl<S: 'static> OwnedTasks<S> {
             }
         }
         shard.head = Some(ptr);
+        shard.alive += 1;
+        shard.bound += 1;
         Ok(())
     }
 
@@ -84,6 +92,7 @@ impl<S: 'static> OwnedTasks<S> {
             if let Some(next) = links.next {
                 with_links(next, |l| l.prev = links.prev);
             }
+            shard.alive -= 1;
             // The list's reference, handed to the caller.
             Some(Task::from_raw(ptr))
         }
@@ -106,11 +115,52 @@ impl<S: 'static> OwnedTasks<S> {
                         if let Some(next) = links.next {
                             with_links(next, |l| l.prev = None);
                         }
+                        guard.alive -= 1;
                         Task::from_raw(head)
                     }
                 };
                 f(task);
             }
+        }
+    }
+}
+
+impl<S: 'static> OwnedTasks<S> {
+    /// The tasks in the list now, and ever added to it.
+    pub(crate) fn counts(&self) -> (usize, u64) {
+        self.shards.iter().fold((0, 0), |(alive, bound), shard| {
+            let shard = shard.lock();
+            (alive + shard.alive, bound + shard.bound)
+        })
+    }
+
+    /// Calls `f` with the header of every task in the list, one shard at a
+    /// time, under that shard's lock (task dumps).
+    ///
+    /// Why this walk is sound without a model of its own: it is a plain
+    /// traversal under the same lock that every change of the list takes
+    /// (rule 6), so it sees each shard's links in a consistent state. A task
+    /// is linked exactly while the list holds a reference to it (rule 4),
+    /// and unlinking needs the lock, so every header reached here is alive
+    /// until the lock is released. Of the header, `f` may read only what is
+    /// immutable (id, name, location) or atomic (the state word, the stats):
+    /// nothing that a task's owner writes without synchronisation. So the
+    /// walk adds no lock-free protocol; it may only make a spawn or a
+    /// completion wait for the shard lock while `f` runs, which is why `f`
+    /// must be quick (copy what it needs, allocate nothing large).
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&Header)) {
+        for shard in self.shards.iter() {
+            let guard = shard.lock();
+            let mut next = guard.head;
+            while let Some(ptr) = next {
+                // SAFETY: rule 4 and 6 — linked, so alive while we hold the
+                // lock; the links are read under that lock.
+                let header = unsafe { ptr.as_ref() };
+                f(header);
+                // SAFETY: rule 6 — under the shard lock.
+                next = unsafe { with_links(ptr, |links| links.next) };
+            }
+            drop(guard);
         }
     }
 }

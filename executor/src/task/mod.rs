@@ -1,4 +1,5 @@
-//! Tasks: [`JoinHandle`] and [`JoinError`], and the cooperative budget
+//! Tasks: [`JoinHandle`] and [`JoinError`], [`JoinSet`] for groups of
+//! tasks, [`Builder`] for named tasks, and the cooperative budget
 //! ([`consume_budget`], [`unconstrained`]).
 //!
 //! # The budget
@@ -62,16 +63,20 @@
 //!    rather than unwound through a worker. A worker thread never dies of a
 //!    task.
 
+mod builder;
 mod error;
 mod harness;
 mod join;
+mod join_set;
 pub(crate) mod list;
 mod raw;
 mod state;
 mod waker;
 
+pub use self::builder::Builder;
 pub use self::error::JoinError;
 pub(crate) use self::harness::{drop_contained, wake_contained};
 pub use self::join::JoinHandle;
-pub(crate) use self::raw::{new_task, new_unowned_task, Header, Notified, Schedule, Task};
+pub use self::join_set::JoinSet;
+pub(crate) use self::raw::{new_task, new_unowned_task, Header, Meta, Notified, Schedule, Task};
 pub use crate::coop::{consume_budget, unconstrained, Unconstrained};

@@ -4,7 +4,9 @@
 use std::future::Future;
 use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
+use std::panic::Location;
 use std::ptr::NonNull;
+use std::sync::Arc as StdArc;
 use std::task::{Poll, Waker};
 
 use taskcell::TaskId;
@@ -13,6 +15,10 @@ use super::error::JoinError;
 use super::harness;
 use super::join::JoinHandle;
 use super::state::State;
+// std's atomic even in loom builds: the stats order nothing, so the models
+// need not explore them.
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
 use crate::sync::UnsafeCell;
 
 /// What a task needs from whatever runs it.
@@ -26,6 +32,31 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     /// Takes the task out of the owned-task list, returning the list's
     /// reference if it held one.
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>>;
+
+    /// The runtime's coarse clock, in milliseconds since it started: what a
+    /// task's stats record at its spawn and at the end of each poll.
+    fn clock_ms(&self) -> u32 {
+        0
+    }
+}
+
+/// What a spawn site says about its task: an optional name and where it
+/// was spawned.
+#[derive(Clone)]
+pub(crate) struct Meta {
+    pub(crate) name: Option<StdArc<str>>,
+    pub(crate) location: &'static Location<'static>,
+}
+
+impl Meta {
+    /// An unnamed task spawned at the caller's caller.
+    #[track_caller]
+    pub(crate) fn caller() -> Meta {
+        Meta {
+            name: None,
+            location: Location::caller(),
+        }
+    }
 }
 
 /// The type-erased start of every task allocation.
@@ -36,6 +67,31 @@ pub(crate) struct Header {
     pub(crate) id: TaskId,
     /// Owned-list links (rule 6).
     pub(crate) links: UnsafeCell<Links>,
+    /// Where the task was spawned; immutable.
+    pub(crate) location: &'static Location<'static>,
+    /// The task's name, if it has one; immutable.
+    pub(crate) name: Option<StdArc<str>>,
+    /// Polls so far (high 32 bits) and the scheduler's clock at the end of
+    /// the last poll, or at the spawn (low 32 bits). Written only by the
+    /// thread that owns the future (rule 1), with a plain load and store,
+    /// no read-modify-write; read by task dumps.
+    pub(crate) stats: AtomicU64,
+}
+
+impl Header {
+    /// Counts a poll that ended at `clock_ms`. Only the owner of the future
+    /// calls it (rule 1), so a load and a store suffice.
+    #[inline]
+    pub(crate) fn record_poll(&self, clock_ms: u32) {
+        let polls = (self.stats.load(Relaxed) >> 32).wrapping_add(1);
+        self.stats.store(polls << 32 | u64::from(clock_ms), Relaxed);
+    }
+
+    /// The polls so far, and the clock at the end of the last one.
+    pub(crate) fn poll_stats(&self) -> (u32, u32) {
+        let stats = self.stats.load(Relaxed);
+        ((stats >> 32) as u32, stats as u32)
+    }
 }
 
 /// Intrusive doubly linked list links; see `list.rs`.
@@ -79,13 +135,14 @@ pub(crate) fn new_task<F, S>(
     future: F,
     scheduler: S,
     id: TaskId,
+    meta: Meta,
 ) -> (Task<S>, Notified<S>, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
     S: Schedule,
 {
-    let ptr = allocate(future, scheduler, id, State::new_spawned());
+    let ptr = allocate(future, scheduler, id, meta, State::new_spawned());
     // SAFETY: rule 4 — the state word starts with three references, one for
     // each of these handles.
     unsafe {
@@ -103,29 +160,38 @@ pub(crate) fn new_unowned_task<F, S>(
     future: F,
     scheduler: S,
     id: TaskId,
+    meta: Meta,
 ) -> (Notified<S>, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
     S: Schedule,
 {
-    let ptr = allocate(future, scheduler, id, State::new_blocking());
+    let ptr = allocate(future, scheduler, id, meta, State::new_blocking());
     // SAFETY: rule 4 — the state word starts with two references.
     unsafe { (Notified(Task::from_raw(ptr)), JoinHandle::from_raw(ptr, id)) }
 }
 
-fn allocate<F, S>(future: F, scheduler: S, id: TaskId, state: State) -> NonNull<Header>
+fn allocate<F, S>(future: F, scheduler: S, id: TaskId, meta: Meta, state: State) -> NonNull<Header>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
     S: Schedule,
 {
+    if let Some(name) = &meta.name {
+        // For `AccessError` messages; forgotten when the task is freed.
+        taskcell::register_task_name(id, StdArc::clone(name));
+    }
+    let spawned_at = scheduler.clock_ms();
     let cell = Box::new(Cell {
         header: Header {
             state,
             vtable: vtable::<F, S>(),
             id,
             links: UnsafeCell::new(Links::default()),
+            location: meta.location,
+            name: meta.name,
+            stats: AtomicU64::new(u64::from(spawned_at)),
         },
         scheduler,
         stage: UnsafeCell::new(Stage::Running(future)),

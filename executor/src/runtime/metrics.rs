@@ -1,0 +1,297 @@
+//! [`RuntimeMetrics`]: counters the runtime keeps about itself, and the
+//! coarse clock that task dumps read.
+//!
+//! Each worker's counters sit on their own cache line and only that worker
+//! writes them, with a plain load and store (no read-modify-write): per poll
+//! the hot path pays one such increment. Readers on other threads load them
+//! `Relaxed`; a figure may be a moment old, never torn.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+// std's atomics even in loom builds: these counters order nothing, so the
+// models need not explore them.
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
+
+use crate::runtime::Handle;
+
+/// A worker's counters, alone on their cache line (128 bytes: two lines on
+/// CPUs that fetch lines in pairs).
+#[repr(align(128))]
+#[derive(Default)]
+pub(crate) struct WorkerMetrics {
+    polls: AtomicU64,
+    steals: AtomicU64,
+    parks: AtomicU64,
+    /// Nanoseconds busy, up to the start of the current stretch.
+    busy_ns: AtomicU64,
+    /// When the current busy stretch began (nanoseconds since the runtime
+    /// started), or `PARKED`.
+    busy_since: AtomicU64,
+}
+
+const PARKED: u64 = u64::MAX;
+
+/// Adds one, for the counter's only writer.
+#[inline]
+fn bump(counter: &AtomicU64) {
+    counter.store(counter.load(Relaxed).wrapping_add(1), Relaxed);
+}
+
+impl WorkerMetrics {
+    pub(crate) fn new() -> WorkerMetrics {
+        WorkerMetrics {
+            busy_since: AtomicU64::new(PARKED),
+            ..WorkerMetrics::default()
+        }
+    }
+
+    #[inline]
+    pub(crate) fn count_poll(&self) {
+        bump(&self.polls);
+    }
+
+    pub(crate) fn count_steal(&self) {
+        bump(&self.steals);
+    }
+
+    /// The worker is going to sleep: ends the busy stretch.
+    pub(crate) fn parking(&self, clock: &Clock) {
+        bump(&self.parks);
+        let since = self.busy_since.load(Relaxed);
+        if since != PARKED {
+            let busy = clock.nanos().saturating_sub(since);
+            self.busy_ns
+                .store(self.busy_ns.load(Relaxed).saturating_add(busy), Relaxed);
+            self.busy_since.store(PARKED, Relaxed);
+        }
+    }
+
+    /// The worker woke up (or started): a busy stretch begins.
+    pub(crate) fn unparked(&self, clock: &Clock) {
+        self.busy_since.store(clock.nanos(), Relaxed);
+    }
+
+    /// The current-thread core goes back (its `block_on` returns): ends
+    /// the busy stretch without counting a park.
+    pub(crate) fn stopped(&self, clock: &Clock) {
+        self.parking(clock);
+        self.parks
+            .store(self.parks.load(Relaxed).wrapping_sub(1), Relaxed);
+    }
+
+    fn busy(&self, clock: &Clock) -> Duration {
+        let since = self.busy_since.load(Relaxed);
+        let mut busy = self.busy_ns.load(Relaxed);
+        if since != PARKED {
+            busy = busy.saturating_add(clock.nanos().saturating_sub(since));
+        }
+        Duration::from_nanos(busy)
+    }
+}
+
+/// The runtime's clock: when it started, and a coarse reading in
+/// milliseconds that the workers refresh every `event_interval` tasks and
+/// whenever they wake up. Tasks stamp it at each poll's end, so a poll
+/// reads one shared, rarely written word instead of the system clock.
+pub(crate) struct Clock {
+    start: Instant,
+    coarse_ms: AtomicU32,
+}
+
+impl Clock {
+    pub(crate) fn new() -> Clock {
+        Clock {
+            start: Instant::now(),
+            coarse_ms: AtomicU32::new(0),
+        }
+    }
+
+    /// The coarse reading.
+    #[inline]
+    pub(crate) fn coarse_ms(&self) -> u32 {
+        self.coarse_ms.load(Relaxed)
+    }
+
+    /// Reads the system clock into the coarse reading.
+    pub(crate) fn refresh(&self) {
+        let now = self.millis();
+        // Workers race here; any of their readings is fine, and skipping the
+        // store when nothing changed keeps the line shared and clean.
+        if self.coarse_ms.load(Relaxed) != now {
+            self.coarse_ms.store(now, Relaxed);
+        }
+    }
+
+    /// Milliseconds since the start, read now (wraps after 49 days; stamps
+    /// are compared with wrapping arithmetic).
+    pub(crate) fn millis(&self) -> u32 {
+        self.start.elapsed().as_millis() as u32
+    }
+
+    fn nanos(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+}
+
+/// A snapshot-free view of a runtime's counters, from
+/// [`Handle::metrics`]. Each method reads the live value.
+///
+/// Tasks counted here are the runtime's own (spawned with `spawn`); the
+/// closures of `spawn_blocking` run on the blocking pool and are not.
+///
+/// ```
+/// let rt = taskcell_executor::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+/// let metrics = rt.handle().metrics();
+/// assert_eq!(metrics.num_workers(), 2);
+/// rt.block_on(async {
+///     taskcell_executor::spawn(async { taskcell_executor::yield_now().await }).await.unwrap();
+/// });
+/// assert!(metrics.spawned_tasks_count() >= 1);
+/// let polls: u64 = (0..2).map(|i| metrics.worker_poll_count(i)).sum();
+/// assert!(polls >= 2);
+/// ```
+#[derive(Clone)]
+pub struct RuntimeMetrics {
+    handle: Handle,
+}
+
+impl RuntimeMetrics {
+    pub(crate) fn new(handle: Handle) -> RuntimeMetrics {
+        RuntimeMetrics { handle }
+    }
+
+    fn worker(&self, worker: usize) -> &WorkerMetrics {
+        let remotes = &self.handle.shared.remotes;
+        match remotes.get(worker) {
+            Some(remote) => &remote.metrics,
+            None => panic!(
+                "worker index {worker} out of range: this runtime has {} workers",
+                remotes.len()
+            ),
+        }
+    }
+
+    /// How many workers the runtime has (1 for the current-thread flavour).
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Builder::new_current_thread().build().unwrap();
+    /// assert_eq!(rt.handle().metrics().num_workers(), 1);
+    /// ```
+    pub fn num_workers(&self) -> usize {
+        self.handle.shared.remotes.len()
+    }
+
+    /// How many tasks are alive: spawned and not yet complete (or complete,
+    /// with the runtime still tidying up after them).
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// let task = rt.spawn(std::future::pending::<()>());
+    /// assert_eq!(rt.handle().metrics().num_alive_tasks(), 1);
+    /// task.abort();
+    /// let _ = rt.block_on(task);
+    /// ```
+    pub fn num_alive_tasks(&self) -> usize {
+        self.handle.shared.owned.counts().0
+    }
+
+    /// How many tasks were spawned since the runtime started.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// rt.block_on(rt.spawn(async {})).unwrap();
+    /// assert_eq!(rt.handle().metrics().spawned_tasks_count(), 1);
+    /// ```
+    pub fn spawned_tasks_count(&self) -> u64 {
+        self.handle.shared.owned.counts().1
+    }
+
+    /// How many tasks wait in the global (injection) queue, where tasks
+    /// spawned or woken from outside the workers go.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Builder::new_current_thread().build().unwrap();
+    /// rt.spawn(async {}); // waits for a `block_on` to run it
+    /// assert_eq!(rt.handle().metrics().global_queue_depth(), 1);
+    /// ```
+    pub fn global_queue_depth(&self) -> usize {
+        self.handle.shared.injector.len()
+    }
+
+    /// How many task polls worker `worker` has made.
+    ///
+    /// # Panics
+    ///
+    /// If `worker` is not below [`num_workers`](Self::num_workers).
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Builder::new_current_thread().build().unwrap();
+    /// rt.block_on(rt.spawn(async {})).unwrap();
+    /// assert_eq!(rt.handle().metrics().worker_poll_count(0), 1);
+    /// ```
+    pub fn worker_poll_count(&self, worker: usize) -> u64 {
+        self.worker(worker).polls.load(Relaxed)
+    }
+
+    /// How many times worker `worker` stole a batch of tasks from another
+    /// worker.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// let _steals = rt.handle().metrics().worker_steal_count(0);
+    /// ```
+    pub fn worker_steal_count(&self, worker: usize) -> u64 {
+        self.worker(worker).steals.load(Relaxed)
+    }
+
+    /// How many times worker `worker` went to sleep for lack of work.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    /// let metrics = rt.handle().metrics();
+    /// // With nothing to do, the worker goes to sleep.
+    /// while metrics.worker_park_count(0) == 0 {
+    ///     std::thread::yield_now();
+    /// }
+    /// ```
+    pub fn worker_park_count(&self, worker: usize) -> u64 {
+        self.worker(worker).parks.load(Relaxed)
+    }
+
+    /// How many tasks wait in worker `worker`'s own queue (its LIFO slot
+    /// included).
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// assert_eq!(rt.handle().metrics().worker_local_queue_depth(0), 0);
+    /// ```
+    pub fn worker_local_queue_depth(&self, worker: usize) -> usize {
+        self.worker(worker);
+        let remote = &self.handle.shared.remotes[worker];
+        remote.stealer.len() + usize::from(remote.lifo.is_occupied())
+    }
+
+    /// How long worker `worker` has spent awake (running tasks, searching
+    /// for them, turning the driver) rather than parked.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Builder::new_current_thread().build().unwrap();
+    /// rt.block_on(async { std::thread::sleep(std::time::Duration::from_millis(2)) });
+    /// assert!(rt.handle().metrics().worker_total_busy_duration(0).as_millis() >= 2);
+    /// ```
+    pub fn worker_total_busy_duration(&self, worker: usize) -> Duration {
+        self.worker(worker).busy(&self.handle.shared.clock)
+    }
+}
+
+impl fmt::Debug for RuntimeMetrics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RuntimeMetrics")
+            .field("num_workers", &self.num_workers())
+            .field("num_alive_tasks", &self.num_alive_tasks())
+            .field("spawned_tasks_count", &self.spawned_tasks_count())
+            .field("global_queue_depth", &self.global_queue_depth())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,356 @@
+//! [`JoinSet`]: a group of tasks, joined in the order they finish.
+//!
+//! Each task's `JoinHandle` sits in a slot of the set with a waker of its
+//! own. When a task completes, that waker puts the slot's key on the set's
+//! ready list and wakes whoever waits in `join_next`, which then polls only
+//! the handles on the list: joining n tasks costs O(n), not O(n²). A slot
+//! key carries a generation, so a late wake for a slot that was since
+//! reused only makes one spurious (harmless) poll.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::{poll_fn, Future};
+use std::panic::Location;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Wake, Waker};
+
+use super::error::JoinError;
+use super::join::JoinHandle;
+use super::raw::Meta;
+use crate::context;
+use crate::runtime::Handle;
+
+/// A set of tasks of one output type, joined in completion order.
+///
+/// Dropping the set aborts every task still in it.
+///
+/// ```
+/// use taskcell_executor::task::JoinSet;
+///
+/// let rt = taskcell_executor::Runtime::new().unwrap();
+/// rt.block_on(async {
+///     let mut set = JoinSet::new();
+///     for i in 0..10 {
+///         set.spawn(async move { i * 2 });
+///     }
+///     let mut sum = 0;
+///     while let Some(result) = set.join_next().await {
+///         sum += result.unwrap();
+///     }
+///     assert_eq!(sum, 90);
+///     assert!(set.is_empty());
+/// });
+/// ```
+pub struct JoinSet<T> {
+    slots: Vec<Slot<T>>,
+    /// Free slot indices.
+    free: Vec<usize>,
+    len: usize,
+    ready: Arc<Ready>,
+}
+
+struct Slot<T> {
+    /// Bumped each time the slot is reused.
+    generation: u64,
+    entry: Option<Entry<T>>,
+}
+
+struct Entry<T> {
+    handle: JoinHandle<T>,
+    waker: Waker,
+}
+
+/// The keys of slots whose task may have finished, and the waker of the
+/// `join_next` waiting for them.
+#[derive(Default)]
+struct Ready {
+    inner: Mutex<ReadyInner>,
+}
+
+#[derive(Default)]
+struct ReadyInner {
+    keys: VecDeque<(usize, u64)>,
+    waiter: Option<Waker>,
+}
+
+impl Ready {
+    fn lock(&self) -> MutexGuard<'_, ReadyInner> {
+        // Nothing here panics while holding the lock; should it happen, the
+        // queue is still a valid queue.
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn push(&self, key: (usize, u64)) {
+        let waiter = {
+            let mut inner = self.lock();
+            inner.keys.push_back(key);
+            inner.waiter.take()
+        };
+        if let Some(waiter) = waiter {
+            waiter.wake();
+        }
+    }
+}
+
+/// The waker of one slot: reports the slot as ready.
+struct SlotWaker {
+    key: (usize, u64),
+    ready: Arc<Ready>,
+}
+
+impl Wake for SlotWaker {
+    fn wake(self: Arc<Self>) {
+        self.ready.push(self.key);
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.ready.push(self.key);
+    }
+}
+
+impl<T> JoinSet<T> {
+    /// An empty set.
+    ///
+    /// ```
+    /// let set = taskcell_executor::task::JoinSet::<()>::new();
+    /// assert!(set.is_empty());
+    /// ```
+    pub fn new() -> JoinSet<T> {
+        JoinSet {
+            slots: Vec::new(),
+            free: Vec::new(),
+            len: 0,
+            ready: Arc::new(Ready::default()),
+        }
+    }
+
+    /// How many tasks the set holds (finished ones not yet joined count).
+    ///
+    /// ```
+    /// use taskcell_executor::task::JoinSet;
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// let mut set = JoinSet::new();
+    /// set.spawn_on(async {}, rt.handle());
+    /// assert_eq!(set.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the set holds no task.
+    ///
+    /// ```
+    /// assert!(taskcell_executor::task::JoinSet::<u8>::new().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Aborts every task in the set; they stay in it until joined, and join
+    /// as cancelled unless they had already finished.
+    ///
+    /// ```
+    /// use taskcell_executor::task::JoinSet;
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let mut set = JoinSet::new();
+    ///     set.spawn(std::future::pending::<()>());
+    ///     set.abort_all();
+    ///     assert!(set.join_next().await.unwrap().unwrap_err().is_cancelled());
+    /// });
+    /// ```
+    pub fn abort_all(&mut self) {
+        for slot in &self.slots {
+            if let Some(entry) = &slot.entry {
+                entry.handle.abort();
+            }
+        }
+    }
+
+    fn insert(&mut self, handle: JoinHandle<T>) {
+        let index = match self.free.pop() {
+            Some(index) => index,
+            None => {
+                self.slots.push(Slot {
+                    generation: 0,
+                    entry: None,
+                });
+                self.slots.len() - 1
+            }
+        };
+        let slot = &mut self.slots[index];
+        slot.generation = slot.generation.wrapping_add(1);
+        let key = (index, slot.generation);
+        let waker = Waker::from(Arc::new(SlotWaker {
+            key,
+            ready: Arc::clone(&self.ready),
+        }));
+        slot.entry = Some(Entry { handle, waker });
+        self.len += 1;
+        // Polled once by the next `join_next`, which registers its waker.
+        self.ready.push(key);
+    }
+
+    /// The next finished task's result, in completion order; `None` when
+    /// the set is empty.
+    ///
+    /// ```
+    /// use taskcell_executor::task::JoinSet;
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let mut set = JoinSet::<u8>::new();
+    ///     assert!(set.join_next().await.is_none());
+    ///     set.spawn(async { 7 });
+    ///     assert_eq!(set.join_next().await.unwrap().unwrap(), 7);
+    /// });
+    /// ```
+    pub async fn join_next(&mut self) -> Option<Result<T, JoinError>> {
+        poll_fn(|cx| self.poll_join_next(cx)).await
+    }
+
+    /// Polls for the next finished task: `Ready(None)` when the set is
+    /// empty, `Pending` (with `cx`'s waker registered) while no task has
+    /// finished.
+    ///
+    /// ```
+    /// use std::task::Poll;
+    /// use taskcell_executor::task::JoinSet;
+    ///
+    /// let mut set = JoinSet::<()>::new();
+    /// let waker = std::task::Waker::noop();
+    /// let polled = set.poll_join_next(&mut std::task::Context::from_waker(&waker));
+    /// assert!(matches!(polled, Poll::Ready(None)));
+    /// ```
+    pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
+        if self.len == 0 {
+            return Poll::Ready(None);
+        }
+        // One unit of budget per call, spent with the caller's waker; the
+        // handles are read without budget, so running out cannot make a
+        // slot's waker re-queue its key while this loop is draining keys.
+        let coop = std::task::ready!(crate::coop::poll_proceed(cx));
+        loop {
+            let key = {
+                let mut ready = self.ready.lock();
+                match ready.keys.pop_front() {
+                    Some(key) => key,
+                    None => {
+                        ready.waiter = Some(cx.waker().clone());
+                        return Poll::Pending;
+                    }
+                }
+            };
+            let (index, generation) = key;
+            let slot = &mut self.slots[index];
+            if slot.generation != generation {
+                continue; // a late wake for a slot reused since
+            }
+            let Some(entry) = &mut slot.entry else {
+                continue; // joined already
+            };
+            if let Poll::Ready(result) = entry.handle.poll_output(&entry.waker) {
+                coop.made_progress();
+                slot.entry = None;
+                self.free.push(index);
+                self.len -= 1;
+                return Poll::Ready(Some(result));
+            }
+        }
+    }
+
+    /// Aborts every task and waits until all of them are gone, discarding
+    /// their results; the set is empty afterwards.
+    ///
+    /// ```
+    /// use taskcell_executor::task::JoinSet;
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let mut set = JoinSet::new();
+    ///     set.spawn(std::future::pending::<()>());
+    ///     set.shutdown().await;
+    ///     assert!(set.is_empty());
+    /// });
+    /// ```
+    pub async fn shutdown(&mut self) {
+        self.abort_all();
+        while self.join_next().await.is_some() {}
+    }
+}
+
+impl<T: Send + 'static> JoinSet<T> {
+    /// Spawns `future` on the runtime this code runs in, into the set.
+    ///
+    /// # Panics
+    ///
+    /// Outside any runtime, as [`spawn`](crate::spawn).
+    ///
+    /// ```
+    /// use taskcell_executor::task::JoinSet;
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let mut set = JoinSet::new();
+    ///     set.spawn(async { "done" });
+    ///     assert_eq!(set.join_next().await.unwrap().unwrap(), "done");
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn spawn<F>(&mut self, future: F)
+    where
+        F: Future<Output = T> + Send + 'static,
+    {
+        let meta = Meta {
+            name: None,
+            location: Location::caller(),
+        };
+        match context::with_handle(|handle| handle.spawn_with(future, meta)) {
+            Some(handle) => self.insert(handle),
+            None => panic!(
+                "`JoinSet::spawn` called outside a taskcell runtime: call it from a task, a \
+                 `block_on` or a `spawn_blocking` closure, or use `spawn_on` with a runtime's \
+                 handle"
+            ),
+        }
+    }
+
+    /// Spawns `future` on the runtime of `handle`, into the set.
+    ///
+    /// ```
+    /// use taskcell_executor::task::JoinSet;
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// let mut set = JoinSet::new();
+    /// set.spawn_on(async { 3 }, rt.handle());
+    /// assert_eq!(rt.block_on(set.join_next()).unwrap().unwrap(), 3);
+    /// ```
+    #[track_caller]
+    pub fn spawn_on<F>(&mut self, future: F, handle: &Handle)
+    where
+        F: Future<Output = T> + Send + 'static,
+    {
+        let meta = Meta {
+            name: None,
+            location: Location::caller(),
+        };
+        let handle = handle.spawn_with(future, meta);
+        self.insert(handle);
+    }
+}
+
+impl<T> Default for JoinSet<T> {
+    fn default() -> JoinSet<T> {
+        JoinSet::new()
+    }
+}
+
+impl<T> Drop for JoinSet<T> {
+    fn drop(&mut self) {
+        self.abort_all();
+    }
+}
+
+impl<T> fmt::Debug for JoinSet<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinSet").field("len", &self.len).finish()
+    }
+}
