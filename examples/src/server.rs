@@ -10,6 +10,9 @@
 //!   body is [`pattern_byte(p)`](pattern_byte), so a client can check every
 //!   byte. The response carries a `content-length`: the body's exact
 //!   `size_hint` survives the wrapping.
+//! - `GET /debug/tasks`: the runtime's metrics and a dump of its live tasks
+//!   ([`Handle::dump`](taskcell_executor::Handle::dump)), longest idle
+//!   first; 404 when served on tokio (`serve_on_tokio`), which has no dump.
 //! - anything else: 404; a malformed query: 400 with the reason.
 
 use std::cell::Cell;
@@ -92,6 +95,13 @@ impl Server {
                     Response::new(BoxBody::new(TaskCell::new_body(stream)))
                 }
                 Err(reason) => status(StatusCode::BAD_REQUEST, reason),
+            },
+            (&Method::GET, "/debug/tasks") => match taskcell_executor::Handle::try_current() {
+                Ok(handle) => Response::new(text(debug_tasks(&handle))),
+                Err(_) => status(
+                    StatusCode::NOT_FOUND,
+                    "task dumps need the taskcell runtime; this server runs on tokio\n",
+                ),
             },
             _ => status(
                 StatusCode::NOT_FOUND,
@@ -260,6 +270,37 @@ fn full(text: &'static str) -> ResponseBody {
     Full::new(Bytes::from_static(text.as_bytes()))
         .map_err(|never| match never {})
         .boxed()
+}
+
+fn text(text: String) -> ResponseBody {
+    Full::new(Bytes::from(text))
+        .map_err(|never| match never {})
+        .boxed()
+}
+
+/// The runtime's metrics in a few lines, then its task dump.
+pub fn debug_tasks(handle: &taskcell_executor::Handle) -> String {
+    let metrics = handle.metrics();
+    let mut out = format!(
+        "workers: {}, alive tasks: {}, spawned: {}, global queue: {}\n",
+        metrics.num_workers(),
+        metrics.num_alive_tasks(),
+        metrics.spawned_tasks_count(),
+        metrics.global_queue_depth(),
+    );
+    for worker in 0..metrics.num_workers() {
+        out += &format!(
+            "worker {worker}: {} polls, {} steals, {} parks, {} queued, busy {:.3}s\n",
+            metrics.worker_poll_count(worker),
+            metrics.worker_steal_count(worker),
+            metrics.worker_park_count(worker),
+            metrics.worker_local_queue_depth(worker),
+            metrics.worker_total_busy_duration(worker).as_secs_f64(),
+        );
+    }
+    out += "\n";
+    out += &handle.dump().to_string();
+    out
 }
 
 fn status(code: StatusCode, text: &'static str) -> Response<ResponseBody> {

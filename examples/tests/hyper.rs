@@ -197,6 +197,27 @@ fn bad_requests_get_clear_answers() {
     });
 }
 
+#[test]
+fn debug_tasks_dumps_the_live_tasks_with_metrics() {
+    let server = Arc::new(Server::default());
+    with_server(Arc::clone(&server), |addr| async move {
+        // A streaming response keeps its connection task alive meanwhile.
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        let request = b"GET /stream?n=1048576&size=16384 HTTP/1.1\r\nhost: x\r\n\r\n";
+        stream.write_all(request).await.unwrap();
+        let mut head = [0; 4096];
+        let _ = stream.read(&mut head).await.unwrap();
+        let (status, text) = get_text(&format!("http://{addr}/debug/tasks")).await;
+        assert_eq!(status, 200, "{text}");
+        assert!(text.starts_with("workers: "), "{text}");
+        assert!(text.contains("worker 0: "), "{text}");
+        assert!(text.contains("longest idle first"), "{text}");
+        // The dump lists the connection tasks, spawned in server.rs.
+        assert!(text.contains("server.rs"), "{text}");
+        drop(stream);
+    });
+}
+
 /// `curl`, a client that shares no code with hyper, when it is installed.
 #[test]
 fn curl_gets_every_byte_with_a_content_length() {
