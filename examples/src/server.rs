@@ -153,8 +153,8 @@ impl Server {
     /// skipped.
     pub async fn serve(self: Arc<Server>, listener: TcpListener) {
         loop {
-            let stream = match listener.accept().await {
-                Ok((stream, _)) => stream,
+            let (stream, peer) = match listener.accept().await {
+                Ok(accepted) => accepted,
                 Err(error) => {
                     if self.must_back_off(&error) {
                         taskcell_executor::time::sleep(ACCEPT_BACKOFF).await;
@@ -167,13 +167,17 @@ impl Server {
             // algorithm against the peer's delayed ACK.
             let _ = stream.set_nodelay(true);
             let server = Arc::clone(&self);
-            taskcell_executor::spawn(async move {
-                if let Err(error) = server.serve_connection(stream).await {
-                    if !is_routine(&error) {
-                        eprintln!("connection: {error}");
+            // Named after the peer, for `/debug/tasks` and error messages.
+            let name = format!("conn {peer}");
+            taskcell_executor::task::Builder::new()
+                .name(&name)
+                .spawn(async move {
+                    if let Err(error) = server.serve_connection(stream).await {
+                        if !is_routine(&error) {
+                            eprintln!("connection: {error}");
+                        }
                     }
-                }
-            });
+                });
         }
     }
 }
