@@ -178,7 +178,7 @@ impl Dump {
                 location: header.location,
                 state,
                 polls,
-                idle_for: Duration::from_millis(u64::from(now.wrapping_sub(last))),
+                idle_for: Duration::from_millis(u64::from(elapsed_ms(now, last))),
             });
         });
         tasks.sort_by(|a, b| b.idle_for.cmp(&a.idle_for).then(a.id.cmp(&b.id)));
@@ -216,6 +216,19 @@ impl Dump {
     }
 }
 
+/// Milliseconds from the stamp `last` to `now`, both readings of the
+/// runtime's clock that wrap after 49 days. A task that ends a poll while the
+/// dump is being taken may carry a stamp a little after `now`: that is no
+/// time at all, not 49 days.
+fn elapsed_ms(now: u32, last: u32) -> u32 {
+    let elapsed = now.wrapping_sub(last);
+    if elapsed > u32::MAX / 2 {
+        0
+    } else {
+        elapsed
+    }
+}
+
 impl fmt::Display for Dump {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
@@ -243,5 +256,18 @@ impl fmt::Display for Dump {
             )?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::elapsed_ms;
+
+    #[test]
+    fn a_stamp_after_the_dumps_reading_is_no_time_not_49_days() {
+        assert_eq!(elapsed_ms(1_000, 400), 600);
+        assert_eq!(elapsed_ms(1_000, 1_003), 0);
+        // Across the wrap of the 32-bit millisecond clock.
+        assert_eq!(elapsed_ms(5, u32::MAX - 4), 10);
     }
 }
