@@ -174,7 +174,7 @@ impl Dump {
             let (polls, last) = header.poll_stats();
             tasks.push(TaskInfo {
                 id: header.id,
-                name: header.name.clone(),
+                name: header.name(),
                 location: header.location,
                 state,
                 polls,

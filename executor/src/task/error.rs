@@ -20,13 +20,19 @@ use super::raw::Header;
 /// ```
 pub struct JoinError {
     id: TaskId,
-    name: Option<Arc<str>>,
     repr: Repr,
 }
 
+/// Two words, so that a `JoinError` stays three: it sits inline in every
+/// task's output slot. The name (rare) and the payload live behind a box.
 enum Repr {
-    Cancelled,
-    Panic(SyncPayload),
+    Cancelled(Option<Box<Arc<str>>>),
+    Panic(Box<Panicked>),
+}
+
+struct Panicked {
+    payload: SyncPayload,
+    name: Option<Arc<str>>,
 }
 
 /// A panic payload, `Sync` because it is reachable only by value or through
@@ -42,16 +48,17 @@ impl JoinError {
     pub(crate) fn cancelled(task: &Header) -> JoinError {
         JoinError {
             id: task.id,
-            name: task.name.clone(),
-            repr: Repr::Cancelled,
+            repr: Repr::Cancelled(task.name().map(Box::new)),
         }
     }
 
     pub(crate) fn panic(task: &Header, payload: Box<dyn Any + Send + 'static>) -> JoinError {
         JoinError {
             id: task.id,
-            name: task.name.clone(),
-            repr: Repr::Panic(SyncPayload(payload)),
+            repr: Repr::Panic(Box::new(Panicked {
+                payload: SyncPayload(payload),
+                name: task.name(),
+            })),
         }
     }
 
@@ -64,7 +71,7 @@ impl JoinError {
     /// assert!(rt.block_on(task).unwrap_err().is_cancelled());
     /// ```
     pub fn is_cancelled(&self) -> bool {
-        matches!(self.repr, Repr::Cancelled)
+        matches!(self.repr, Repr::Cancelled(_))
     }
 
     /// Whether the task panicked.
@@ -107,8 +114,8 @@ impl JoinError {
     /// ```
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.repr {
-            Repr::Panic(payload) => Ok(payload.0),
-            Repr::Cancelled => Err(self),
+            Repr::Panic(panicked) => Ok(panicked.payload.0),
+            Repr::Cancelled(_) => Err(self),
         }
     }
 
@@ -137,7 +144,10 @@ impl JoinError {
     /// assert!(err.to_string().contains(r#""conn-handler" panicked with message "bad frame""#));
     /// ```
     pub fn name(&self) -> Option<&str> {
-        self.name.as_deref()
+        match &self.repr {
+            Repr::Cancelled(name) => name.as_deref().map(|name| &**name),
+            Repr::Panic(panicked) => panicked.name.as_deref(),
+        }
     }
 }
 
@@ -152,12 +162,12 @@ fn panic_message(payload: &(dyn Any + Send)) -> Option<&str> {
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "task {}", self.id)?;
-        if let Some(name) = &self.name {
+        if let Some(name) = self.name() {
             write!(f, " {name:?}")?;
         }
         match &self.repr {
-            Repr::Cancelled => f.write_str(" was cancelled"),
-            Repr::Panic(payload) => match panic_message(&*payload.0) {
+            Repr::Cancelled(_) => f.write_str(" was cancelled"),
+            Repr::Panic(panicked) => match panic_message(&*panicked.payload.0) {
                 Some(msg) => write!(f, " panicked with message {msg:?}"),
                 None => f.write_str(" panicked"),
             },
@@ -168,8 +178,8 @@ impl fmt::Display for JoinError {
 impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
-            Repr::Cancelled => write!(f, "JoinError::Cancelled({:?})", self.id),
-            Repr::Panic(payload) => match panic_message(&*payload.0) {
+            Repr::Cancelled(_) => write!(f, "JoinError::Cancelled({:?})", self.id),
+            Repr::Panic(panicked) => match panic_message(&*panicked.payload.0) {
                 Some(msg) => write!(f, "JoinError::Panic({:?}, {msg:?})", self.id),
                 None => write!(f, "JoinError::Panic({:?}, ..)", self.id),
             },
@@ -182,5 +192,17 @@ impl std::error::Error for JoinError {}
 impl From<JoinError> for std::io::Error {
     fn from(err: JoinError) -> std::io::Error {
         std::io::Error::other(err.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_join_error_stays_three_words() {
+        // It sits inline in every task's output slot.
+        assert_eq!(
+            std::mem::size_of::<super::JoinError>(),
+            3 * std::mem::size_of::<usize>()
+        );
     }
 }

@@ -59,12 +59,13 @@ pub(super) unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     }
     // SAFETY: rule 1 — we own the future until we release `RUNNING`.
     let finished = unsafe { poll_future(ptr, cell) };
-    // Rule 1: still ours, so the one writer of the stats.
-    cell.header.record_poll(cell.scheduler.clock_ms());
     if finished {
         // SAFETY: the output is stored and we still own the task.
         return unsafe { complete::<F, S>(ptr) };
     }
+    // Rule 1: still ours, so the one writer of the stats. (A finished task
+    // leaves the dumps at once: its last poll needs no stamp.)
+    cell.header.record_poll(cell.scheduler.clock_ms());
     match cell.header.state.transition_to_idle() {
         ToIdle::Ok => {}
         ToIdle::OkNotified => {
@@ -318,7 +319,7 @@ pub(super) unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
         // SAFETY: exclusive, as above.
         discard(unsafe { drop_stage(&cell) });
     }
-    if cell.header.name.is_some() {
+    if cell.header.is_named() {
         taskcell::unregister_task_name(cell.header.id);
     }
     // The join waker may be the user's own, with a `Drop` that panics

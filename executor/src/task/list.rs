@@ -60,9 +60,8 @@ impl<S: 'static> OwnedTasks<S> {
         unsafe {
             with_links(ptr, |links| {
                 *links = Links {
-                    prev: None,
+                    prev: Some(Links::HEAD),
                     next: old_head,
-                    linked: true,
                 }
             });
             if let Some(old) = old_head {
@@ -82,12 +81,10 @@ impl<S: 'static> OwnedTasks<S> {
         // SAFETY: task rule 6 — we hold the shard lock.
         unsafe {
             let links = with_links(ptr, std::mem::take);
-            if !links.linked {
-                return None;
-            }
             match links.prev {
+                None => return None, // not linked
+                Some(prev) if prev == Links::HEAD => shard.head = links.next,
                 Some(prev) => with_links(prev, |l| l.next = links.next),
-                None => shard.head = links.next,
             }
             if let Some(next) = links.next {
                 with_links(next, |l| l.prev = links.prev);
@@ -113,7 +110,7 @@ impl<S: 'static> OwnedTasks<S> {
                         let links = with_links(head, std::mem::take);
                         guard.head = links.next;
                         if let Some(next) = links.next {
-                            with_links(next, |l| l.prev = None);
+                            with_links(next, |l| l.prev = Some(Links::HEAD));
                         }
                         guard.alive -= 1;
                         Task::from_raw(head)

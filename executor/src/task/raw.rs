@@ -5,7 +5,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
 use std::panic::Location;
-use std::ptr::NonNull;
+use std::ptr::{self, NonNull};
 use std::sync::Arc as StdArc;
 use std::task::{Poll, Waker};
 
@@ -69,37 +69,66 @@ pub(crate) struct Header {
     pub(crate) links: UnsafeCell<Links>,
     /// Where the task was spawned; immutable.
     pub(crate) location: &'static Location<'static>,
-    /// The task's name, if it has one; immutable.
-    pub(crate) name: Option<StdArc<str>>,
-    /// Polls so far (high 32 bits) and the scheduler's clock at the end of
-    /// the last poll, or at the spawn (low 32 bits). Written only by the
-    /// thread that owns the future (rule 1), with a plain load and store,
-    /// no read-modify-write; read by task dumps.
+    /// Bits 33–63: polls so far (modulo 2^31). Bit 32: the task has a name
+    /// (kept in taskcell's registry, not here: most tasks have none, and
+    /// the header stays small). Bits 0–31: the scheduler's clock at the end
+    /// of the last poll, or at the spawn. Written only by the thread that
+    /// owns the future (rule 1), with a plain load and store, no
+    /// read-modify-write; read by task dumps.
     pub(crate) stats: AtomicU64,
 }
 
+const NAMED: u64 = 1 << 32;
+const POLL_ONE: u64 = 1 << 33;
+const CLOCK_MASK: u64 = (1 << 32) - 1;
+
 impl Header {
     /// Counts a poll that ended at `clock_ms`. Only the owner of the future
-    /// calls it (rule 1), so a load and a store suffice.
+    /// calls it (rule 1), so a load and a store suffice; the count wraps out
+    /// of the top bit without touching `NAMED`.
     #[inline]
     pub(crate) fn record_poll(&self, clock_ms: u32) {
-        let polls = (self.stats.load(Relaxed) >> 32).wrapping_add(1);
-        self.stats.store(polls << 32 | u64::from(clock_ms), Relaxed);
+        let stats = self.stats.load(Relaxed).wrapping_add(POLL_ONE);
+        self.stats
+            .store(stats & !CLOCK_MASK | u64::from(clock_ms), Relaxed);
     }
 
-    /// The polls so far, and the clock at the end of the last one.
+    /// The polls so far (modulo 2^31), and the clock at the end of the last
+    /// one.
     pub(crate) fn poll_stats(&self) -> (u32, u32) {
         let stats = self.stats.load(Relaxed);
-        ((stats >> 32) as u32, stats as u32)
+        ((stats >> 33) as u32, stats as u32)
+    }
+
+    /// Whether the task was spawned with a name.
+    #[inline]
+    pub(crate) fn is_named(&self) -> bool {
+        self.stats.load(Relaxed) & NAMED != 0
+    }
+
+    /// The task's name, if it has one: a lookup in taskcell's registry, for
+    /// error messages and dumps only.
+    pub(crate) fn name(&self) -> Option<StdArc<str>> {
+        if self.is_named() {
+            taskcell::task_name(self.id)
+        } else {
+            None
+        }
     }
 }
 
-/// Intrusive doubly linked list links; see `list.rs`.
+/// Intrusive doubly linked list links; see `list.rs`. A linked task has a
+/// `prev`: the task before it, or `HEAD` if it is first; an unlinked one
+/// has none.
 #[derive(Default)]
 pub(crate) struct Links {
     pub(crate) prev: Option<NonNull<Header>>,
     pub(crate) next: Option<NonNull<Header>>,
-    pub(crate) linked: bool,
+}
+
+impl Links {
+    /// The `prev` of a list's first task: no task lives at this address.
+    pub(crate) const HEAD: NonNull<Header> = NonNull::dangling();
 }
 
 /// The operations that need the concrete future and scheduler types.
@@ -178,25 +207,37 @@ where
     F::Output: Send + 'static,
     S: Schedule,
 {
-    if let Some(name) = &meta.name {
-        // For `AccessError` messages; forgotten when the task is freed.
-        taskcell::register_task_name(id, StdArc::clone(name));
-    }
+    let named = match meta.name {
+        Some(name) => {
+            // For messages and dumps; forgotten when the task is freed.
+            taskcell::register_task_name(id, name);
+            NAMED
+        }
+        None => 0,
+    };
     let spawned_at = scheduler.clock_ms();
-    let cell = Box::new(Cell {
-        header: Header {
+    // Written field by field into the allocation, rather than built on the
+    // stack and copied in whole.
+    let mut cell = Box::<Cell<F, S>>::new_uninit();
+    let ptr = cell.as_mut_ptr();
+    // SAFETY: `ptr` points to the allocation, valid for writes and aligned
+    // for `Cell<F, S>`; each field is written once, in place, through a raw
+    // pointer that creates no reference to uninitialised memory.
+    unsafe {
+        ptr::addr_of_mut!((*ptr).header).write(Header {
             state,
             vtable: vtable::<F, S>(),
             id,
             links: UnsafeCell::new(Links::default()),
             location: meta.location,
-            name: meta.name,
-            stats: AtomicU64::new(u64::from(spawned_at)),
-        },
-        scheduler,
-        stage: UnsafeCell::new(Stage::Running(future)),
-        join_waker: UnsafeCell::new(None),
-    });
+            stats: AtomicU64::new(named | u64::from(spawned_at)),
+        });
+        ptr::addr_of_mut!((*ptr).scheduler).write(scheduler);
+        ptr::addr_of_mut!((*ptr).stage).write(UnsafeCell::new(Stage::Running(future)));
+        ptr::addr_of_mut!((*ptr).join_waker).write(UnsafeCell::new(None));
+    }
+    // SAFETY: every field was written just above.
+    let cell = unsafe { cell.assume_init() };
     NonNull::from(Box::leak(cell)).cast()
 }
 
