@@ -17,8 +17,11 @@
 //! 2. `borrow` counts the references lent out: `n > 0` shared references, `-1`
 //!    one mutable reference, `0` none. A `&mut T` is lent only on the move
 //!    `0 → -1` and a `&T` only on the move `n → n + 1` for `n ≥ 0`; the
-//!    guard undoes the move when the closure returns or unwinds. So a
-//!    `&mut T` never coexists with another reference.
+//!    guard undoes the move when the closure returns or unwinds, by storing
+//!    back the count it found. Accesses nest strictly (every access made
+//!    inside the closure has ended, by return or unwind, before it does), so
+//!    at that point the count is again the one the move left. So a `&mut T`
+//!    never coexists with another reference.
 //! 3. References are lent only to closures whose argument lifetime is
 //!    higher-ranked, so they cannot outlive the call, even for a `'static`
 //!    cell: none survives into a later poll on another thread.
@@ -532,22 +535,24 @@ impl<T: ?Sized> TaskCell<T> {
     /// The hot path: a thread-local load, a relaxed load and a compare.
     #[inline(always)]
     fn check(&self) -> Result<(), AccessError> {
-        let current = current_raw();
         // Relaxed: `owner` decides who may access, it publishes nothing. The
         // owner's own accesses are ordered by the hand-offs between its
         // entries (rule 1); a stale value here can only be `UNBOUND` seen by
         // a non-owner, which the compare-and-swap in `bind_or_refuse` settles.
         let owner = self.owner.load(Relaxed);
-        if owner == current {
+        // The current id's one use is this compare, so its load folds into
+        // it (`cmp %fs:…, owner`); the slow path reads it again.
+        if owner == current_raw() {
             Ok(())
         } else {
-            self.bind_or_refuse(owner, current)
+            self.bind_or_refuse(owner)
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn bind_or_refuse(&self, owner: u64, current: u64) -> Result<(), AccessError> {
+    fn bind_or_refuse(&self, owner: u64) -> Result<(), AccessError> {
+        let current = current_raw();
         let refuse = |kind, owner| {
             Err(AccessError::new(
                 kind,
@@ -588,6 +593,11 @@ impl<T: ?Sized> TaskCell<T> {
 
     /// Registers a borrow (rule 2) until the returned guard drops.
     ///
+    /// The guard stores back the count found here rather than adding to the
+    /// count it finds, so for `with_mut` the whole dance is "is it 0? store
+    /// -1 … store 0", which the optimiser folds away when the closure does
+    /// not touch the cell, as it does for `RefCell`.
+    ///
     /// # Safety
     ///
     /// `check` has passed on this thread, within the current entry of the
@@ -595,32 +605,29 @@ impl<T: ?Sized> TaskCell<T> {
     #[inline(always)]
     unsafe fn borrow(&self, exclusive: bool) -> Result<BorrowGuard<'_>, AccessError> {
         // SAFETY: rule 1, guaranteed by the caller.
-        let lent = self.borrow.with_mut(|borrow| unsafe {
-            match *borrow {
-                0 if exclusive => *borrow = -1,
-                n if !exclusive && n >= 0 => *borrow = n + 1,
-                _ => return false,
-            }
-            true
-        });
-        if lent {
-            Ok(BorrowGuard {
-                flag: &self.borrow,
-                undo: if exclusive { 1 } else { -1 },
-            })
-        } else {
-            Err(borrowed_error(exclusive))
-        }
+        let found = self.borrow.with(|borrow| unsafe { *borrow });
+        let lent = match found {
+            0 if exclusive => -1,
+            n if !exclusive && n >= 0 => n + 1,
+            _ => return Err(borrowed_error(exclusive)),
+        };
+        // SAFETY: rule 1, guaranteed by the caller.
+        self.borrow.with_mut(|borrow| unsafe { *borrow = lent });
+        Ok(BorrowGuard {
+            flag: &self.borrow,
+            restore: found,
+        })
     }
 }
 
-/// Undoes a borrow-count move when an access ends, on return or unwind.
+/// Undoes a borrow-count move when an access ends, on return or unwind, by
+/// storing back the count from before the move (rule 2).
 ///
 /// Holds `&UnsafeCell`, so it is neither `Send` nor `Sync`: it is dropped on
 /// the thread and within the entry that created it.
 struct BorrowGuard<'a> {
     flag: &'a UnsafeCell<isize>,
-    undo: isize,
+    restore: isize,
 }
 
 impl Drop for BorrowGuard<'_> {
@@ -628,7 +635,10 @@ impl Drop for BorrowGuard<'_> {
     fn drop(&mut self) {
         // SAFETY: rule 1 — created after `check` passed, and dropped before
         // the closure's caller returns, so still within the owner's entry.
-        self.flag.with_mut(|borrow| unsafe { *borrow += self.undo });
+        // Rule 2 — accesses nest strictly, so the count is the one this
+        // guard's move left, and `restore` undoes exactly that move.
+        self.flag
+            .with_mut(|borrow| unsafe { *borrow = self.restore });
     }
 }
 
@@ -693,5 +703,43 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for TaskCell<T> {
             d.field("value", &format_args!("<owned by task {owner}>"));
         }
         d.field("owner", &owner_id(owner)).finish()
+    }
+}
+
+#[cfg(all(test, not(taskcell_loom)))]
+mod tests {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+
+    use super::*;
+    use crate::enter;
+
+    /// The guards store back the count they found (rule 2): an unwind out of
+    /// nested shared borrows leaves each level's count as it found it.
+    #[test]
+    fn unwind_through_nested_borrows_restores_each_count() {
+        let cell = TaskCell::new(1);
+        // SAFETY: a fresh id, entered only on this thread; the guard is a
+        // local dropped at the end of the test.
+        let _guard = unsafe { enter(TaskId::fresh()) };
+        cell.with(|a| {
+            let unwound = catch_unwind(AssertUnwindSafe(|| {
+                cell.with(|b| cell.with(|c| panic!("{}", a + b + c)))
+            }));
+            assert!(unwound.is_err());
+            // The outer shared borrow is still registered…
+            assert_eq!(
+                cell.try_with_mut(|n| *n).unwrap_err().kind(),
+                AccessErrorKind::Borrowed
+            );
+            // …and shared borrows still nest.
+            assert_eq!(cell.with(|b| a + b), 2);
+        });
+        // All released: exclusive access works, and then shared again.
+        cell.with_mut(|n| *n += 1);
+        let unwound = catch_unwind(AssertUnwindSafe(|| {
+            cell.with_mut(|_| panic!("in with_mut"))
+        }));
+        assert!(unwound.is_err());
+        assert_eq!(cell.with(|a| cell.with(|b| a + b)), 4);
     }
 }
