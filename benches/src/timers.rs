@@ -1,13 +1,15 @@
 //! `timers`: timer churn, `taskcell-executor`'s timer wheel against tokio's.
 //!
 //! - `sleeps`: 100 000 sleeps set and fired. [`TASKS`] tasks, spawned from
-//!   `block_on`, each await [`PER_TASK`] sleeps one after the other; the
-//!   deadlines of a task climb over [`SLEEP_SPREAD`] from its start, each
-//!   shifted by a small pseudo-random amount, so that the timers of all the
-//!   tasks land in many different slots and fire throughout the spread. The
-//!   iteration ends when every task has seen its last sleep fire: about
-//!   [`SLEEP_SPREAD`] plus the runtime's cost of setting, firing and waking
-//!   100 000 timers.
+//!   `block_on`, each set [`PER_TASK`] sleeps at once (in a
+//!   `FuturesUnordered`, which polls only the futures that were woken) and
+//!   wait for all of them. Each sleep lasts 1 ms plus a pseudo-random part
+//!   of [`SLEEP_SPREAD`], so that the timers land in several slots and fire
+//!   over a few ticks, and none is due before it is set: both runtimes
+//!   round a deadline up to their 1 ms tick, and the sleeps wait for the
+//!   wheel, not for each other. The iteration ends when every sleep has
+//!   fired: about 1 ms + [`SLEEP_SPREAD`], plus the runtime's cost of
+//!   setting, firing and waking 100 000 timers.
 //! - `timeouts`: 100 000 timeouts set and cancelled before they fire. The
 //!   same tasks each run [`PER_TASK`] `timeout(1 s + jitter, yield_now())`:
 //!   the inner `yield_now` is pending once, so the timeout's timer is
@@ -29,9 +31,8 @@ pub const TASKS: usize = 1_000;
 /// Sleeps (or timeouts) per task: [`TASKS`] × `PER_TASK` = 100 000 timers
 /// per iteration.
 pub const PER_TASK: usize = 100;
-/// How far the last deadline of a `sleeps` task lies from the task's
-/// start.
-pub const SLEEP_SPREAD: Duration = Duration::from_millis(4);
+/// The spread of the sleeps' durations, over the first millisecond.
+pub const SLEEP_SPREAD: Duration = Duration::from_millis(3);
 /// The timeout of the `timeouts` workload, before its jitter: far longer
 /// than an iteration, so that no timeout fires.
 pub const TIMEOUT: Duration = Duration::from_secs(1);
@@ -69,13 +70,11 @@ pub fn jitter(task: usize, step: usize, bound: u64) -> u64 {
     (x ^ (x >> 31)) % bound
 }
 
-/// The deadline of sleep `step` of task `task` `sleeps`, from the task's
-/// start: climbing by `SLEEP_SPREAD / PER_TASK` a step, plus a jitter
-/// within one step.
-fn sleep_offset(task: usize, step: usize) -> Duration {
-    let slot = SLEEP_SPREAD / PER_TASK as u32;
-    let jitter = jitter(task, step, slot.as_nanos() as u64);
-    slot * step as u32 + Duration::from_nanos(jitter)
+/// The duration of sleep `step` of task `task` of `sleeps`: 1 ms plus up
+/// to [`SLEEP_SPREAD`].
+fn sleep_of(task: usize, step: usize) -> Duration {
+    let spread = u64::try_from(SLEEP_SPREAD.as_micros()).unwrap_or(u64::MAX);
+    Duration::from_millis(1) + Duration::from_micros(jitter(task, step, spread))
 }
 
 /// The timeout of step `step` of task `task` of `timeouts`: [`TIMEOUT`]
@@ -97,9 +96,9 @@ macro_rules! timers {
     ) => {
         $(#[$doc])*
         pub mod $side {
-            use std::time::Instant;
+            use futures_util::stream::{FuturesUnordered, StreamExt};
 
-            use super::{sleep_offset, timeout_of, PER_TASK, TASKS};
+            use super::{sleep_of, timeout_of, PER_TASK, TASKS};
             use crate::Routine;
 
             /// `sleeps`: see the [module docs](super).
@@ -110,12 +109,10 @@ macro_rules! timers {
                         let tasks: Vec<_> = (0..TASKS)
                             .map(|task| {
                                 $spawn(async move {
-                                    let start = Instant::now();
-                                    for step in 0..PER_TASK {
-                                        let deadline = start + sleep_offset(task, step);
-                                        $sleep(deadline.saturating_duration_since(Instant::now()))
-                                            .await;
-                                    }
+                                    let mut sleeps: FuturesUnordered<_> = (0..PER_TASK)
+                                        .map(|step| $sleep(sleep_of(task, step)))
+                                        .collect();
+                                    while sleeps.next().await.is_some() {}
                                 })
                             })
                             .collect();
