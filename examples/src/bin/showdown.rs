@@ -901,8 +901,9 @@ fn scale_table(runs: &[Run]) -> String {
 }
 
 /// Draws the `--scale` runs as a PNG line chart at `path`: the ratio
-/// against the worker count, one line per row (workload and contender), on
-/// a logarithmic ratio axis with a line at 1.0.
+/// against the worker count, one line per row (workload and contender;
+/// circles for `rt`, triangles for `across_await`), with a line at 1.0 and
+/// the legend to the right of the last count.
 fn scale_plot(machine: &Machine, runs: &[Run], path: &Path) -> Result<(), Box<dyn Error>> {
     use plotters::prelude::*;
     use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -919,10 +920,12 @@ fn scale_plot(machine: &Machine, runs: &[Run], path: &Path) -> Result<(), Box<dy
         .flat_map(|run| run.rows.iter().map(Row::ratio))
         .filter(|r| r.is_finite() && *r > 0.0)
         .collect();
-    let low = ratios.iter().copied().fold(1.0, f64::min) / 1.3;
-    let high = ratios.iter().copied().fold(1.0, f64::max) * 1.3;
-    // The worker counts sit evenly spaced, at 0, 1, 2, …
+    let high = ratios.iter().copied().fold(1.0, f64::max) * 1.15;
+    let low = 0.0;
+    // The worker counts sit evenly spaced, at 0, 1, 2, …; the legend takes
+    // the space to the right of the last.
     let last = runs.len() as f64 - 1.0;
+    let right = last + 0.3 + (last + 0.6).max(1.0) * 0.75;
 
     let root = BitMapBackend::new(path, (1400, 900)).into_drawing_area();
     root.fill(&WHITE)?;
@@ -935,7 +938,7 @@ fn scale_plot(machine: &Machine, runs: &[Run], path: &Path) -> Result<(), Box<dy
         .margin(20)
         .x_label_area_size(60)
         .y_label_area_size(60)
-        .build_cartesian_2d(-0.3..last + 0.3, (low..high).log_scale())?;
+        .build_cartesian_2d(-0.3..right, low..high)?;
     chart
         .configure_mesh()
         .disable_x_mesh()
@@ -944,8 +947,10 @@ fn scale_plot(machine: &Machine, runs: &[Run], path: &Path) -> Result<(), Box<dy
         .x_label_formatter(&|_| String::new())
         .set_tick_mark_size(LabelAreaPosition::Bottom, 0)
         .x_desc("worker threads per runtime")
-        .y_desc("ours / theirs (log scale)")
-        .y_label_formatter(&|y| format!("{y:.2}"))
+        .y_desc("ours / theirs")
+        .y_labels(12)
+        .light_line_style(TRANSPARENT)
+        .y_label_formatter(&|y| format!("{y:.1}"))
         .axis_desc_style(("sans-serif", 16))
         .y_label_style(("sans-serif", 15))
         .draw()?;
@@ -973,11 +978,19 @@ fn scale_plot(machine: &Machine, runs: &[Run], path: &Path) -> Result<(), Box<dy
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
             });
-        chart.draw_series(
-            points
-                .into_iter()
-                .map(|point| Circle::new(point, 4, color.filled())),
-        )?;
+        if row.group == "rt" {
+            chart.draw_series(
+                points
+                    .into_iter()
+                    .map(|point| Circle::new(point, 5, color.filled())),
+            )?;
+        } else {
+            chart.draw_series(
+                points
+                    .into_iter()
+                    .map(|point| TriangleMarker::new(point, 7, color.filled())),
+            )?;
+        }
     }
     chart
         .configure_series_labels()
