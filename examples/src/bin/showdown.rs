@@ -116,7 +116,7 @@ struct Budget {
 }
 
 impl Budget {
-    /// The default run: at most about 90 s on 2 cores.
+    /// The default run: about 80 s at 2 workers on 2 cores.
     const FULL: Budget = Budget {
         rounds: 9,
         rt_round: Duration::from_millis(150),
@@ -130,7 +130,7 @@ impl Budget {
         http_window: Duration::from_millis(1500),
     };
 
-    /// `--quick`: about 15 s.
+    /// `--quick`: about 20 s at 2 workers on 2 cores.
     const QUICK: Budget = Budget {
         rounds: 5,
         rt_round: Duration::from_millis(40),
