@@ -249,6 +249,27 @@ mod tests {
     use std::net::TcpListener;
 
     #[test]
+    #[cfg(target_os = "linux")]
+    fn pinned_binds_the_thread_and_its_children_then_restores() {
+        let before = allowed_cores();
+        assert!(!before.is_empty());
+        let one = [before[before.len() - 1]];
+        let (inside, child) = pinned(Some(&one), || {
+            (
+                allowed_cores(),
+                thread::spawn(allowed_cores).join().unwrap(),
+            )
+        })
+        .unwrap();
+        assert_eq!(inside, one);
+        assert_eq!(child, one);
+        assert_eq!(allowed_cores(), before);
+        assert!(pinned(Some(&[1 << 20]), || ()).is_err());
+        assert_eq!(allowed_cores(), before);
+        assert_eq!(pinned(None, || 7).unwrap(), 7);
+    }
+
+    #[test]
     fn counts_keep_alive_responses_and_their_bodies() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
