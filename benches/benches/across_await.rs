@@ -3,8 +3,9 @@
 //! `taskcell_benches::across_await` for the workload.
 //!
 //! One iteration spawns 256 tasks of 1 000 steps each from `block_on` and
-//! joins them, on a runtime with 2 worker threads: criterion's `b.iter`
-//! around `block_on`, as in the `rt` bench. Ids: `across_await/<variant>`,
+//! joins them, on a runtime with `TASKCELL_WORKERS` worker threads (by
+//! default one per core; see `taskcell_benches::workers`): criterion's
+//! `b.iter` around `block_on`, as in the `rt` bench. Ids: `across_await/<variant>`,
 //! ours (`taskcell-executor+TaskCell`) first.
 //!
 //! Run with `cargo bench -p taskcell-benches --bench across_await`: six

@@ -7,8 +7,8 @@
 //! As in tokio's file: criterion's `b.iter` around one iteration (a
 //! `block_on`, or plain `spawn`s), no `b.to_async`, and the runtime built once
 //! per benchmark, or once per sample for `yield_many` and `chained_spawn`.
-//! Both runtimes get [`NUM_WORKERS`](taskcell_benches::NUM_WORKERS) (2)
-//! worker threads.
+//! Both runtimes get [`workers`](taskcell_benches::workers) worker threads:
+//! the machine's available parallelism, or `TASKCELL_WORKERS`.
 //!
 //! Naming: one criterion group, `rt`; each benchmark's id is
 //! `rt/<workload>/<runtime>`, e.g. `rt/spawn_many_local/taskcell` and

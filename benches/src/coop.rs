@@ -3,7 +3,7 @@
 //! always ready (`sleep(Duration::ZERO)`), on taskcell-executor and on
 //! tokio (both budget their timers).
 //!
-//! Each round builds a runtime with [`NUM_WORKERS`](crate::NUM_WORKERS)
+//! Each round builds a runtime with [`workers`](crate::workers)
 //! workers, starts the hogs, then a pinger and a ponger that exchange
 //! [`ROUND_TRIPS`] messages over unbounded `futures-channel` queues (no
 //! runtime's own channel, so neither side's channel budget counts), the
@@ -66,7 +66,7 @@ where
 pub fn under_hogs_ours(round_trips: usize) -> Latencies {
     let rt = crate::taskcell_runtime();
     let stop = Arc::new(AtomicBool::new(false));
-    let hogs: Vec<_> = (0..crate::NUM_WORKERS)
+    let hogs: Vec<_> = (0..crate::workers())
         .map(|_| {
             let stop = Arc::clone(&stop);
             rt.spawn(async move {
@@ -93,7 +93,7 @@ pub fn under_hogs_ours(round_trips: usize) -> Latencies {
 pub fn under_hogs_tokio(round_trips: usize) -> Latencies {
     let rt = crate::tokio_runtime();
     let stop = Arc::new(AtomicBool::new(false));
-    let hogs: Vec<_> = (0..crate::NUM_WORKERS)
+    let hogs: Vec<_> = (0..crate::workers())
         .map(|_| {
             let stop = Arc::clone(&stop);
             rt.spawn(async move {

@@ -18,6 +18,16 @@
 //! - [`coop`]: a ping-pong pair's latency while hog tasks loop on an
 //!   always-ready timer (what the cooperative budget is for).
 //! - [`memory`]: resident memory per pending task.
+//! - [`timers`]: timer churn: sleeps set and fired, timeouts set and
+//!   cancelled.
+//!
+//! Every runtime gets [`workers`] worker threads: by default the machine's
+//! available parallelism, as `Runtime::new()` does; the environment variable
+//! `TASKCELL_WORKERS` sets another count for the criterion benches, e.g.
+//! `TASKCELL_WORKERS=4 cargo bench -p taskcell-benches`.
+
+use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use taskcell::{enter, TaskId};
 
@@ -27,11 +37,73 @@ pub mod cell;
 pub mod coop;
 pub mod memory;
 pub mod rt;
+pub mod timers;
+
+/// The environment variable that sets the worker threads of every
+/// multi-thread runtime the benchmarks build (see [`workers`]).
+pub const WORKERS_VAR: &str = "TASKCELL_WORKERS";
+
+/// The worker count set by [`set_workers`]; 0 until then.
+static WORKERS: AtomicUsize = AtomicUsize::new(0);
+
+/// The machine's available parallelism: what `Runtime::new()` of either
+/// runtime uses for its worker count (1 if it cannot be told).
+pub fn default_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, NonZeroUsize::get)
+}
+
+/// Parses a worker count: a whole number above 0.
+///
+/// ```
+/// assert_eq!(taskcell_benches::parse_workers("4"), Ok(4));
+/// assert!(taskcell_benches::parse_workers("0").is_err());
+/// assert!(taskcell_benches::parse_workers("abc").is_err());
+/// ```
+///
+/// # Errors
+///
+/// A message naming the value, if it is not a whole number above 0.
+pub fn parse_workers(value: &str) -> Result<usize, String> {
+    match value.trim().parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!(
+            "the worker count must be a whole number above 0, got `{value}`"
+        )),
+    }
+}
 
 /// Worker threads of every multi-thread runtime the benchmarks build, ours
-/// and tokio's alike (tokio's benchmark uses 4; the machine the published
-/// figures come from has 2 cores).
-pub const NUM_WORKERS: usize = 2;
+/// and tokio's alike: the count given to [`set_workers`] if any, else
+/// [`WORKERS_VAR`] (`TASKCELL_WORKERS`) if set, else [`default_workers`].
+///
+/// # Panics
+///
+/// If `TASKCELL_WORKERS` is set to anything but a whole number above 0.
+pub fn workers() -> usize {
+    match WORKERS.load(Ordering::Relaxed) {
+        0 => {
+            let n = match std::env::var(WORKERS_VAR) {
+                Ok(value) => parse_workers(&value).unwrap_or_else(|e| panic!("{WORKERS_VAR}: {e}")),
+                Err(_) => default_workers(),
+            };
+            // Racing callers compute the same value.
+            WORKERS.store(n, Ordering::Relaxed);
+            n
+        }
+        n => n,
+    }
+}
+
+/// Sets the worker count of every runtime built from now on (the
+/// `showdown` does this for `--workers` and `--scale`).
+///
+/// # Panics
+///
+/// If `n` is 0.
+pub fn set_workers(n: usize) {
+    assert!(n > 0, "a runtime needs at least one worker");
+    WORKERS.store(n, Ordering::Relaxed);
+}
 
 /// One iteration of a benchmark, ready to run as often as the measurement
 /// wants: the runtime and anything else the workload needs are built before,
@@ -53,22 +125,22 @@ pub struct Variant {
     pub setup: fn() -> Routine,
 }
 
-/// Builds a `taskcell-executor` multi-thread runtime with [`NUM_WORKERS`]
+/// Builds a `taskcell-executor` multi-thread runtime with [`workers`]
 /// workers and, like tokio's below, I/O and timers enabled: both sides'
 /// workers also look after a driver.
 pub fn taskcell_runtime() -> taskcell_executor::Runtime {
     taskcell_executor::Builder::new_multi_thread()
-        .worker_threads(NUM_WORKERS)
+        .worker_threads(workers())
         .enable_all()
         .build()
         .expect("building a taskcell-executor runtime")
 }
 
-/// Builds a tokio multi-thread runtime with [`NUM_WORKERS`] workers and, as
+/// Builds a tokio multi-thread runtime with [`workers`] workers and, as
 /// in tokio's own benchmarks, `enable_all()`.
 pub fn tokio_runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(NUM_WORKERS)
+        .worker_threads(workers())
         .enable_all()
         .build()
         .expect("building a tokio runtime")

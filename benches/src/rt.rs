@@ -5,19 +5,20 @@
 //! The workloads keep tokio's constants and structure: one iteration is one
 //! `block_on` (or plain `spawn`s), completion is signalled through std
 //! `mpsc::sync_channel`s that the measuring thread blocks on. Only the worker
-//! count differs from tokio's file: [`NUM_WORKERS`] is 2, and both runtimes
-//! get the same number.
+//! count differs from tokio's file (4 there): both runtimes get
+//! [`workers`](crate::workers), by default the machine's available
+//! parallelism.
 //!
 //! - `spawn_many_local`: the root future of `block_on` spawns 10 000 empty
 //!   tasks; the last one to run wakes the measuring thread.
 //! - `spawn_many_remote_idle`: 10 000 tasks spawned from outside the runtime
 //!   through `Runtime::spawn`, then joined, one `JoinHandle` after the other,
 //!   from `block_on`.
-//! - `spawn_many_remote_busy1`: the same while `2 * NUM_WORKERS` background
+//! - `spawn_many_remote_busy1`: the same while `2 * workers` background
 //!   tasks burn CPU in 10 µs slices between `yield_now`s, so that the remote
 //!   spawns compete with yielded tasks; spawns go through `Handle::spawn`.
 //! - `spawn_many_remote_busy2`: the same with 1 000 spawns while
-//!   `NUM_WORKERS` chains of background tasks burn 10 µs each and then spawn
+//!   `workers` chains of background tasks burn 10 µs each and then spawn
 //!   their successor, so that the remote spawns compete with fresh local ones.
 //! - `ping_pong`: 1 000 task pairs, each exchanging two messages over
 //!   `tokio::sync::oneshot` channels. Both runtimes use tokio's `oneshot`
@@ -38,7 +39,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::{Routine, NUM_WORKERS};
+use crate::Routine;
 
 /// Tasks spawned per iteration by the `spawn_many_*` workloads (`busy2`
 /// uses its own, smaller count).
@@ -135,7 +136,8 @@ macro_rules! workloads {
 
             use tokio::sync::oneshot;
 
-            use super::{stall, NUM_SPAWN, NUM_WORKERS};
+            use super::{stall, NUM_SPAWN};
+            use crate::workers;
             use crate::Routine;
 
             /// A runtime with background tasks that run while `flag` is
@@ -214,7 +216,7 @@ macro_rules! workloads {
                 };
                 let mut handles = Vec::with_capacity(NUM_SPAWN);
 
-                for _ in 0..(2 * NUM_WORKERS) {
+                for _ in 0..(2 * workers()) {
                     let flag = busy.flag.clone();
                     busy.rt().spawn(async move {
                         while flag.load(Relaxed) {
@@ -252,7 +254,7 @@ macro_rules! workloads {
                 };
                 let mut handles = Vec::with_capacity(NUM_SPAWN);
 
-                for _ in 0..NUM_WORKERS {
+                for _ in 0..workers() {
                     let flag = busy.flag.clone();
                     fn iter(flag: Arc<AtomicBool>) {
                         $spawn(async {

@@ -2,6 +2,10 @@
 //! each connection is a blocking socket on its own thread that sends a
 //! request, reads the whole response, and sends the next (keep-alive). It
 //! uses no async runtime, so it favours neither of the servers it measures.
+//!
+//! [`pinned`] runs code with the calling thread bound to a set of cores, so
+//! that a server's runtime and the load generator, each started inside it,
+//! inherit disjoint cores.
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -79,6 +83,99 @@ pub fn run(
     Ok(report)
 }
 
+/// Runs `f` with the calling thread bound to `cores` (Linux; elsewhere, or
+/// with `None`, `f` just runs), then restores the thread's former cores.
+/// Threads that `f` starts keep the binding: a runtime built inside runs its
+/// workers on `cores`, and so do the load threads of [`run`].
+///
+/// # Errors
+///
+/// If the thread cannot be bound (a core that does not exist, or is not
+/// allowed to this process).
+pub fn pinned<R>(cores: Option<&[usize]>, f: impl FnOnce() -> R) -> io::Result<R> {
+    let Some(cores) = cores else {
+        return Ok(f());
+    };
+    affinity::pinned(cores, f)
+}
+
+/// The cores this process may run on, in order (Linux; elsewhere, or if
+/// they cannot be read, none).
+pub fn allowed_cores() -> Vec<usize> {
+    affinity::allowed().unwrap_or_default()
+}
+
+#[cfg(target_os = "linux")]
+mod affinity {
+    use std::io;
+    use std::mem::{size_of, MaybeUninit};
+
+    /// The calling thread's core set.
+    fn get() -> io::Result<libc::cpu_set_t> {
+        let mut set = MaybeUninit::<libc::cpu_set_t>::zeroed();
+        // SAFETY: `set` is a writable `cpu_set_t` of the size passed; pid 0
+        // is the calling thread.
+        let rc =
+            unsafe { libc::sched_getaffinity(0, size_of::<libc::cpu_set_t>(), set.as_mut_ptr()) };
+        if rc != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: zeroed is a valid `cpu_set_t` (a bit array), and
+        // `sched_getaffinity` succeeded in filling it.
+        Ok(unsafe { set.assume_init() })
+    }
+
+    /// Binds the calling thread to `set`.
+    fn set(set: &libc::cpu_set_t) -> io::Result<()> {
+        // SAFETY: `set` points to a valid `cpu_set_t` of the size passed;
+        // pid 0 is the calling thread.
+        let rc = unsafe { libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), set) };
+        if rc != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    pub(super) fn allowed() -> io::Result<Vec<usize>> {
+        let set = get()?;
+        let capacity = usize::try_from(libc::CPU_SETSIZE).unwrap_or(0);
+        Ok((0..capacity)
+            .filter(|&core| {
+                // SAFETY: `core` is below `CPU_SETSIZE`, the set's capacity.
+                unsafe { libc::CPU_ISSET(core, &set) }
+            })
+            .collect())
+    }
+
+    pub(super) fn pinned<R>(cores: &[usize], f: impl FnOnce() -> R) -> io::Result<R> {
+        let before = get()?;
+        // SAFETY: an all-zero `cpu_set_t` is the empty set (a bit array).
+        let mut wanted: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+        for &core in cores {
+            if core >= usize::try_from(libc::CPU_SETSIZE).unwrap_or(0) {
+                return Err(io::Error::other(format!("no core {core}")));
+            }
+            // SAFETY: `core` is below `CPU_SETSIZE`, the set's capacity.
+            unsafe { libc::CPU_SET(core, &mut wanted) };
+        }
+        set(&wanted)?;
+        let result = f();
+        set(&before)?;
+        Ok(result)
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+mod affinity {
+    pub(super) fn allowed() -> std::io::Result<Vec<usize>> {
+        Ok(Vec::new())
+    }
+
+    pub(super) fn pinned<R>(_cores: &[usize], f: impl FnOnce() -> R) -> std::io::Result<R> {
+        Ok(f())
+    }
+}
+
 /// One connection's loop; counts only responses that begin in the window.
 fn connection(
     addr: SocketAddr,
@@ -150,6 +247,27 @@ fn read_response(stream: &mut TcpStream, buf: &mut [u8]) -> io::Result<u64> {
 mod tests {
     use super::*;
     use std::net::TcpListener;
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn pinned_binds_the_thread_and_its_children_then_restores() {
+        let before = allowed_cores();
+        assert!(!before.is_empty());
+        let one = [before[before.len() - 1]];
+        let (inside, child) = pinned(Some(&one), || {
+            (
+                allowed_cores(),
+                thread::spawn(allowed_cores).join().unwrap(),
+            )
+        })
+        .unwrap();
+        assert_eq!(inside, one);
+        assert_eq!(child, one);
+        assert_eq!(allowed_cores(), before);
+        assert!(pinned(Some(&[1 << 20]), || ()).is_err());
+        assert_eq!(allowed_cores(), before);
+        assert_eq!(pinned(None, || 7).unwrap(), 7);
+    }
 
     #[test]
     fn counts_keep_alive_responses_and_their_bodies() {

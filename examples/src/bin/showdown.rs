@@ -4,7 +4,8 @@
 //! ```sh
 //! cargo run --release -p taskcell-examples --bin showdown
 //! cargo run --release -p taskcell-examples --bin showdown -- --json results.json --plot results.png
-//! cargo run --release -p taskcell-examples --bin showdown -- --quick   # a smoke run, about 15 s
+//! cargo run --release -p taskcell-examples --bin showdown -- --quick   # a smoke run
+//! cargo run --release -p taskcell-examples --bin showdown -- --scale --plot scale.png
 //! ```
 //!
 //! It runs the workloads of `taskcell_benches` — the same code as the
@@ -15,25 +16,40 @@
 //! `taskcell::bind`, and `taskcell-executor` with a `std::sync::Mutex`),
 //! `body` (a 64 MiB HTTP body through hyper over loopback, made `Sync` by a
 //! `TaskCell` against a `Mutex` and a `SyncWrapper`, on both runtimes),
-//! `coop` (a ping-pong pair's p50 and p99 round trip while hog tasks loop
-//! on an always-ready timer: the cooperative budget at work, against
-//! tokio's) and `memory` (resident bytes per pending task). It takes at
-//! most about 90 s
-//! on 2 cores, and prints a line per workload to stderr as it goes, then a
-//! table to stdout.
+//! `http` (the routes of `hyper_server` on our runtime against the same
+//! routes on hyper + tokio, under a closed-loop keep-alive load),
+//! `timers` (100 000 sleeps set and fired; 100 000 timeouts set and
+//! cancelled), `coop` (a ping-pong pair's p50 and p99 round trip while hog
+//! tasks loop on an always-ready timer: the cooperative budget at work,
+//! against tokio's) and `memory` (resident bytes per pending task). It
+//! prints a line per workload to stderr as it goes, then a table to stdout.
+//!
+//! Every runtime, ours and tokio's, gets the same number of worker threads:
+//! by default the machine's available parallelism (what `Runtime::new()`
+//! uses), or `--workers N`. The first line and the JSON state it.
 //!
 //! Ours and theirs run interleaved: each round measures ours, then each of
 //! theirs, and each figure is the median over the rounds. A round of an
-//! `rt` or `across_await` workload builds a fresh runtime, runs one untimed
-//! warm-up iteration, then times iterations for a fixed budget (at least
-//! one) and keeps the mean; so the runtimes never run at the same time, and
-//! the background load of the `busy` workloads stops before the other side
-//! starts. A round of `cell` times a loop of increments long enough to fill
-//! its budget. A round of `memory` parks 100 000 tasks on a fresh runtime
-//! (see `taskcell_benches::memory`; Linux only). `body` sets each variant up
-//! once (runtime, server, kept-alive connection) and interleaves single
-//! requests, 31 per variant, so that a burst of load on the machine hits
-//! every variant alike.
+//! `rt`, `across_await` or `timers` workload builds a fresh runtime, runs
+//! one untimed warm-up iteration, then times iterations for a fixed budget
+//! (at least one) and keeps the mean; so the runtimes never run at the same
+//! time, and the background load of the `busy` workloads stops before the
+//! other side starts. A round of `cell` times a loop of increments long
+//! enough to fill its budget. A round of `memory` parks 100 000 tasks on a
+//! fresh runtime (see `taskcell_benches::memory`; Linux only). `body` sets
+//! each variant up once (runtime, server, kept-alive connection) and
+//! interleaves single requests, 31 per variant, so that a burst of load on
+//! the machine hits every variant alike.
+//!
+//! A round of `http` starts the server on one runtime, then the other (the
+//! order alternating from round to round), and loads `/hello` and a 1 MiB
+//! streamed body (`/stream?n=64&size=16384`) in turn with 64 keep-alive
+//! connections from `taskcell_examples::load`: blocking sockets on plain
+//! threads, no async runtime, so the generator favours neither server.
+//! Where the process may use 4 cores or more, the server's runtime and the
+//! load generator run on disjoint cores (`sched_setaffinity`). Its rows are
+//! the time per request (the inverse of the throughput, which the table
+//! also shows as req/s), the p50 and the p99 latency.
 //!
 //! The ratio is ours ÷ theirs: below 1.0, ours is faster (or, for `memory`,
 //! smaller). These are short runs on whatever else the machine is doing:
@@ -41,23 +57,38 @@
 //!
 //! Options:
 //!
+//! - `--workers N` sets the worker threads of every runtime, ours and
+//!   tokio's; a whole number above 0.
+//! - `--scale` runs the `rt` and `across_await` groups at 1, 2, 4, …
+//!   workers up to the core count (or `--workers N`), the top count
+//!   included, and prints a table of the ratio per row and worker count;
+//!   with `--plot`, it draws the ratio against the worker count, one line
+//!   per row.
 //! - `--json PATH` writes the machine and the rows as JSON:
-//!   `{"machine": {"cpus": N, "cpu_model": "…"}, "results": [{"group",
-//!   "workload", "ours", "ours_ns", "theirs", "theirs_ns", "ratio"}, …]}`.
-//!   For `memory` rows, `ours_ns` and `theirs_ns` hold bytes per task.
+//!   `{"machine": {"cpus": N, "workers": W, "cpu_model": "…"}, "results":
+//!   [{"group", "workers", "workload", "ours", "ours_ns", "theirs",
+//!   "theirs_ns", "ratio"}, …]}`. For `memory` rows, `ours_ns` and
+//!   `theirs_ns` hold bytes per task; with `--scale`, each worker count has
+//!   its rows, and `machine.workers` is the largest count.
 //! - `--plot PATH` draws the ratios as a PNG bar chart, one bar per row, with
 //!   a line at 1.0. It needs no system library: the text uses DejaVu Sans,
 //!   bundled in `examples/assets/` (license next to it).
-//! - `--quick` shortens every budget, for a smoke run of about 15 s.
+//! - `--quick` shortens every budget, for a smoke run.
 //! - `--only GROUP` (repeatable) runs only the named groups.
 
 use std::error::Error;
 use std::fmt::Write as _;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use taskcell_benches::{across_await, body, cell, coop, median, memory, rt, Routine};
+use taskcell_benches::{
+    across_await, body, cell, coop, default_workers, median, memory, parse_workers, rt,
+    set_workers, timers, workers, Routine,
+};
+use taskcell_examples::load;
+use taskcell_examples::server::{bind, Server};
 
 /// How long each part runs.
 #[derive(Debug, Clone, Copy)]
@@ -76,10 +107,16 @@ struct Budget {
     memory_rounds: usize,
     /// Rounds per runtime of `coop`.
     coop_rounds: usize,
+    /// Rounds per side of `http`, the sides taking turns.
+    http_rounds: usize,
+    /// Unmeasured load on each route before its measured window.
+    http_warmup: Duration,
+    /// The measured window per route, side and round of `http`.
+    http_window: Duration,
 }
 
 impl Budget {
-    /// The default run: at most about 90 s on 2 cores.
+    /// The default run: about 80 s at 2 workers on 2 cores.
     const FULL: Budget = Budget {
         rounds: 9,
         rt_round: Duration::from_millis(150),
@@ -88,9 +125,12 @@ impl Budget {
         body_requests: 31,
         memory_rounds: 5,
         coop_rounds: 5,
+        http_rounds: 3,
+        http_warmup: Duration::from_millis(300),
+        http_window: Duration::from_millis(1500),
     };
 
-    /// `--quick`: about 15 s.
+    /// `--quick`: about 20 s at 2 workers on 2 cores.
     const QUICK: Budget = Budget {
         rounds: 5,
         rt_round: Duration::from_millis(40),
@@ -99,6 +139,9 @@ impl Budget {
         body_requests: 7,
         memory_rounds: 3,
         coop_rounds: 1,
+        http_rounds: 2,
+        http_warmup: Duration::from_millis(100),
+        http_window: Duration::from_millis(400),
     };
 }
 
@@ -109,6 +152,9 @@ enum Unit {
     Nanos,
     /// Bytes per task.
     Bytes,
+    /// Nanoseconds per request of a server under a closed-loop load: the
+    /// inverse of its throughput.
+    PerRequest,
 }
 
 /// One comparison: ours against one of theirs.
@@ -133,7 +179,8 @@ impl Row {
     fn label(&self) -> String {
         match self.group {
             "rt" => format!("rt/{}", self.workload),
-            "coop" => format!("coop/{}", self.workload),
+            "coop" | "timers" => format!("{}/{}", self.group, self.workload),
+            "http" => format!("http {}", self.workload),
             "memory" => "memory/bytes per task".to_string(),
             group => format!("{group} vs {}", self.theirs),
         }
@@ -144,6 +191,7 @@ impl Row {
 fn show(value: f64, unit: Unit) -> String {
     match unit {
         Unit::Bytes => format!("{value:.0} B"),
+        Unit::PerRequest => format!("{} ({:.0} req/s)", show(value, Unit::Nanos), 1e9 / value),
         Unit::Nanos if value < 1e3 => format!("{value:.2} ns"),
         Unit::Nanos if value < 1e6 => format!("{:.1} µs", value / 1e3),
         Unit::Nanos if value < 1e9 => format!("{:.2} ms", value / 1e6),
@@ -351,6 +399,42 @@ fn run(budget: &Budget, wanted: &dyn Fn(&str) -> bool) -> Vec<Row> {
         progress(&body_rows);
     }
 
+    if wanted("http") {
+        match http(budget) {
+            Ok(http_rows) => {
+                for row in http_rows {
+                    progress(&[row]);
+                }
+            }
+            Err(e) => eprintln!("http: skipped: {e}"),
+        }
+    }
+
+    for workload in timers::WORKLOADS.iter().filter(|_| wanted("timers")) {
+        let (ours, theirs) = interleaved(
+            budget.rounds,
+            workload.taskcell,
+            &[workload.tokio],
+            |setup| routine_round(setup, budget.rt_round),
+        );
+        progress(&[Row {
+            group: "timers",
+            workload: format!(
+                "{}k {}",
+                timers::TASKS * timers::PER_TASK / 1000,
+                match workload.name {
+                    "sleeps" => "sleeps set and fired",
+                    _ => "timeouts set and cancelled",
+                }
+            ),
+            ours: "taskcell-executor".to_string(),
+            ours_value: ours,
+            theirs: "tokio".to_string(),
+            theirs_value: theirs[0],
+            unit: Unit::Nanos,
+        }]);
+    }
+
     if wanted("coop") {
         let ((ours_p50, ours_p99), (theirs_p50, theirs_p99)) =
             coop::median_quantiles(budget.coop_rounds, coop::ROUND_TRIPS);
@@ -388,6 +472,125 @@ fn run(budget: &Budget, wanted: &dyn Fn(&str) -> bool) -> Vec<Row> {
 
     eprintln!("[{:5.1} s] done", start.elapsed().as_secs_f64());
     rows
+}
+
+/// Concurrent keep-alive connections of the `http` load generator.
+const HTTP_CONNECTIONS: usize = 64;
+
+/// The routes of the `http` group: a name and a path. The second streams
+/// 1 MiB (64 chunks of 16 KiB) from a `TaskCell` body.
+const HTTP_ROUTES: [(&str, &str); 2] = [("/hello", "/hello"), ("1 MiB", "/stream?n=64&size=16384")];
+
+/// A server of the `http` group: the routes of `hyper_server` on one
+/// runtime, serving until dropped (with the runtime).
+struct HttpServer {
+    addr: SocketAddr,
+    _runtime: Box<dyn std::any::Any>,
+}
+
+/// Starts the `hyper_server` routes on a fresh runtime with [`workers`]
+/// workers: ours (`Server::serve`) or hyper + tokio
+/// (`Server::serve_on_tokio`).
+fn http_server(ours: bool) -> std::io::Result<HttpServer> {
+    let server = Server::new(Duration::from_secs(30));
+    if ours {
+        let runtime = taskcell_benches::taskcell_runtime();
+        let (listener, addr) = runtime.block_on(bind(0))?;
+        runtime.spawn(server.serve(listener));
+        Ok(HttpServer {
+            addr,
+            _runtime: Box::new(runtime),
+        })
+    } else {
+        let runtime = taskcell_benches::tokio_runtime();
+        let listener = runtime.block_on(tokio::net::TcpListener::bind(("127.0.0.1", 0)))?;
+        let addr = listener.local_addr()?;
+        runtime.spawn(server.serve_on_tokio(listener));
+        Ok(HttpServer {
+            addr,
+            _runtime: Box::new(runtime),
+        })
+    }
+}
+
+/// Splits the cores for `http`: with 4 or more, the server's runtime gets
+/// the first `min(workers, cores / 2)` and the load generator the others;
+/// with fewer, nobody is pinned.
+fn http_cores(allowed: &[usize], workers: usize) -> Option<(Vec<usize>, Vec<usize>)> {
+    if allowed.len() < 4 {
+        return None;
+    }
+    let (server, load) = allowed.split_at(workers.min(allowed.len() / 2));
+    Some((server.to_vec(), load.to_vec()))
+}
+
+/// The `http` group: each round starts a server on each runtime in turn
+/// (the order alternating), and loads each route with the closed-loop
+/// generator of `taskcell_examples::load`. Rows: per route, the time per
+/// request (the inverse of the throughput), p50 and p99, each the median
+/// over the rounds.
+fn http(budget: &Budget) -> Result<Vec<Row>, Box<dyn Error>> {
+    let cores = http_cores(&load::allowed_cores(), workers());
+    let (server_cores, load_cores) = match &cores {
+        Some((server, load)) => {
+            eprintln!("http: server on cores {server:?}, load generator on {load:?}");
+            (Some(&server[..]), Some(&load[..]))
+        }
+        None => (None, None),
+    };
+    // [side][route] -> per round: [ns per request, p50 ns, p99 ns]
+    let mut samples = vec![vec![Vec::new(); HTTP_ROUTES.len()]; 2];
+    for round in 0..budget.http_rounds {
+        for turn in 0..2 {
+            let side = (round + turn) % 2;
+            let server = load::pinned(server_cores, || http_server(side == 0))??;
+            for (route, (_, path)) in HTTP_ROUTES.iter().enumerate() {
+                let report = load::pinned(load_cores, || {
+                    load::run(
+                        server.addr,
+                        path,
+                        HTTP_CONNECTIONS,
+                        budget.http_warmup,
+                        budget.http_window,
+                    )
+                })??;
+                if report.requests == 0 {
+                    return Err(format!("no response from {path} in the window").into());
+                }
+                samples[side][route].push([
+                    1e9 / report.rate(),
+                    f64::from(report.quantile_us(0.5)) * 1e3,
+                    f64::from(report.quantile_us(0.99)) * 1e3,
+                ]);
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    for (route, (name, _)) in HTTP_ROUTES.iter().enumerate() {
+        for (metric, (what, unit)) in [
+            ("time per request", Unit::PerRequest),
+            ("p50", Unit::Nanos),
+            ("p99", Unit::Nanos),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let median_of = |side: usize| {
+                let mut values: Vec<f64> = samples[side][route].iter().map(|s| s[metric]).collect();
+                median(&mut values).unwrap_or(f64::NAN)
+            };
+            rows.push(Row {
+                group: "http",
+                workload: format!("{name} {what}"),
+                ours: "taskcell-executor".to_string(),
+                ours_value: median_of(0),
+                theirs: "hyper+tokio".to_string(),
+                theirs_value: median_of(1),
+                unit,
+            });
+        }
+    }
+    Ok(rows)
 }
 
 /// The rows as a plain-text table.
@@ -432,15 +635,17 @@ fn table(rows: &[Row]) -> String {
     out
 }
 
-/// The machine the figures come from.
+/// The machine the figures come from, and the worker count of each
+/// runtime (for `--scale`, the largest).
 #[derive(Debug, Clone)]
 struct Machine {
     cpus: usize,
     cpu_model: String,
+    workers: usize,
 }
 
 impl Machine {
-    fn detect() -> Machine {
+    fn detect(workers: usize) -> Machine {
         let cpu_model = std::fs::read_to_string("/proc/cpuinfo")
             .ok()
             .and_then(|info| {
@@ -453,6 +658,7 @@ impl Machine {
         Machine {
             cpus: std::thread::available_parallelism().map_or(0, usize::from),
             cpu_model,
+            workers,
         }
     }
 }
@@ -488,22 +694,34 @@ fn json_number(x: f64) -> String {
     }
 }
 
-/// The machine and the rows as a JSON document.
-fn json(machine: &Machine, rows: &[Row]) -> String {
+/// The rows of one run of the groups, at one worker count.
+#[derive(Debug, Clone)]
+struct Run {
+    workers: usize,
+    rows: Vec<Row>,
+}
+
+/// The machine and the runs' rows as a JSON document.
+fn json(machine: &Machine, runs: &[Run]) -> String {
     let mut out = String::from("{\n");
     let _ = writeln!(
         out,
-        "  \"machine\": {{\"cpus\": {}, \"cpu_model\": {}}},",
+        "  \"machine\": {{\"cpus\": {}, \"workers\": {}, \"cpu_model\": {}}},",
         machine.cpus,
+        machine.workers,
         json_string(&machine.cpu_model)
     );
     out.push_str("  \"results\": [");
-    for (i, row) in rows.iter().enumerate() {
+    let rows: Vec<(usize, &Row)> = runs
+        .iter()
+        .flat_map(|run| run.rows.iter().map(|row| (run.workers, row)))
+        .collect();
+    for (i, (workers, row)) in rows.iter().enumerate() {
         out.push_str(if i == 0 { "\n" } else { ",\n" });
         let _ = write!(
             out,
-            "    {{\"group\": {}, \"workload\": {}, \"ours\": {}, \"ours_ns\": {}, \
-             \"theirs\": {}, \"theirs_ns\": {}, \"ratio\": {}}}",
+            "    {{\"group\": {}, \"workers\": {workers}, \"workload\": {}, \"ours\": {}, \
+             \"ours_ns\": {}, \"theirs\": {}, \"theirs_ns\": {}, \"ratio\": {}}}",
             json_string(row.group),
             json_string(&row.workload),
             json_string(&row.ours),
@@ -549,8 +767,8 @@ fn plot(machine: &Machine, rows: &[Row], path: &Path) -> Result<(), Box<dyn Erro
     let root = BitMapBackend::new(path, (1400, 1000)).into_drawing_area();
     root.fill(&WHITE)?;
     let title = format!(
-        "taskcell showdown: ours / theirs (below 1.0: ours faster or smaller), {} CPUs, {}",
-        machine.cpus, machine.cpu_model
+        "taskcell showdown: ours / theirs (below 1.0: ours faster or smaller), {} workers, {} CPUs, {}",
+        machine.workers, machine.cpus, machine.cpu_model
     );
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 20))
@@ -582,6 +800,8 @@ fn plot(machine: &Machine, rows: &[Row], path: &Path) -> Result<(), Box<dyn Erro
         "across_await" => RGBColor(15, 157, 88),
         "body" => RGBColor(219, 68, 55),
         "coop" => RGBColor(0, 172, 193),
+        "http" => RGBColor(121, 85, 72),
+        "timers" => RGBColor(96, 125, 139),
         _ => RGBColor(171, 71, 188),
     };
     chart.draw_series(rows.iter().enumerate().map(|(i, row)| {
@@ -633,24 +853,206 @@ fn plot(machine: &Machine, rows: &[Row], path: &Path) -> Result<(), Box<dyn Erro
     Ok(())
 }
 
+/// The worker counts of `--scale`: 1, 2, 4, … below `max`, then `max`.
+fn scale_counts(max: usize) -> Vec<usize> {
+    let mut counts: Vec<usize> = std::iter::successors(Some(1usize), |n| n.checked_mul(2))
+        .take_while(|&n| n < max)
+        .collect();
+    counts.push(max.max(1));
+    counts
+}
+
+/// The `--scale` runs as a plain-text table: a line per row (workload and
+/// contender), a column per worker count, each cell the ratio ours ÷ theirs.
+fn scale_table(runs: &[Run]) -> String {
+    let Some(first) = runs.first() else {
+        return String::new();
+    };
+    let mut header = vec!["ours / theirs at N workers".to_string()];
+    header.extend(runs.iter().map(|run| run.workers.to_string()));
+    let mut lines = vec![header];
+    for (i, row) in first.rows.iter().enumerate() {
+        let mut line = vec![row.label()];
+        line.extend(runs.iter().map(|run| {
+            run.rows
+                .get(i)
+                .map_or_else(|| "-".to_string(), |row| format!("{:.2}", row.ratio()))
+        }));
+        lines.push(line);
+    }
+    let mut widths = vec![0; lines[0].len()];
+    for line in &lines {
+        for (width, cell) in widths.iter_mut().zip(line) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for line in &lines {
+        for (i, (cell, width)) in line.iter().zip(&widths).enumerate() {
+            let _ = match i {
+                0 => write!(out, "{cell:<width$}  "),
+                _ => write!(out, "{cell:>width$}  "),
+            };
+        }
+        out.truncate(out.trim_end().len());
+        out.push('\n');
+    }
+    out
+}
+
+/// Draws the `--scale` runs as a PNG line chart at `path`: the ratio
+/// against the worker count, one line per row (workload and contender;
+/// circles for `rt`, triangles for `across_await`), with a line at 1.0 and
+/// the legend to the right of the last count.
+fn scale_plot(machine: &Machine, runs: &[Run], path: &Path) -> Result<(), Box<dyn Error>> {
+    use plotters::prelude::*;
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
+    use plotters::style::{register_font, FontStyle};
+
+    let Some(first) = runs.first().filter(|run| !run.rows.is_empty()) else {
+        return Err("no rows to plot".into());
+    };
+    register_font("sans-serif", FontStyle::Normal, FONT)
+        .map_err(|_| "the bundled font does not parse")?;
+
+    let ratios: Vec<f64> = runs
+        .iter()
+        .flat_map(|run| run.rows.iter().map(Row::ratio))
+        .filter(|r| r.is_finite() && *r > 0.0)
+        .collect();
+    let high = ratios.iter().copied().fold(1.0, f64::max) * 1.15;
+    let low = 0.0;
+    // The worker counts sit evenly spaced, at 0, 1, 2, …; the legend takes
+    // the space to the right of the last.
+    let last = runs.len() as f64 - 1.0;
+    let right = last + 0.3 + (last + 0.6).max(1.0) * 0.75;
+
+    let root = BitMapBackend::new(path, (1400, 900)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let title = format!(
+        "taskcell showdown --scale: ours / theirs against workers (below 1.0: ours faster), {} CPUs, {}",
+        machine.cpus, machine.cpu_model
+    );
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 20))
+        .margin(20)
+        .x_label_area_size(60)
+        .y_label_area_size(60)
+        .build_cartesian_2d(-0.3..right, low..high)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        // The worker counts are drawn below, one under each point.
+        .x_labels(0)
+        .x_label_formatter(&|_| String::new())
+        .set_tick_mark_size(LabelAreaPosition::Bottom, 0)
+        .x_desc("worker threads per runtime")
+        .y_desc("ours / theirs")
+        .y_labels(12)
+        .light_line_style(TRANSPARENT)
+        .y_label_formatter(&|y| format!("{y:.1}"))
+        .axis_desc_style(("sans-serif", 16))
+        .y_label_style(("sans-serif", 15))
+        .draw()?;
+    chart.draw_series(std::iter::once(PathElement::new(
+        vec![(-0.3, 1.0), (last + 0.3, 1.0)],
+        BLACK.stroke_width(2),
+    )))?;
+
+    for (i, row) in first.rows.iter().enumerate() {
+        let color = Palette99::pick(i).to_rgba();
+        let points: Vec<(f64, f64)> = runs
+            .iter()
+            .enumerate()
+            .filter_map(|(x, run)| {
+                let ratio = run.rows.get(i)?.ratio();
+                (ratio.is_finite() && ratio > 0.0).then(|| (x as f64, ratio.clamp(low, high)))
+            })
+            .collect();
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                points.clone(),
+                color.stroke_width(2),
+            )))?
+            .label(row.label())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+            });
+        if row.group == "rt" {
+            chart.draw_series(
+                points
+                    .into_iter()
+                    .map(|point| Circle::new(point, 5, color.filled())),
+            )?;
+        } else {
+            chart.draw_series(
+                points
+                    .into_iter()
+                    .map(|point| TriangleMarker::new(point, 7, color.filled())),
+            )?;
+        }
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .draw()?;
+
+    let label_style =
+        TextStyle::from(("sans-serif", 16).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
+    for (x, run) in runs.iter().enumerate() {
+        let (px, py) = chart.backend_coord(&(x as f64, low));
+        root.draw(&Text::new(
+            run.workers.to_string(),
+            (px, py + 8),
+            label_style.clone(),
+        ))?;
+    }
+
+    root.present()?;
+    Ok(())
+}
+
 /// The command line.
 #[derive(Debug, Default)]
 struct Args {
     json: Option<PathBuf>,
     plot: Option<PathBuf>,
     quick: bool,
+    /// `--workers`: worker threads per runtime; `None` for the default.
+    workers: Option<usize>,
+    /// `--scale`: run `rt` and `across_await` at 1, 2, 4, … workers.
+    scale: bool,
     /// `--only`: the groups to run; empty for all.
     only: Vec<String>,
 }
 
 /// The groups, in the order they run.
-const GROUPS: [&str; 6] = ["rt", "cell", "across_await", "body", "coop", "memory"];
+const GROUPS: [&str; 8] = [
+    "rt",
+    "cell",
+    "across_await",
+    "body",
+    "http",
+    "timers",
+    "coop",
+    "memory",
+];
 
-const USAGE: &str = "usage: showdown [--quick] [--only GROUP]... [--json PATH] [--plot PATH]
-  --quick        shorter budgets: a smoke run of about 15 s
-  --only GROUP   run only this group (repeatable): rt, cell, across_await, body, coop, memory
+/// The groups that `--scale` runs.
+const SCALE_GROUPS: [&str; 2] = ["rt", "across_await"];
+
+const USAGE: &str = "usage: showdown [--quick] [--workers N] [--scale] [--only GROUP]... [--json PATH] [--plot PATH]
+  --quick        shorter budgets: a smoke run
+  --workers N    worker threads of every runtime, ours and tokio's (default: one per core)
+  --scale        run rt and across_await at 1, 2, 4, ... workers up to N (default: the
+                 core count), print a ratio per worker count, and with --plot draw them
+  --only GROUP   run only this group (repeatable): rt, cell, across_await, body, http,
+                 timers, coop, memory
   --json PATH    write the machine and the rows as JSON
-  --plot PATH    draw the ratios as a PNG bar chart";
+  --plot PATH    draw the ratios as a PNG chart";
 
 /// `Ok(None)`: `--help`.
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
@@ -659,6 +1061,12 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Args>, St
         match arg.as_str() {
             "--help" | "-h" => return Ok(None),
             "--quick" => parsed.quick = true,
+            "--scale" => parsed.scale = true,
+            "--workers" => {
+                let value = args.next().ok_or("--workers needs a number N")?;
+                let n = parse_workers(&value).map_err(|e| format!("--workers: {e}"))?;
+                parsed.workers = Some(n);
+            }
             "--only" => {
                 let group = args.next().ok_or("--only needs a GROUP")?;
                 if !GROUPS.contains(&group.as_str()) {
@@ -698,23 +1106,50 @@ fn main() -> ExitCode {
     } else {
         Budget::FULL
     };
-    let machine = Machine::detect();
+    let workers = args.workers.unwrap_or_else(default_workers);
+    let machine = Machine::detect(workers);
+    let counts = if args.scale {
+        scale_counts(workers)
+    } else {
+        vec![workers]
+    };
     eprintln!(
-        "showdown: {} CPUs ({}), {} rounds per figure ({} requests for body){}",
+        "showdown: {} CPUs ({}), {} worker{} per runtime, {} rounds per figure ({} requests for body){}",
         machine.cpus,
         machine.cpu_model,
+        if args.scale {
+            format!("{counts:?}")
+        } else {
+            workers.to_string()
+        },
+        if workers == 1 && !args.scale { "" } else { "s" },
         budget.rounds,
         budget.body_requests,
         if args.quick { ", --quick" } else { "" }
     );
 
-    let wanted = |group: &str| args.only.is_empty() || args.only.iter().any(|g| g == group);
-    let rows = run(&budget, &wanted);
-    print!("{}", table(&rows));
+    let only = |group: &str| args.only.is_empty() || args.only.iter().any(|g| g == group);
+    let wanted = |group: &str| only(group) && (!args.scale || SCALE_GROUPS.contains(&group));
+    let mut runs = Vec::new();
+    for &n in &counts {
+        set_workers(n);
+        if args.scale {
+            eprintln!("showdown: {n} worker{}", if n == 1 { "" } else { "s" });
+        }
+        runs.push(Run {
+            workers: n,
+            rows: run(&budget, &wanted),
+        });
+    }
+    if args.scale {
+        print!("{}", scale_table(&runs));
+    } else {
+        print!("{}", table(&runs[0].rows));
+    }
 
     let mut status = ExitCode::SUCCESS;
     if let Some(path) = &args.json {
-        match std::fs::write(path, json(&machine, &rows)) {
+        match std::fs::write(path, json(&machine, &runs)) {
             Ok(()) => eprintln!("showdown: wrote {}", path.display()),
             Err(e) => {
                 eprintln!("showdown: writing {}: {e}", path.display());
@@ -723,7 +1158,12 @@ fn main() -> ExitCode {
         }
     }
     if let Some(path) = &args.plot {
-        match plot(&machine, &rows, path) {
+        let plotted = if args.scale {
+            scale_plot(&machine, &runs, path)
+        } else {
+            plot(&machine, &runs[0].rows, path)
+        };
+        match plotted {
             Ok(()) => eprintln!("showdown: wrote {}", path.display()),
             Err(e) => {
                 eprintln!("showdown: plotting to {}: {e}", path.display());
@@ -775,15 +1215,22 @@ mod tests {
         let machine = Machine {
             cpus: 2,
             cpu_model: "Model \"X\" \\ 2.0GHz".to_string(),
+            workers: 3,
         };
         let rows = rows();
-        let doc: serde_json::Value = serde_json::from_str(&json(&machine, &rows)).unwrap();
+        let runs = [Run {
+            workers: 3,
+            rows: rows.clone(),
+        }];
+        let doc: serde_json::Value = serde_json::from_str(&json(&machine, &runs)).unwrap();
         assert_eq!(doc["machine"]["cpus"], 2);
+        assert_eq!(doc["machine"]["workers"], 3);
         assert_eq!(doc["machine"]["cpu_model"], machine.cpu_model);
         let results = doc["results"].as_array().unwrap();
         assert_eq!(results.len(), rows.len());
         for (result, row) in results.iter().zip(&rows) {
             assert_eq!(result["group"], row.group);
+            assert_eq!(result["workers"], 3);
             assert_eq!(result["workload"], row.workload.as_str());
             assert_eq!(result["ours"], row.ours.as_str());
             assert_eq!(result["theirs"], row.theirs.as_str());
@@ -801,7 +1248,7 @@ mod tests {
     #[test]
     fn plot_writes_a_png() {
         let path = std::env::temp_dir().join(format!("showdown-test-{}.png", std::process::id()));
-        let machine = Machine::detect();
+        let machine = Machine::detect(2);
         let rows = rows();
         for rows in [&rows[..], &rows[..1]] {
             plot(&machine, rows, &path).unwrap();
@@ -810,6 +1257,61 @@ mod tests {
             assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
         }
         assert!(plot(&machine, &[], &path).is_err());
+    }
+
+    #[test]
+    fn scale_counts_double_up_to_the_top() {
+        assert_eq!(scale_counts(1), [1]);
+        assert_eq!(scale_counts(2), [1, 2]);
+        assert_eq!(scale_counts(4), [1, 2, 4]);
+        assert_eq!(scale_counts(6), [1, 2, 4, 6]);
+        assert_eq!(scale_counts(16), [1, 2, 4, 8, 16]);
+    }
+
+    #[test]
+    fn scale_table_and_plot_have_a_column_and_a_point_per_count() {
+        let runs: Vec<Run> = [1, 2, 4]
+            .into_iter()
+            .map(|workers| Run {
+                workers,
+                rows: rows()[..2]
+                    .iter()
+                    .map(|row| Row {
+                        ours_value: row.ours_value * workers as f64,
+                        ..row.clone()
+                    })
+                    .collect(),
+            })
+            .collect();
+        let table = scale_table(&runs);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 3, "{table}");
+        assert!(lines[0].ends_with("1     2     4"), "{table}");
+        assert!(lines[1].starts_with("rt/spawn_many_local"), "{table}");
+        assert!(lines[1].ends_with("0.35  0.70  1.40"), "{table}");
+        assert_eq!(scale_table(&[]), "");
+
+        let path =
+            std::env::temp_dir().join(format!("showdown-scale-test-{}.png", std::process::id()));
+        let machine = Machine::detect(4);
+        for runs in [&runs[..], &runs[..1]] {
+            scale_plot(&machine, runs, &path).unwrap();
+            let png = std::fs::read(&path).unwrap();
+            std::fs::remove_file(&path).unwrap();
+            assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+        }
+        assert!(scale_plot(&machine, &[], &path).is_err());
+    }
+
+    #[test]
+    fn http_pins_only_from_four_cores() {
+        assert_eq!(http_cores(&[0, 1], 2), None);
+        assert_eq!(http_cores(&[0, 1, 2], 1), None);
+        assert_eq!(http_cores(&[0, 1, 2, 3], 4), Some((vec![0, 1], vec![2, 3])));
+        assert_eq!(
+            http_cores(&[2, 3, 4, 5, 6, 7], 1),
+            Some((vec![2], vec![3, 4, 5, 6, 7]))
+        );
     }
 
     #[test]
@@ -841,5 +1343,29 @@ mod tests {
         assert_eq!(only.only, ["body", "cell"]);
         assert!(args(&["--only", "disk"]).is_err());
         assert!(args(&["--only"]).is_err());
+        for group in ["http", "timers"] {
+            assert_eq!(args(&["--only", group]).unwrap().unwrap().only, [group]);
+        }
+
+        let default = args(&[]).unwrap().unwrap();
+        assert_eq!(default.workers, None);
+        assert!(!default.scale);
+        let set = args(&["--workers", "3", "--scale"]).unwrap().unwrap();
+        assert_eq!(set.workers, Some(3));
+        assert!(set.scale);
+        assert_eq!(
+            args(&["--workers", "0"]).unwrap_err(),
+            "--workers: the worker count must be a whole number above 0, got `0`"
+        );
+        assert_eq!(
+            args(&["--workers", "abc"]).unwrap_err(),
+            "--workers: the worker count must be a whole number above 0, got `abc`"
+        );
+        assert!(args(&["--workers", "-1"]).is_err());
+        assert!(args(&["--workers", "2.5"]).is_err());
+        assert_eq!(
+            args(&["--workers"]).unwrap_err(),
+            "--workers needs a number N"
+        );
     }
 }
