@@ -101,6 +101,7 @@ impl Handle {
     }
 
     /// `spawn`, with the name and spawn site given.
+    #[inline]
     pub(crate) fn spawn_with<F>(&self, future: F, meta: Meta) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,

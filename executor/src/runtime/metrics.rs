@@ -46,9 +46,12 @@ impl WorkerMetrics {
         }
     }
 
-    #[inline]
-    pub(crate) fn count_poll(&self) {
-        bump(&self.polls);
+    /// Adds the polls the worker counted since it last published them.
+    pub(crate) fn add_polls(&self, polls: u64) {
+        if polls != 0 {
+            self.polls
+                .store(self.polls.load(Relaxed).wrapping_add(polls), Relaxed);
+        }
     }
 
     pub(crate) fn count_steal(&self) {
@@ -183,7 +186,9 @@ impl RuntimeMetrics {
     }
 
     /// How many tasks are alive: spawned and not yet complete (or complete,
-    /// with the runtime still tidying up after them).
+    /// with the runtime still tidying up after them). Counted by a walk of
+    /// the task list, so that spawns and completions pay for no count: it
+    /// takes time in proportion to the tasks.
     ///
     /// ```
     /// let rt = taskcell_executor::Runtime::new().unwrap();
@@ -193,7 +198,7 @@ impl RuntimeMetrics {
     /// let _ = rt.block_on(task);
     /// ```
     pub fn num_alive_tasks(&self) -> usize {
-        self.handle.shared.owned.counts().0
+        self.handle.shared.owned.len()
     }
 
     /// How many tasks were spawned since the runtime started.
@@ -204,7 +209,7 @@ impl RuntimeMetrics {
     /// assert_eq!(rt.handle().metrics().spawned_tasks_count(), 1);
     /// ```
     pub fn spawned_tasks_count(&self) -> u64 {
-        self.handle.shared.owned.counts().1
+        self.handle.shared.owned.bound_count()
     }
 
     /// How many tasks wait in the global (injection) queue, where tasks
@@ -219,7 +224,10 @@ impl RuntimeMetrics {
         self.handle.shared.injector.len()
     }
 
-    /// How many task polls worker `worker` has made.
+    /// How many task polls worker `worker` has made. A worker counts them
+    /// on its own and publishes the count at least every 61 tasks (its
+    /// `event_interval`) and whenever it goes to sleep, so a busy worker's
+    /// figure may trail by a few dozen polls.
     ///
     /// # Panics
     ///

@@ -50,6 +50,10 @@ pub(crate) struct Core {
     /// its own queue, and whether to wake a sibling for them is decided once
     /// the turn is over, not per task.
     in_driver: Cell<bool>,
+    /// Polls not yet added to this worker's `WorkerMetrics`: counted here,
+    /// where nothing else reads, and published every `event_interval` tasks
+    /// and before the worker sleeps.
+    polls: Cell<u64>,
 }
 
 impl Core {
@@ -65,7 +69,13 @@ impl Core {
             until_driver: Cell::new(event_interval),
             event_interval,
             in_driver: Cell::new(false),
+            polls: Cell::new(0),
         }
+    }
+
+    /// Adds the polls counted since the last call to the shared metrics.
+    fn publish_polls(&self, shared: &Shared) {
+        self.metrics(shared).add_polls(self.polls.take());
     }
 
     /// The worker thread's loop: run tasks until the runtime shuts down.
@@ -83,6 +93,7 @@ impl Core {
                 self.park(shared);
             }
         }
+        self.publish_polls(shared);
     }
 
     /// Drops whatever is still queued here (at shutdown; the futures are
@@ -100,6 +111,7 @@ impl Core {
         if until_driver == 0 {
             self.until_driver.set(self.event_interval);
             shared.clock.refresh();
+            self.publish_polls(shared);
             self.poll_driver(shared);
         } else {
             self.until_driver.set(until_driver);
@@ -165,9 +177,8 @@ impl Core {
             // another worker to keep looking.
             shared.notify_parked();
         }
-        let metrics = self.metrics(shared);
         coop::with_budget(Budget::new(shared.budget), || {
-            metrics.count_poll();
+            self.polls.set(self.polls.get() + 1);
             task.run();
             let lifo = &shared.remotes[self.index].lifo;
             for _ in 0..MAX_LIFO_POLLS {
@@ -176,7 +187,7 @@ impl Core {
                 }
                 match lifo.take() {
                     Some(task) => {
-                        metrics.count_poll();
+                        self.polls.set(self.polls.get() + 1);
                         task.run();
                     }
                     None => return,
@@ -271,6 +282,7 @@ impl Core {
         }
         let parker = &shared.remotes[self.index].parker;
         let metrics = self.metrics(shared);
+        self.publish_polls(shared);
         loop {
             metrics.parking(&shared.clock);
             self.in_driver.set(true);
@@ -361,6 +373,14 @@ impl Core {
                 self.1.stopped(&self.0.clock);
             }
         }
+        /// Publishes the polls counted when `drive` returns or unwinds.
+        struct Publish<'a>(&'a Core, &'a Shared);
+        impl Drop for Publish<'_> {
+            fn drop(&mut self) {
+                self.0.publish_polls(self.1);
+            }
+        }
+        let _publish = Publish(self, shared);
         let metrics = self.metrics(shared);
         shared.clock.refresh();
         metrics.unparked(&shared.clock);
@@ -383,6 +403,7 @@ impl Core {
                 ran += 1;
             }
             if ran == 0 && !root_waker.is_woken() {
+                self.publish_polls(shared);
                 metrics.parking(&shared.clock);
                 self.in_driver.set(true);
                 root_waker.parker.park_on(shared.driver.as_ref());

@@ -15,9 +15,8 @@ pub(crate) struct OwnedTasks<S: 'static> {
 struct Shard {
     head: Option<NonNull<Header>>,
     closed: bool,
-    /// Tasks in this shard now, and ever bound to it (for metrics; kept
-    /// under the lock that the list changes take anyway).
-    alive: usize,
+    /// Tasks ever bound to this shard (for metrics; kept under the lock
+    /// that a spawn takes anyway).
     bound: u64,
 }
 
@@ -34,7 +33,6 @@ impl<S: 'static> OwnedTasks<S> {
                     Mutex::new(Shard {
                         head: None,
                         closed: false,
-                        alive: 0,
                         bound: 0,
                     })
                 })
@@ -69,7 +67,6 @@ impl<S: 'static> OwnedTasks<S> {
             }
         }
         shard.head = Some(ptr);
-        shard.alive += 1;
         shard.bound += 1;
         Ok(())
     }
@@ -89,7 +86,6 @@ impl<S: 'static> OwnedTasks<S> {
             if let Some(next) = links.next {
                 with_links(next, |l| l.prev = links.prev);
             }
-            shard.alive -= 1;
             // The list's reference, handed to the caller.
             Some(Task::from_raw(ptr))
         }
@@ -112,7 +108,6 @@ impl<S: 'static> OwnedTasks<S> {
                         if let Some(next) = links.next {
                             with_links(next, |l| l.prev = Some(Links::HEAD));
                         }
-                        guard.alive -= 1;
                         Task::from_raw(head)
                     }
                 };
@@ -123,12 +118,17 @@ impl<S: 'static> OwnedTasks<S> {
 }
 
 impl<S: 'static> OwnedTasks<S> {
-    /// The tasks in the list now, and ever added to it.
-    pub(crate) fn counts(&self) -> (usize, u64) {
-        self.shards.iter().fold((0, 0), |(alive, bound), shard| {
-            let shard = shard.lock();
-            (alive + shard.alive, bound + shard.bound)
-        })
+    /// The tasks ever added to the list.
+    pub(crate) fn bound_count(&self) -> u64 {
+        self.shards.iter().map(|shard| shard.lock().bound).sum()
+    }
+
+    /// The tasks in the list now: a walk, so that spawns and completions
+    /// keep no count (metrics are read rarely, tasks come and go often).
+    pub(crate) fn len(&self) -> usize {
+        let mut len = 0;
+        self.for_each(|_| len += 1);
+        len
     }
 
     /// Calls `f` with the header of every task in the list, one shard at a

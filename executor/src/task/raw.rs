@@ -17,7 +17,7 @@ use super::join::JoinHandle;
 use super::state::State;
 // std's atomic even in loom builds: the stats order nothing, so the models
 // need not explore them.
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
 use crate::sync::UnsafeCell;
 
@@ -51,6 +51,7 @@ pub(crate) struct Meta {
 impl Meta {
     /// An unnamed task spawned at the caller's caller.
     #[track_caller]
+    #[inline]
     pub(crate) fn caller() -> Meta {
         Meta {
             name: None,
@@ -69,41 +70,44 @@ pub(crate) struct Header {
     pub(crate) links: UnsafeCell<Links>,
     /// Where the task was spawned; immutable.
     pub(crate) location: &'static Location<'static>,
-    /// Bits 33–63: polls so far (modulo 2^31). Bit 32: the task has a name
+    /// Polls so far times two, modulo 2^32, plus 1 if the task has a name
     /// (kept in taskcell's registry, not here: most tasks have none, and
-    /// the header stays small). Bits 0–31: the scheduler's clock at the end
-    /// of the last poll, or at the spawn. Written only by the thread that
-    /// owns the future (rule 1), with a plain load and store, no
-    /// read-modify-write; read by task dumps.
-    pub(crate) stats: AtomicU64,
+    /// the header stays small). Written only by the thread that owns the
+    /// future (rule 1), with a plain load and store, no read-modify-write;
+    /// read by task dumps.
+    pub(crate) polls: AtomicU32,
+    /// The scheduler's clock at the end of the last poll, or at the spawn;
+    /// written and read as `polls` is.
+    pub(crate) last_poll: AtomicU32,
 }
 
-const NAMED: u64 = 1 << 32;
-const POLL_ONE: u64 = 1 << 33;
-const CLOCK_MASK: u64 = (1 << 32) - 1;
+const NAMED: u32 = 1;
+const POLL_ONE: u32 = 2;
 
 impl Header {
     /// Counts a poll that ended at `clock_ms`. Only the owner of the future
-    /// calls it (rule 1), so a load and a store suffice; the count wraps out
-    /// of the top bit without touching `NAMED`.
+    /// calls it (rule 1), so loads and stores suffice; the count steps by
+    /// two, past the `NAMED` bit.
     #[inline]
     pub(crate) fn record_poll(&self, clock_ms: u32) {
-        let stats = self.stats.load(Relaxed).wrapping_add(POLL_ONE);
-        self.stats
-            .store(stats & !CLOCK_MASK | u64::from(clock_ms), Relaxed);
+        let polls = self.polls.load(Relaxed).wrapping_add(POLL_ONE);
+        self.polls.store(polls, Relaxed);
+        self.last_poll.store(clock_ms, Relaxed);
     }
 
     /// The polls so far (modulo 2^31), and the clock at the end of the last
     /// one.
     pub(crate) fn poll_stats(&self) -> (u32, u32) {
-        let stats = self.stats.load(Relaxed);
-        ((stats >> 33) as u32, stats as u32)
+        (
+            self.polls.load(Relaxed) / POLL_ONE,
+            self.last_poll.load(Relaxed),
+        )
     }
 
     /// Whether the task was spawned with a name.
     #[inline]
     pub(crate) fn is_named(&self) -> bool {
-        self.stats.load(Relaxed) & NAMED != 0
+        self.polls.load(Relaxed) & NAMED != 0
     }
 
     /// The task's name, if it has one: a lookup in taskcell's registry, for
@@ -230,7 +234,8 @@ where
             id,
             links: UnsafeCell::new(Links::default()),
             location: meta.location,
-            stats: AtomicU64::new(named | u64::from(spawned_at)),
+            polls: AtomicU32::new(named),
+            last_poll: AtomicU32::new(spawned_at),
         });
         ptr::addr_of_mut!((*ptr).scheduler).write(scheduler);
         ptr::addr_of_mut!((*ptr).stage).write(UnsafeCell::new(Stage::Running(future)));
