@@ -299,12 +299,15 @@ fn metrics_count_spawns_polls_and_alive_tasks() {
             }
         });
         assert!(metrics.spawned_tasks_count() >= spawned_before + N as u64);
-        let polls: u64 = (0..2).map(|i| metrics.worker_poll_count(i)).sum();
+        // Workers publish their counts at least every 61 tasks and when they
+        // go to sleep, which they do once the work is done.
+        let polls = || -> u64 { (0..2).map(|i| metrics.worker_poll_count(i)).sum() };
         assert!(
-            polls >= polls_before + 2 * N as u64,
+            common::wait_until(Duration::from_secs(30), || polls()
+                >= polls_before + 2 * N as u64),
             "{N} tasks that yield once each need {} polls, counted {}",
             2 * N,
-            polls - polls_before
+            polls() - polls_before
         );
         assert!(
             common::wait_until(Duration::from_secs(30), || metrics.num_alive_tasks() == 0),
@@ -315,8 +318,17 @@ fn metrics_count_spawns_polls_and_alive_tasks() {
         for worker in 0..2 {
             assert_eq!(metrics.worker_local_queue_depth(worker), 0);
         }
-        let busy: Duration = (0..2).map(|i| metrics.worker_total_busy_duration(i)).sum();
-        assert!(busy > Duration::ZERO);
+        // A task that holds its worker for 50 ms makes it that long busy
+        // (the busy time is summed from a clock of a few ms resolution).
+        let busy = || -> Duration { (0..2).map(|i| metrics.worker_total_busy_duration(i)).sum() };
+        let busy_before = busy();
+        rt.block_on(rt.spawn(async { std::thread::sleep(Duration::from_millis(50)) }))
+            .unwrap();
+        assert!(
+            busy() >= busy_before + Duration::from_millis(30),
+            "{:?}",
+            busy()
+        );
         // Idle workers park.
         assert!(common::wait_until(Duration::from_secs(30), || {
             (0..2).all(|i| metrics.worker_park_count(i) > 0)

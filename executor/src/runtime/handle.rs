@@ -102,7 +102,7 @@ impl Handle {
 
     /// `spawn`, with the name and spawn site given.
     #[inline]
-    pub(crate) fn spawn_with<F>(&self, future: F, meta: Meta) -> JoinHandle<F::Output>
+    pub(crate) fn spawn_with<F>(&self, future: F, meta: Meta<'_>) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
@@ -139,7 +139,7 @@ impl Handle {
     }
 
     /// `spawn_blocking`, with the name and spawn site given.
-    pub(crate) fn spawn_blocking_with<F, R>(&self, f: F, meta: Meta) -> JoinHandle<R>
+    pub(crate) fn spawn_blocking_with<F, R>(&self, f: F, meta: Meta<'_>) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,

@@ -80,7 +80,6 @@ impl Core {
 
     /// The worker thread's loop: run tasks until the runtime shuts down.
     pub(crate) fn run(&self, shared: &Shared) {
-        shared.clock.refresh();
         self.metrics(shared).unparked(&shared.clock);
         while !shared.is_shutdown() {
             if let Some(task) = self.next_task(shared) {
@@ -288,7 +287,6 @@ impl Core {
             self.in_driver.set(true);
             parker.park_on(shared.driver.as_ref());
             self.in_driver.set(false);
-            shared.clock.refresh();
             metrics.unparked(&shared.clock);
             if shared.is_shutdown() {
                 return;
@@ -382,7 +380,6 @@ impl Core {
         }
         let _publish = Publish(self, shared);
         let metrics = self.metrics(shared);
-        shared.clock.refresh();
         metrics.unparked(&shared.clock);
         let _stop = Stop(shared, metrics);
         loop {
@@ -408,7 +405,6 @@ impl Core {
                 self.in_driver.set(true);
                 root_waker.parker.park_on(shared.driver.as_ref());
                 self.in_driver.set(false);
-                shared.clock.refresh();
                 metrics.unparked(&shared.clock);
             }
         }

@@ -2,7 +2,6 @@
 
 use std::future::Future;
 use std::panic::Location;
-use std::sync::Arc;
 
 use super::join::JoinHandle;
 use super::raw::Meta;
@@ -56,9 +55,9 @@ impl<'a> Builder<'a> {
     }
 
     #[track_caller]
-    fn meta(&self) -> Meta {
+    fn meta(&self) -> Meta<'a> {
         Meta {
-            name: self.name.map(Arc::from),
+            name: self.name,
             location: Location::caller(),
         }
     }

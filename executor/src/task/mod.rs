@@ -21,7 +21,7 @@
 //! One allocation per spawned future, driven by one state word.
 //!
 //! The allocation (`raw::Cell`) holds the header (state word, vtable, task
-//! id, owned-list links), the scheduler handle, the stage (the future, then
+//! id, owned-list slot, spawn location, poll stats), the scheduler handle, the stage (the future, then
 //! its output) and the join waker. Typed handles point at it: `Task` (one
 //! reference), `Notified` (a reference that is queued to be polled),
 //! `JoinHandle` (the user's), and raw wakers (one reference each).
@@ -52,8 +52,8 @@
 //!    dropped before the ownership of rules 1–2 is released. Together with
 //!    rules 1 and 2 (one owner at a time, ordered by happens-before) this keeps
 //!    the rules of `taskcell::enter`.
-//! 6. **Owned-list links** in the header are touched only under the lock of
-//!    the list shard the task hashes to.
+//! 6. **The owned-list slot** in the header is touched only under the lock
+//!    of the list shard the task hashes to.
 //! 7. **User code never unwinds into the runtime.** Everything the harness
 //!    runs on the user's behalf — a poll, the drop of a future or output,
 //!    the drop of a panic payload, the join waker's `wake` and drop — runs

@@ -42,17 +42,17 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
 
 /// What a spawn site says about its task: an optional name and where it
 /// was spawned.
-#[derive(Clone)]
-pub(crate) struct Meta {
-    pub(crate) name: Option<StdArc<str>>,
+#[derive(Clone, Copy)]
+pub(crate) struct Meta<'a> {
+    pub(crate) name: Option<&'a str>,
     pub(crate) location: &'static Location<'static>,
 }
 
-impl Meta {
+impl Meta<'_> {
     /// An unnamed task spawned at the caller's caller.
     #[track_caller]
     #[inline]
-    pub(crate) fn caller() -> Meta {
+    pub(crate) fn caller() -> Meta<'static> {
         Meta {
             name: None,
             location: Location::caller(),
@@ -66,10 +66,10 @@ pub(crate) struct Header {
     pub(crate) state: State,
     pub(crate) vtable: &'static Vtable,
     pub(crate) id: TaskId,
-    /// Owned-list links (rule 6).
-    pub(crate) links: UnsafeCell<Links>,
     /// Where the task was spawned; immutable.
     pub(crate) location: &'static Location<'static>,
+    /// The task's slot in the owned-task list, or `list::UNLISTED` (rule 6).
+    pub(crate) slot: UnsafeCell<u32>,
     /// Polls so far times two, modulo 2^32, plus 1 if the task has a name
     /// (kept in taskcell's registry, not here: most tasks have none, and
     /// the header stays small). Written only by the thread that owns the
@@ -121,20 +121,6 @@ impl Header {
     }
 }
 
-/// Intrusive doubly linked list links; see `list.rs`. A linked task has a
-/// `prev`: the task before it, or `HEAD` if it is first; an unlinked one
-/// has none.
-#[derive(Default)]
-pub(crate) struct Links {
-    pub(crate) prev: Option<NonNull<Header>>,
-    pub(crate) next: Option<NonNull<Header>>,
-}
-
-impl Links {
-    /// The `prev` of a list's first task: no task lives at this address.
-    pub(crate) const HEAD: NonNull<Header> = NonNull::dangling();
-}
-
 /// The operations that need the concrete future and scheduler types.
 pub(crate) struct Vtable {
     pub(crate) poll: unsafe fn(NonNull<Header>),
@@ -168,7 +154,7 @@ pub(crate) fn new_task<F, S>(
     future: F,
     scheduler: S,
     id: TaskId,
-    meta: Meta,
+    meta: Meta<'_>,
 ) -> (Task<S>, Notified<S>, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,
@@ -193,7 +179,7 @@ pub(crate) fn new_unowned_task<F, S>(
     future: F,
     scheduler: S,
     id: TaskId,
-    meta: Meta,
+    meta: Meta<'_>,
 ) -> (Notified<S>, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,
@@ -205,7 +191,13 @@ where
     unsafe { (Notified(Task::from_raw(ptr)), JoinHandle::from_raw(ptr, id)) }
 }
 
-fn allocate<F, S>(future: F, scheduler: S, id: TaskId, meta: Meta, state: State) -> NonNull<Header>
+fn allocate<F, S>(
+    future: F,
+    scheduler: S,
+    id: TaskId,
+    meta: Meta<'_>,
+    state: State,
+) -> NonNull<Header>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
@@ -214,7 +206,7 @@ where
     let named = match meta.name {
         Some(name) => {
             // For messages and dumps; forgotten when the task is freed.
-            taskcell::register_task_name(id, name);
+            taskcell::register_task_name(id, StdArc::from(name));
             NAMED
         }
         None => 0,
@@ -232,8 +224,8 @@ where
             state,
             vtable: vtable::<F, S>(),
             id,
-            links: UnsafeCell::new(Links::default()),
             location: meta.location,
+            slot: UnsafeCell::new(super::list::UNLISTED),
             polls: AtomicU32::new(named),
             last_poll: AtomicU32::new(spawned_at),
         });
@@ -356,3 +348,13 @@ impl<S: 'static> Notified<S> {
 
 /// `Poll` slot that `try_read_output` writes through a type-erased pointer.
 pub(crate) type OutputSlot<T> = Poll<Result<T, JoinError>>;
+
+#[cfg(all(test, not(taskcell_loom), target_pointer_width = "64"))]
+mod tests {
+    #[test]
+    fn the_header_is_six_words() {
+        // Every task pays for it; a word more moved task allocations across
+        // an allocator size class in the `rt` benchmarks.
+        assert_eq!(std::mem::size_of::<super::Header>(), 48);
+    }
+}
