@@ -19,7 +19,7 @@
 //! Both workloads are written once, in the `timers!` macro, and instantiated
 //! for each runtime ([`on_taskcell`], [`on_tokio`]) with its own `spawn`,
 //! `sleep`, `timeout` and `yield_now`. Each iteration is one `block_on` on a
-//! runtime built once per [`Routine`], with [`workers`](crate::workers)
+//! runtime built once per [`Routine`](crate::Routine), with [`workers`](crate::workers)
 //! workers and timers enabled.
 
 use std::time::Duration;
