@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use crate::context;
 use crate::scheduler::park::Parker;
 use crate::scheduler::worker::{Core, RootWaker};
-use crate::scheduler::Flavor;
+use crate::scheduler::{Flavor, Shared};
 use crate::sync::{wait_while, Arc};
 use crate::task::JoinHandle;
 
@@ -96,7 +96,7 @@ impl Runtime {
         if shared.flavor == Flavor::CurrentThread {
             return block_on_current_thread(&self.handle, future);
         }
-        park_until_ready(future, shared.budget)
+        park_until_ready(future, shared)
     }
 
     /// Spawns `future` as a new task; see [`Handle::spawn`].
@@ -253,6 +253,7 @@ fn block_on_current_thread<F: Future>(handle: &Handle, mut future: Pin<&mut F>) 
             return out;
         }
         root.parker.park();
+        shared.clock.refresh();
         drop(waiting);
     }
 }
@@ -283,14 +284,16 @@ impl Drop for WaitForCore<'_> {
     }
 }
 
-/// Polls `future` on this thread (each poll with a fresh `budget`),
-/// sleeping between wake-ups.
-fn park_until_ready<F: Future>(mut future: Pin<&mut F>, budget: u8) -> F::Output {
+/// Polls `future` on this thread (each poll with a fresh budget), sleeping
+/// between wake-ups. Each wake-up refreshes the runtime's coarse clock, so
+/// that tasks this thread spawns are stamped with the time (task dumps).
+fn park_until_ready<F: Future>(mut future: Pin<&mut F>, shared: &Shared) -> F::Output {
     let root = StdArc::new(RootWaker::new(Arc::new(Parker::new())));
     let waker = Waker::from(StdArc::clone(&root));
     let mut cx = Context::from_waker(&waker);
     loop {
-        let poll = crate::coop::with_budget(crate::coop::Budget::new(budget), || {
+        shared.clock.refresh();
+        let poll = crate::coop::with_budget(crate::coop::Budget::new(shared.budget), || {
             future.as_mut().poll(&mut cx)
         });
         if let Poll::Ready(out) = poll {
