@@ -136,17 +136,24 @@ fn two_hundred_concurrent_connections_all_succeed() {
     });
 }
 
+/// Asks for a 16 GiB `/stream` body and reads its first bytes (the head):
+/// the connection's task streams until the client hangs up.
+async fn start_endless_download(addr: SocketAddr) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let request = b"GET /stream?n=1048576&size=16384 HTTP/1.1\r\nhost: x\r\n\r\n";
+    stream.write_all(request).await.unwrap();
+    let mut head = [0; 4096];
+    let n = stream.read(&mut head).await.unwrap();
+    assert!(head[..n].starts_with(b"HTTP/1.1 200 OK"));
+    stream
+}
+
 #[test]
 fn a_client_hanging_up_mid_stream_frees_the_body_and_the_server_lives_on() {
     let server = Arc::new(Server::default());
     with_server(Arc::clone(&server), |addr| async move {
         // A 16 GiB body: read a little of it, then hang up.
-        let mut stream = TcpStream::connect(addr).await.unwrap();
-        let request = b"GET /stream?n=1048576&size=16384 HTTP/1.1\r\nhost: x\r\n\r\n";
-        stream.write_all(request).await.unwrap();
-        let mut head = [0; 4096];
-        let n = stream.read(&mut head).await.unwrap();
-        assert!(head[..n].starts_with(b"HTTP/1.1 200 OK"));
+        let stream = start_endless_download(addr).await;
         assert_eq!(server.live_streams(), 1, "the body is streaming");
         drop(stream);
 
@@ -202,11 +209,7 @@ fn debug_tasks_dumps_the_live_tasks_with_metrics() {
     let server = Arc::new(Server::default());
     with_server(Arc::clone(&server), |addr| async move {
         // A streaming response keeps its connection task alive meanwhile.
-        let mut stream = TcpStream::connect(addr).await.unwrap();
-        let request = b"GET /stream?n=1048576&size=16384 HTTP/1.1\r\nhost: x\r\n\r\n";
-        stream.write_all(request).await.unwrap();
-        let mut head = [0; 4096];
-        let _ = stream.read(&mut head).await.unwrap();
+        let stream = start_endless_download(addr).await;
         let (status, text) = get_text(&format!("http://{addr}/debug/tasks")).await;
         assert_eq!(status, 200, "{text}");
         assert!(text.starts_with("workers: "), "{text}");

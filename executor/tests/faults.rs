@@ -93,6 +93,14 @@ fn runtimes() -> Vec<(&'static str, Runtime)> {
     ]
 }
 
+/// Drives `rt` (a `block_on` per try) until `done` holds; false after 30 s.
+fn drive_until(rt: &Runtime, mut done: impl FnMut() -> bool) -> bool {
+    common::wait_until(Duration::from_secs(30), || {
+        rt.block_on(taskcell_executor::yield_now());
+        done()
+    })
+}
+
 /// The runtime still runs a task, then shuts down without hanging.
 fn still_serves(flavour: &str, rt: Runtime) {
     let out = rt.block_on(async { spawn(async { 7 }).await.unwrap() });
@@ -110,10 +118,7 @@ fn a_panic_payload_whose_drop_panics_does_not_kill_a_worker() {
             let task = rt.spawn(async move { panic_any(bomb) });
             drop(task);
             assert!(
-                common::wait_until(Duration::from_secs(30), || {
-                    rt.block_on(taskcell_executor::yield_now());
-                    drops.load(SeqCst) == 3
-                }),
+                drive_until(&rt, || drops.load(SeqCst) == 3),
                 "{flavour}: bombs 2, 1 and 0 dropped once each, got {}",
                 drops.load(SeqCst)
             );
@@ -129,10 +134,7 @@ fn a_completed_tasks_panic_payload_dropped_with_its_join_handle_is_contained() {
         for (flavour, rt) in runtimes() {
             let (bomb, drops) = Bomb::new(2);
             let task = rt.spawn(async move { panic_any(bomb) });
-            assert!(common::wait_until(Duration::from_secs(30), || {
-                rt.block_on(taskcell_executor::yield_now());
-                task.is_finished()
-            }));
+            assert!(drive_until(&rt, || task.is_finished()));
             // The output (a `JoinError` holding the bomb) is dropped by the
             // handle's drop, on this thread, which must not unwind either.
             drop(task);
@@ -180,10 +182,7 @@ fn a_futures_drop_panicking_with_a_bomb_after_it_finished_is_contained() {
             let (bomb, drops) = Bomb::new(2);
             drop(rt.spawn(BombOnDrop(Some(bomb))));
             assert!(
-                common::wait_until(Duration::from_secs(30), || {
-                    rt.block_on(taskcell_executor::yield_now());
-                    drops.load(SeqCst) == 3
-                }),
+                drive_until(&rt, || drops.load(SeqCst) == 3),
                 "{flavour}: got {} drops",
                 drops.load(SeqCst)
             );
@@ -206,10 +205,7 @@ fn an_endless_chain_of_panicking_payloads_is_forgotten_not_unwound() {
             let (bomb, drops) = Bomb::new(usize::MAX);
             drop(rt.spawn(async move { panic_any(bomb) }));
             // Some bombs go off, then the runtime gives up and forgets one.
-            assert!(common::wait_until(Duration::from_secs(30), || {
-                rt.block_on(taskcell_executor::yield_now());
-                drops.load(SeqCst) > 1
-            }));
+            assert!(drive_until(&rt, || drops.load(SeqCst) > 1));
             still_serves(flavour, rt);
             let after_shutdown = drops.load(SeqCst);
             assert!(after_shutdown < 100, "{flavour}: {after_shutdown} drops");
@@ -250,10 +246,7 @@ fn a_join_handle_waker_that_panics_does_not_kill_a_worker() {
             let polled = std::pin::Pin::new(&mut task).poll(&mut Context::from_waker(&waker));
             assert!(polled.is_pending(), "{flavour}");
             go_tx.send(()).unwrap();
-            assert!(common::wait_until(Duration::from_secs(30), || {
-                rt.block_on(taskcell_executor::yield_now());
-                task.is_finished()
-            }));
+            assert!(drive_until(&rt, || task.is_finished()));
             assert_eq!(foreign.wakes.load(SeqCst), 1, "{flavour}");
             drop(task);
             still_serves(flavour, rt);

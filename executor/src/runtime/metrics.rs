@@ -61,6 +61,12 @@ impl WorkerMetrics {
     /// The worker is going to sleep: ends the busy stretch.
     pub(crate) fn parking(&self, clock: &Clock) {
         bump(&self.parks);
+        self.stopped(clock);
+    }
+
+    /// The busy stretch ends: the worker parks, or the current-thread core
+    /// goes back (its `block_on` returns), which is not counted as a park.
+    pub(crate) fn stopped(&self, clock: &Clock) {
         let since = self.busy_since.load(Relaxed);
         if since != PARKED {
             let busy = clock.nanos().saturating_sub(since);
@@ -76,14 +82,6 @@ impl WorkerMetrics {
         let now = clock.nanos();
         clock.refresh_to(now);
         self.busy_since.store(now, Relaxed);
-    }
-
-    /// The current-thread core goes back (its `block_on` returns): ends
-    /// the busy stretch without counting a park.
-    pub(crate) fn stopped(&self, clock: &Clock) {
-        self.parking(clock);
-        self.parks
-            .store(self.parks.load(Relaxed).wrapping_sub(1), Relaxed);
     }
 
     fn busy(&self, clock: &Clock) -> Duration {

@@ -10,7 +10,6 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::{poll_fn, Future};
-use std::panic::Location;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Wake, Waker};
 
@@ -300,10 +299,7 @@ impl<T: Send + 'static> JoinSet<T> {
     where
         F: Future<Output = T> + Send + 'static,
     {
-        let meta = Meta {
-            name: None,
-            location: Location::caller(),
-        };
+        let meta = Meta::caller();
         match context::with_handle(|handle| handle.spawn_with(future, meta)) {
             Some(handle) => self.insert(handle),
             None => panic!(
@@ -328,11 +324,7 @@ impl<T: Send + 'static> JoinSet<T> {
     where
         F: Future<Output = T> + Send + 'static,
     {
-        let meta = Meta {
-            name: None,
-            location: Location::caller(),
-        };
-        let handle = handle.spawn_with(future, meta);
+        let handle = handle.spawn_with(future, Meta::caller());
         self.insert(handle);
     }
 }
