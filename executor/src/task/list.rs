@@ -5,8 +5,24 @@
 //! links would take two pointers: the header stays at six words). A shard's
 //! slab grows to the most tasks it ever held at once and keeps that
 //! capacity, so after the first burst a spawn allocates nothing here.
+//!
+//! # The slab's invariant
+//!
+//! Under a shard's lock, and so at every point where one of the methods
+//! below reads the slab:
+//!
+//! - a task of this shard whose header holds a slot index other than
+//!   [`UNLISTED`] sits in that slot, which is below `slots.len()`;
+//! - while the shard is open, every index on the free list is below
+//!   `slots.len()` and names an empty slot.
+//!
+//! `bind` and `remove` index the slab unchecked on the strength of it. The
+//! slab only shrinks in `close_and_drain`, from the end, after closing the
+//! shard: each task it pops is marked `UNLISTED` under the same lock, and
+//! the free list, which may then name popped slots, is never followed again
+//! (`bind` refuses a closed shard) and is emptied at the end.
 
-use std::ptr::NonNull;
+use std::ptr::{self, NonNull};
 
 use super::raw::{Header, Task};
 use crate::sync::Mutex;
@@ -23,7 +39,7 @@ struct Shard {
     /// The list's reference to each task (task rule 4), by slot.
     slots: Vec<Slot>,
     /// The first empty slot (each empty slot names the next), reused before
-    /// the slab grows; `UNLISTED` if none.
+    /// the slab grows; [`NO_FREE`] if none.
     free: u32,
     closed: bool,
     /// Tasks ever bound to this shard (for metrics; kept under the lock
@@ -31,11 +47,38 @@ struct Shard {
     bound: u64,
 }
 
+/// The end of a shard's free list. Slot indices stay below it, so that an
+/// empty slot can name the next one in the bits of a pointer, on every
+/// platform.
+const NO_FREE: u32 = u32::MAX >> 1;
+
+/// One word of a shard's slab: a listed task's header, or, with the low bit
+/// set, an empty slot naming the next empty one (or [`NO_FREE`]). Headers
+/// are 8-aligned, so a task's pointer never has that bit; an empty slot is a
+/// pointer without provenance that is never dereferenced.
 #[derive(Clone, Copy)]
-enum Slot {
-    Task(NonNull<Header>),
-    /// Empty; the next empty slot, or `UNLISTED`.
-    Free(u32),
+struct Slot(*mut Header);
+
+impl Slot {
+    fn task(ptr: NonNull<Header>) -> Slot {
+        Slot(ptr.as_ptr())
+    }
+
+    fn free(next: u32) -> Slot {
+        // `next <= NO_FREE < 2^31`, so the shifted value fits in 32 bits.
+        Slot(ptr::without_provenance_mut(((next as usize) << 1) | 1))
+    }
+
+    /// The task in the slot, or the next empty slot.
+    fn get(self) -> Result<NonNull<Header>, u32> {
+        if self.0.addr() & 1 == 0 {
+            // SAFETY: only `Slot::task` makes an untagged slot, from a
+            // `NonNull`.
+            Ok(unsafe { NonNull::new_unchecked(self.0) })
+        } else {
+            Err((self.0.addr() >> 1) as u32)
+        }
+    }
 }
 
 // SAFETY: the shard holds list references to tasks (task rule 4), which are
@@ -50,7 +93,7 @@ impl<S: 'static> OwnedTasks<S> {
                 .map(|_| {
                     Mutex::new(Shard {
                         slots: Vec::new(),
-                        free: UNLISTED,
+                        free: NO_FREE,
                         closed: false,
                         bound: 0,
                     })
@@ -72,19 +115,21 @@ impl<S: 'static> OwnedTasks<S> {
             return Err(task);
         }
         let ptr = task.into_raw();
-        let slot = if shard.free != UNLISTED {
+        let slot = if shard.free != NO_FREE {
             let slot = shard.free;
-            match std::mem::replace(&mut shard.slots[slot as usize], Slot::Task(ptr)) {
-                Slot::Free(next) => shard.free = next,
-                Slot::Task(_) => unreachable!("the free list names a full slot"),
-            }
+            // SAFETY: the slab's invariant — the shard is open, so the free
+            // list's head is an index below `slots.len()`.
+            let entry = unsafe { shard.slots.get_unchecked_mut(slot as usize) };
+            let next = entry.get().expect_err("the free list names a full slot");
+            *entry = Slot::task(ptr);
+            shard.free = next;
             slot
         } else {
             let slot = u32::try_from(shard.slots.len())
                 .ok()
-                .filter(|&slot| slot != UNLISTED)
-                .expect("more than 2^32 - 1 live tasks in one list shard");
-            shard.slots.push(Slot::Task(ptr));
+                .filter(|&slot| slot < NO_FREE)
+                .expect("more than 2^31 - 1 live tasks in one list shard");
+            shard.slots.push(Slot::task(ptr));
             slot
         };
         // SAFETY: task rule 6 — we hold the shard lock.
@@ -104,8 +149,11 @@ impl<S: 'static> OwnedTasks<S> {
             return None;
         }
         let next = shard.free;
-        let taken = std::mem::replace(&mut shard.slots[slot as usize], Slot::Free(next));
-        debug_assert!(matches!(taken, Slot::Task(p) if p == ptr));
+        // SAFETY: the slab's invariant — the task is listed, so its slot is
+        // below `slots.len()`.
+        let entry = unsafe { shard.slots.get_unchecked_mut(slot as usize) };
+        debug_assert!(entry.get() == Ok(ptr), "a task's slot holds another");
+        *entry = Slot::free(next);
         shard.free = slot;
         // SAFETY: task rule 6 — we hold the shard lock.
         unsafe { set_slot(ptr, UNLISTED) };
@@ -123,7 +171,7 @@ impl<S: 'static> OwnedTasks<S> {
                 let task = {
                     let mut guard = shard.lock();
                     let Some(slot) = guard.slots.pop() else { break };
-                    let Slot::Task(ptr) = slot else { continue };
+                    let Ok(ptr) = slot.get() else { continue };
                     // SAFETY: task rule 6 — under the shard lock.
                     unsafe { set_slot(ptr, UNLISTED) };
                     // SAFETY: rule 4 — the list's reference moves to `f`.
@@ -131,7 +179,7 @@ impl<S: 'static> OwnedTasks<S> {
                 };
                 f(task);
             }
-            shard.lock().free = UNLISTED;
+            shard.lock().free = NO_FREE;
         }
     }
 }
@@ -168,7 +216,7 @@ impl<S: 'static> OwnedTasks<S> {
         for shard in self.shards.iter() {
             let guard = shard.lock();
             for slot in guard.slots.iter() {
-                let Slot::Task(ptr) = slot else { continue };
+                let Ok(ptr) = slot.get() else { continue };
                 // SAFETY: rules 4 and 6 — listed, so alive while we hold the
                 // lock.
                 f(unsafe { ptr.as_ref() });
@@ -200,4 +248,22 @@ unsafe fn set_slot(ptr: NonNull<Header>, value: u32) {
     unsafe { ptr.as_ref() }
         .slot
         .with_mut(|slot| unsafe { *slot = value });
+}
+
+#[cfg(all(test, not(taskcell_loom)))]
+mod tests {
+    use super::*;
+
+    /// An empty slot keeps its successor exactly, up to the end marker, and
+    /// a task's slot gives back its pointer: the tag bit never mixes the two.
+    #[test]
+    fn slots_round_trip() {
+        for next in [0, 1, 2, 1 << 20, NO_FREE - 1, NO_FREE] {
+            assert_eq!(Slot::free(next).get(), Err(next));
+        }
+        let header = std::mem::MaybeUninit::<Header>::uninit();
+        let ptr = NonNull::from(&header).cast::<Header>();
+        assert_eq!(Slot::task(ptr).get(), Ok(ptr));
+        assert_eq!(std::mem::size_of::<Slot>(), std::mem::size_of::<usize>());
+    }
 }
