@@ -8,7 +8,13 @@
 //!
 //! Each [`Variant`] times a loop of `iters` increments, each through
 //! [`black_box`], the way criterion's `iter` does; the criterion bench runs
-//! it through `iter_custom`, the `showdown` program directly.
+//! it through `iter_custom`, the `showdown` program through [`per_op`].
+//!
+//! The figure that matters is the ratio to `RefCell`, a fraction of a
+//! nanosecond; timed apart, as criterion times benchmarks (seconds of one,
+//! then seconds of the next), it moves with whatever else the machine does
+//! in between. [`ratio_to_ref_cell`] times the two in alternation instead,
+//! and the criterion bench prints it first.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -19,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use taskcell::TaskCell;
 
-use crate::in_task;
+use crate::{in_task, median};
 
 /// One way of doing `*n += 1`.
 #[derive(Debug, Clone, Copy)]
@@ -36,12 +42,15 @@ pub const TASK_CELL: Variant = Variant {
     time: task_cell,
 };
 
+/// `RefCell::borrow_mut`: the floor, a borrow flag and no thread check.
+pub const REF_CELL: Variant = Variant {
+    name: "RefCell::borrow_mut",
+    time: ref_cell,
+};
+
 /// What `TaskCell::with_mut` is compared with, in the order of the bench.
 pub const OTHERS: [Variant; 4] = [
-    Variant {
-        name: "RefCell::borrow_mut",
-        time: ref_cell,
-    },
+    REF_CELL,
     Variant {
         name: "std::sync::Mutex",
         time: std_mutex,
@@ -95,4 +104,43 @@ fn tokio_mutex(iters: u64) -> Duration {
             Poll::Pending => unreachable!("an uncontended lock is ready at once"),
         }
     })
+}
+
+/// Nanoseconds per increment of `variant`: doubles the loop length until one
+/// loop takes at least `budget`, and returns the figure of that loop.
+///
+/// ```
+/// use std::time::Duration;
+/// use taskcell_benches::cell::{per_op, TASK_CELL};
+///
+/// assert!(per_op(TASK_CELL, Duration::from_micros(10)) > 0.0);
+/// ```
+pub fn per_op(variant: Variant, budget: Duration) -> f64 {
+    let mut iters = 1_000u64;
+    loop {
+        let elapsed = (variant.time)(iters);
+        if elapsed >= budget {
+            return elapsed.as_nanos() as f64 / iters as f64;
+        }
+        iters *= 2;
+    }
+}
+
+/// `TaskCell::with_mut` over `RefCell::borrow_mut`: `rounds` rounds, each
+/// timing one [`per_op`] loop of each, TaskCell first; the median of the
+/// rounds' ratios, so that a burst of load on the machine lands on both
+/// sides of a ratio alike.
+///
+/// ```
+/// use std::time::Duration;
+/// use taskcell_benches::cell::ratio_to_ref_cell;
+///
+/// let ratio = ratio_to_ref_cell(3, Duration::from_micros(10));
+/// assert!(ratio.is_finite() && ratio > 0.0);
+/// ```
+pub fn ratio_to_ref_cell(rounds: usize, budget: Duration) -> f64 {
+    let mut ratios: Vec<f64> = (0..rounds)
+        .map(|_| per_op(TASK_CELL, budget) / per_op(REF_CELL, budget))
+        .collect();
+    median(&mut ratios).unwrap_or(f64::NAN)
 }

@@ -218,20 +218,6 @@ fn routine_round(setup: fn() -> Routine, budget: Duration) -> f64 {
     }
 }
 
-/// One round of a `cell` variant: doubles the loop length until one loop
-/// takes at least `budget`, and returns nanoseconds per operation of that
-/// loop.
-fn cell_round(time: fn(u64) -> Duration, budget: Duration) -> f64 {
-    let mut iters = 1_000u64;
-    loop {
-        let elapsed = time(iters);
-        if elapsed >= budget {
-            return elapsed.as_nanos() as f64 / iters as f64;
-        }
-        iters *= 2;
-    }
-}
-
 /// Runs `rounds` rounds, each measuring `ours` and then every one of
 /// `theirs` through `measure`, and returns the medians: ours, then theirs in
 /// order.
@@ -305,12 +291,10 @@ fn run(budget: &Budget, wanted: &dyn Fn(&str) -> bool) -> Vec<Row> {
     }
 
     if wanted("cell") {
-        let (ours, theirs) = interleaved(
-            budget.rounds,
-            cell::TASK_CELL.time,
-            &cell::OTHERS.map(|variant| variant.time),
-            |time| cell_round(time, budget.cell_round),
-        );
+        let (ours, theirs) =
+            interleaved(budget.rounds, cell::TASK_CELL, &cell::OTHERS, |variant| {
+                cell::per_op(variant, budget.cell_round)
+            });
         let cell_rows: Vec<Row> = cell::OTHERS
             .iter()
             .zip(theirs)
