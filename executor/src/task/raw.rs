@@ -204,11 +204,7 @@ where
     S: Schedule,
 {
     let named = match meta.name {
-        Some(name) => {
-            // For messages and dumps; forgotten when the task is freed.
-            taskcell::register_task_name(id, StdArc::from(name));
-            NAMED
-        }
+        Some(name) => register_name(id, name),
         None => 0,
     };
     let spawned_at = scheduler.clock_ms();
@@ -236,6 +232,17 @@ where
     // SAFETY: every field was written just above.
     let cell = unsafe { cell.assume_init() };
     NonNull::from(Box::leak(cell)).cast()
+}
+
+/// Registers a named task's name (for messages and dumps; forgotten when
+/// the task is freed) and returns the header's `NAMED` flag. Out of line,
+/// so that the spawn path of the unnamed majority stays small enough to be
+/// inlined into `spawn`.
+#[cold]
+#[inline(never)]
+fn register_name(id: TaskId, name: &str) -> u32 {
+    taskcell::register_task_name(id, StdArc::from(name));
+    NAMED
 }
 
 fn vtable<F, S>() -> &'static Vtable
