@@ -143,46 +143,32 @@ fn one_word(iters: u64) -> Duration {
     })
 }
 
-/// Nanoseconds per increment of `time`, from one loop of at least `budget`.
-fn per_increment(time: fn(u64) -> Duration, budget: Duration) -> f64 {
-    per_op(Variant { name: "", time }, budget)
-}
-
 fn main() {
     CURRENT.with(|current| current.set(OWNER));
     let rounds = 15;
     let budget = Duration::from_millis(20);
-    let variants: [(&str, Box<dyn Fn() -> f64>); 5] = [
-        (
-            "owner + current + borrow",
-            Box::new(move || per_increment(owner_current_borrow, budget)),
-        ),
-        (
-            "owner + current",
-            Box::new(move || per_increment(owner_current, budget)),
-        ),
-        (
-            "owner + constant + borrow",
-            Box::new(move || per_increment(owner_constant_borrow, budget)),
-        ),
-        (
-            "one word, stored twice",
-            Box::new(move || per_increment(one_word, budget)),
-        ),
-        (
-            "TaskCell::with_mut",
-            Box::new(move || per_op(TASK_CELL, budget)),
-        ),
+    let variant = |name, time| Variant { name, time };
+    let baseline = variant("RefCell::borrow_mut", ref_cell);
+    let variants = [
+        variant("owner + current + borrow", owner_current_borrow),
+        variant("owner + current", owner_current),
+        variant("owner + constant + borrow", owner_constant_borrow),
+        variant("one word, stored twice", one_word),
+        TASK_CELL,
     ];
     let mut ratios = vec![Vec::with_capacity(rounds); variants.len()];
     for _ in 0..rounds {
-        let floor = per_increment(ref_cell, budget);
-        for ((_, run), ratios) in variants.iter().zip(&mut ratios) {
-            ratios.push(run() / floor);
+        let floor = per_op(baseline, budget);
+        for (&variant, ratios) in variants.iter().zip(&mut ratios) {
+            ratios.push(per_op(variant, budget) / floor);
         }
     }
     println!("time per `*n += 1` over RefCell::borrow_mut's, median of {rounds} rounds:");
-    for ((name, _), ratios) in variants.iter().zip(&mut ratios) {
-        println!("  {name:26} {:.2}", median(ratios).unwrap_or(f64::NAN));
+    for (variant, ratios) in variants.iter().zip(&mut ratios) {
+        println!(
+            "  {:26} {:.2}",
+            variant.name,
+            median(ratios).unwrap_or(f64::NAN)
+        );
     }
 }
