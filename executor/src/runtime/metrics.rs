@@ -23,14 +23,30 @@ pub(crate) struct WorkerMetrics {
     polls: AtomicU64,
     steals: AtomicU64,
     parks: AtomicU64,
-    /// Nanoseconds busy, up to the start of the current stretch.
-    busy_ns: AtomicU64,
-    /// When the current busy stretch began (nanoseconds since the runtime
-    /// started), or `PARKED`.
-    busy_since: AtomicU64,
+    /// The nanoseconds spent busy, in one word so that a reader on another
+    /// thread always sees a whole value (two words, read one after the
+    /// other, could count a stretch that ends between the reads twice):
+    ///
+    /// - parked: `total << 1`;
+    /// - busy since `since` (nanoseconds since the runtime started):
+    ///   `(total - since) << 1 | 1`, in 63-bit wrapping arithmetic, so that
+    ///   the total at time `now` is `(word >> 1) + now`.
+    busy: AtomicU64,
 }
 
-const PARKED: u64 = u64::MAX;
+/// The low bit of `busy`: a stretch is under way.
+const BUSY: u64 = 1;
+/// The 63 bits of a busy value (292 years of nanoseconds).
+const LOW63: u64 = u64::MAX >> 1;
+
+/// The busy total that `word` stands for at `now`.
+fn busy_total(word: u64, now: u64) -> u64 {
+    if word & BUSY != 0 {
+        (word >> 1).wrapping_add(now) & LOW63
+    } else {
+        word >> 1
+    }
+}
 
 /// Adds one, for the counter's only writer.
 #[inline]
@@ -40,10 +56,7 @@ fn bump(counter: &AtomicU64) {
 
 impl WorkerMetrics {
     pub(crate) fn new() -> WorkerMetrics {
-        WorkerMetrics {
-            busy_since: AtomicU64::new(PARKED),
-            ..WorkerMetrics::default()
-        }
+        WorkerMetrics::default()
     }
 
     /// Adds the polls the worker counted since it last published them.
@@ -67,12 +80,10 @@ impl WorkerMetrics {
     /// The busy stretch ends: the worker parks, or the current-thread core
     /// goes back (its `block_on` returns), which is not counted as a park.
     pub(crate) fn stopped(&self, clock: &Clock) {
-        let since = self.busy_since.load(Relaxed);
-        if since != PARKED {
-            let busy = clock.nanos().saturating_sub(since);
-            self.busy_ns
-                .store(self.busy_ns.load(Relaxed).saturating_add(busy), Relaxed);
-            self.busy_since.store(PARKED, Relaxed);
+        let word = self.busy.load(Relaxed);
+        if word & BUSY != 0 {
+            self.busy
+                .store(busy_total(word, clock.nanos()) << 1, Relaxed);
         }
     }
 
@@ -81,16 +92,16 @@ impl WorkerMetrics {
     pub(crate) fn unparked(&self, clock: &Clock) {
         let now = clock.nanos();
         clock.refresh_to(now);
-        self.busy_since.store(now, Relaxed);
+        let total = busy_total(self.busy.load(Relaxed), now);
+        self.busy
+            .store((total.wrapping_sub(now) & LOW63) << 1 | BUSY, Relaxed);
     }
 
     fn busy(&self, clock: &Clock) -> Duration {
-        let since = self.busy_since.load(Relaxed);
-        let mut busy = self.busy_ns.load(Relaxed);
-        if since != PARKED {
-            busy = busy.saturating_add(clock.nanos().saturating_sub(since));
-        }
-        Duration::from_nanos(busy)
+        // The clock first: a stretch that ends after this reading is then
+        // counted up to at most the time it ended.
+        let now = clock.nanos();
+        Duration::from_nanos(busy_total(self.busy.load(Relaxed), now))
     }
 }
 
@@ -348,5 +359,26 @@ impl fmt::Debug for RuntimeMetrics {
             .field("spawned_tasks_count", &self.spawned_tasks_count())
             .field("global_queue_depth", &self.global_queue_depth())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one-word busy time: a parked total reads as itself whatever the
+    /// time; a stretch begun at `since` adds `now - since`, even when
+    /// `since` exceeds the total (the usual case), through the wrap.
+    #[test]
+    fn busy_time_in_one_word() {
+        let parked = |total: u64| total << 1;
+        let busy = |total: u64, since: u64| (total.wrapping_sub(since) & LOW63) << 1 | BUSY;
+        assert_eq!(busy_total(parked(5), 1_000), 5);
+        assert_eq!(busy_total(busy(5, 100), 130), 35);
+        assert_eq!(busy_total(busy(0, 7), 7), 0);
+        let day = 86_400_000_000_000;
+        assert_eq!(busy_total(busy(3 * day, 40 * day), 41 * day), 4 * day);
+        // A stretch ends: the total is folded back into a parked word.
+        assert_eq!(busy_total(parked(busy_total(busy(10, 50), 80)), 1), 40);
     }
 }
