@@ -428,10 +428,13 @@ fn a_dump_shows_the_task_that_waited_longest_first() {
             .spawn_on(async move { old_rx.await.unwrap() }, rt.handle());
         std::thread::sleep(Duration::from_millis(50));
         let fresh_gate = Arc::new(AtomicBool::new(false));
+        let fresh_running = Arc::new(AtomicBool::new(false));
         let fresh = Builder::new().name("busy").spawn_on(
             {
                 let gate = Arc::clone(&fresh_gate);
+                let running = Arc::clone(&fresh_running);
                 async move {
+                    running.store(true, SeqCst);
                     while !gate.load(SeqCst) {
                         yield_now().await;
                     }
@@ -439,6 +442,12 @@ fn a_dump_shows_the_task_that_waited_longest_first() {
             },
             rt.handle(),
         );
+        // Busy means polled: until its first poll, a task spawned from this
+        // thread carries the clock of its spawn, which an idle runtime may
+        // not have refreshed since before `stuck` (see `TaskInfo::idle_for`).
+        assert!(common::wait_until(Duration::from_secs(30), || {
+            fresh_running.load(SeqCst)
+        }));
         let first = rt
             .handle()
             .dump()

@@ -122,7 +122,11 @@ impl TaskInfo {
     /// runtime's coarse clock, which the workers refresh every few dozen
     /// tasks and whenever they wake, so a small figure may be off by a few
     /// milliseconds; for a running task it is the time since its previous
-    /// poll ended. The task that has waited longest is usually the stuck one.
+    /// poll ended. One case reads high: a task spawned from outside the
+    /// runtime's threads into a runtime idle since some time, and not polled
+    /// yet, is stamped with the clock as the workers last refreshed it, so
+    /// until its first poll its figure includes that idle time. The task that
+    /// has waited longest is usually the stuck one.
     ///
     /// ```
     /// let rt = taskcell_executor::Runtime::new().unwrap();
