@@ -77,7 +77,17 @@ fn yield_now_interleaves_two_tasks_on_a_one_worker_runtime() {
     });
 }
 
+// Two workers trade this task by stealing, and crossbeam-deque's steal reads
+// a slot with a volatile read that races a concurrent push by design (listed
+// as deliberate UB in the Unsafe Code Guidelines, rust-lang/
+// unsafe-code-guidelines#568; crossbeam's own CI runs its deque under Miri
+// without preemption). Miri, which preempts at every atomic operation,
+// reports that race here; the test runs natively and under LeakSanitizer.
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "crossbeam-deque's steal races a push by design (UCG #568)"
+)]
 fn yield_now_completes_and_resumes_the_same_task() {
     common::guarded(|| {
         let rt = common::rt(2);
