@@ -11,7 +11,8 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use crate::context;
-use crate::runtime::{Handle, ThreadHooks};
+use crate::runtime::ThreadHooks;
+use crate::scheduler::Handle;
 use crate::sync::{wait_while, Condvar, Mutex};
 use crate::task::{Notified, Schedule, Task};
 
@@ -29,7 +30,7 @@ pub(crate) struct BlockingSchedule {
 
 impl Schedule for BlockingSchedule {
     fn schedule(&self, task: Notified<Self>) {
-        self.handle.shared.blocking.push(task, &self.handle);
+        self.handle.blocking().push(task, &self.handle);
     }
 
     fn yield_now(&self, _task: Notified<Self>) {
@@ -141,7 +142,7 @@ impl BlockingPool {
         }
         builder.spawn(move || {
             let _cx = context::enter_handle(&handle);
-            handle.shared.blocking.run_thread();
+            handle.blocking().run_thread();
         })?;
         Ok(())
     }

@@ -1,18 +1,22 @@
 //! The thread-local runtime context: which runtime `spawn` goes to, and
 //! which worker (if any) this thread is.
+//!
+//! The worker is set for the length of a closure ([`set_scheduler`], as
+//! tokio's `context/scoped.rs` does), so the reference it lends can never
+//! outlive the worker's stack frame. The runtime handle is an owned clone,
+//! set by a guard ([`enter_handle`], [`enter_block_on`]).
 
 use std::cell::{Cell, RefCell};
-use std::ptr::NonNull;
+use std::marker::PhantomData;
 
-use crate::runtime::Handle;
-use crate::scheduler::worker::Core;
-use crate::scheduler::Shared;
+use crate::scheduler::worker;
+use crate::scheduler::Handle;
 
 struct Context {
     /// The runtime that `spawn` and `Handle::current` use here.
     handle: RefCell<Option<Handle>>,
     /// This thread's worker, while it runs one.
-    worker: Cell<Option<(NonNull<Core>, NonNull<Shared>)>>,
+    scheduler: Scoped<worker::Context<'static>>,
     /// Inside a worker or a `block_on`: blocking here would stall a runtime.
     blocking_forbidden: Cell<bool>,
 }
@@ -21,17 +25,89 @@ std::thread_local! {
     static CONTEXT: Context = const {
         Context {
             handle: RefCell::new(None),
-            worker: Cell::new(None),
+            scheduler: Scoped::new(),
             blocking_forbidden: Cell::new(false),
         }
     };
+}
+
+/// A thread-local reference, set for the length of a closure.
+///
+/// # Rule
+///
+/// The pointer is non-null only while [`Scoped::set`] runs on this thread,
+/// and then it points at the value `set` borrows for that whole time. Each
+/// `set` restores the previous pointer when it returns or unwinds, so nested
+/// `set`s unwind in order. `Scoped` is `!Sync` and lives in a thread-local:
+/// only the thread that set it reads it.
+struct Scoped<T> {
+    inner: Cell<*const T>,
+    // !Send + !Sync: the pointer is only meaningful on the thread that set it.
+    _thread: PhantomData<*const T>,
+}
+
+impl<T> Scoped<T> {
+    const fn new() -> Scoped<T> {
+        Scoped {
+            inner: Cell::new(std::ptr::null()),
+            _thread: PhantomData,
+        }
+    }
+
+    /// Runs `f` with `value` set.
+    fn set<R>(&self, value: *const T, f: impl FnOnce() -> R) -> R {
+        struct Reset<'a, T> {
+            cell: &'a Cell<*const T>,
+            prev: *const T,
+        }
+        impl<T> Drop for Reset<'_, T> {
+            fn drop(&mut self) {
+                self.cell.set(self.prev);
+            }
+        }
+        let prev = self.inner.replace(value);
+        let _reset = Reset {
+            cell: &self.inner,
+            prev,
+        };
+        f()
+    }
+
+    /// The pointer set, if any.
+    #[inline]
+    fn get(&self) -> *const T {
+        self.inner.get()
+    }
+}
+
+/// Runs `f` with `cx` as this thread's worker: tasks woken or spawned here
+/// go to its queue, and blocking here (`block_on`, dropping a `Runtime`)
+/// is refused. The handle of `cx`'s runtime is entered too.
+pub(crate) fn set_scheduler<R>(cx: &worker::Context<'_>, f: impl FnOnce() -> R) -> R {
+    let _handle = enter(Some(cx.handle), true);
+    // Lifetime erased for the thread-local's type; `with_scheduler` hands
+    // it back only as a borrow shorter than this call (the `Scoped` rule).
+    let ptr = (cx as *const worker::Context<'_>).cast::<worker::Context<'static>>();
+    CONTEXT.with(|c| c.scheduler.set(ptr, f))
+}
+
+/// Calls `f` with this thread's worker, if it runs one.
+#[inline]
+pub(crate) fn with_scheduler<R>(f: impl FnOnce(Option<&worker::Context<'_>>) -> R) -> R {
+    let ptr = CONTEXT
+        .try_with(|c| c.scheduler.get())
+        .unwrap_or(std::ptr::null());
+    // SAFETY: the `Scoped` rule — a non-null pointer points at the context
+    // that the `set_scheduler` running below us on this thread borrows until
+    // it returns, which is after `f` returns. `f` gets a borrow that cannot
+    // outlive this call.
+    f(unsafe { ptr.as_ref() })
 }
 
 /// Restores the previous context on drop.
 #[must_use]
 pub(crate) struct EnterGuard {
     handle: Option<Option<Handle>>,
-    worker: Option<Option<(NonNull<Core>, NonNull<Shared>)>>,
     blocking_forbidden: bool,
 }
 
@@ -41,22 +117,14 @@ impl Drop for EnterGuard {
             if let Some(handle) = self.handle.take() {
                 *cx.handle.borrow_mut() = handle;
             }
-            if let Some(worker) = self.worker.take() {
-                cx.worker.set(worker);
-            }
             cx.blocking_forbidden.set(self.blocking_forbidden);
         });
     }
 }
 
-fn enter(
-    handle: Option<&Handle>,
-    worker: Option<(NonNull<Core>, NonNull<Shared>)>,
-    forbid_blocking: bool,
-) -> EnterGuard {
+fn enter(handle: Option<&Handle>, forbid_blocking: bool) -> EnterGuard {
     CONTEXT.with(|cx| EnterGuard {
         handle: handle.map(|h| cx.handle.replace(Some(h.clone()))),
-        worker: worker.map(|w| cx.worker.replace(Some(w))),
         blocking_forbidden: cx.blocking_forbidden.replace(forbid_blocking),
     })
 }
@@ -75,22 +143,13 @@ pub(crate) fn enter_block_on(handle: &Handle) -> EnterGuard {
              move the blocking code into `spawn_blocking`."
         );
     }
-    enter(Some(handle), None, true)
+    enter(Some(handle), true)
 }
 
-/// Makes this thread the worker running `core` of `shared`.
-pub(crate) fn enter_worker(core: &Core, shared: &Shared) -> EnterGuard {
-    enter(
-        None,
-        Some((NonNull::from(core), NonNull::from(shared))),
-        true,
-    )
-}
-
-/// Sets the runtime that `spawn` uses here (worker and blocking threads).
+/// Sets the runtime that `spawn` uses here (blocking threads).
 pub(crate) fn enter_handle(handle: &Handle) -> EnterGuard {
     let forbid = CONTEXT.with(|cx| cx.blocking_forbidden.get());
-    enter(Some(handle), None, forbid)
+    enter(Some(handle), forbid)
 }
 
 /// Whether this thread runs a worker or a `block_on`, where waiting for a
@@ -99,16 +158,6 @@ pub(crate) fn blocking_forbidden() -> bool {
     CONTEXT
         .try_with(|cx| cx.blocking_forbidden.get())
         .unwrap_or(false)
-}
-
-/// Calls `f` with this thread's worker, if it runs one.
-#[inline]
-pub(crate) fn with_worker<R>(f: impl FnOnce(Option<(&Core, &Shared)>) -> R) -> R {
-    let worker = CONTEXT.try_with(|cx| cx.worker.get()).ok().flatten();
-    // SAFETY: the pointers are set by `enter_worker` from references that
-    // outlive its guard, and cleared when the guard drops; they are only
-    // read on the thread that set them.
-    f(worker.map(|(core, shared)| unsafe { (core.as_ref(), shared.as_ref()) }))
 }
 
 /// Calls `f` with the runtime entered on this thread, if any.

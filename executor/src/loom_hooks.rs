@@ -118,23 +118,23 @@ impl Schedule for Queue {
 /// The runtime's driver, with no sockets and no timers: what a worker parks
 /// in when it can take it.
 #[derive(Debug)]
-pub struct Driver(crate::driver::Driver);
+pub struct Driver(crate::driver::Handle);
 
 impl Driver {
     /// A driver whose poller only waits for its waker.
     pub fn new() -> Driver {
-        Driver(crate::driver::Driver::for_model())
+        Driver(crate::driver::Handle::for_model())
     }
 
     /// A worker's parker that parks in this driver when it is free.
     pub fn parker(&self) -> Parker {
-        Parker::with_driver(Some(self.0.unparker()))
+        Parker::with_driver(self.0.unparker())
     }
 
     /// `parker.park()` as a worker does it: in this driver if no one else
     /// holds it, otherwise on the parker's condition variable.
     pub fn park(&self, parker: &Parker) {
-        parker.park_on(Some(&self.0));
+        parker.park_on(&self.0);
     }
 }
 

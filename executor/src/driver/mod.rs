@@ -21,8 +21,13 @@
 //!
 //! The poller exists whenever I/O or timers are enabled: with timers alone
 //! it is simply a sleep that can be cut short.
+//!
+//! The scheduler holds a [`Handle`]: the runtime's [`Clock`], and the
+//! driver when I/O or timers are enabled. Its `io()` and `time()` are the
+//! one way to the two halves.
 
 pub(crate) mod atomic_waker;
+pub(crate) mod clock;
 pub(crate) mod io;
 mod sys;
 pub(crate) mod time;
@@ -32,6 +37,7 @@ use std::sync::Arc as StdArc;
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
+use self::clock::Clock;
 use self::io::{IoHandle, WAKER_TOKEN};
 /// What cuts a parked driver's wait short.
 pub(crate) use self::sys::Waker as Unpark;
@@ -39,12 +45,20 @@ use self::sys::{Events, Poll};
 use self::time::TimeHandle;
 use crate::sync::{Mutex, MutexGuard};
 
+/// What the scheduler holds of the driver: the runtime's clock, and the
+/// driver itself when I/O or timers are enabled (tokio's
+/// `runtime/driver.rs` has the same shape).
+pub(crate) struct Handle {
+    clock: Clock,
+    driver: Option<Driver>,
+}
+
 /// The runtime's driver; see the module docs.
 pub(crate) struct Driver {
     core: Mutex<DriverCore>,
     waker: StdArc<Unpark>,
-    pub(crate) io: Option<IoHandle>,
-    pub(crate) time: Option<TimeHandle>,
+    io: Option<IoHandle>,
+    time: Option<TimeHandle>,
 }
 
 /// What only the thread that drives may touch.
@@ -58,22 +72,90 @@ pub(crate) struct DriverCore {
     fired: Vec<Waker>,
 }
 
-impl Driver {
-    /// A driver with I/O and/or timers; `None` when neither is enabled.
-    pub(crate) fn new(enable_io: bool, enable_time: bool) -> stdio::Result<Option<Driver>> {
-        if !enable_io && !enable_time {
-            return Ok(None);
-        }
-        Driver::build(enable_io, enable_time).map(Some)
+impl Handle {
+    /// The clock, with a driver for I/O and/or timers when either is
+    /// enabled.
+    pub(crate) fn new(enable_io: bool, enable_time: bool) -> stdio::Result<Handle> {
+        let driver = match enable_io || enable_time {
+            true => Some(Driver::build(enable_io, enable_time)?),
+            false => None,
+        };
+        Ok(Handle {
+            clock: Clock::new(),
+            driver,
+        })
     }
 
     /// A driver with neither sockets nor timers: only the park/unpark
     /// hand-off, for the loom models.
     #[cfg(taskcell_loom)]
-    pub(crate) fn for_model() -> Driver {
-        Driver::build(false, false).expect("the model's poller")
+    pub(crate) fn for_model() -> Handle {
+        Handle {
+            clock: Clock::new(),
+            driver: Some(Driver::build(false, false).expect("the model's poller")),
+        }
     }
 
+    /// The runtime's clock.
+    #[inline]
+    pub(crate) fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// The I/O driver, if I/O is enabled.
+    #[inline]
+    pub(crate) fn io(&self) -> Option<&IoHandle> {
+        self.driver.as_ref()?.io.as_ref()
+    }
+
+    /// The timer driver, if timers are enabled.
+    #[inline]
+    pub(crate) fn time(&self) -> Option<&TimeHandle> {
+        self.driver.as_ref()?.time.as_ref()
+    }
+
+    /// The waker that cuts a parked driver's wait short, if there is a
+    /// driver.
+    pub(crate) fn unparker(&self) -> Option<StdArc<Unpark>> {
+        self.driver
+            .as_ref()
+            .map(|driver| StdArc::clone(&driver.waker))
+    }
+
+    /// Wakes the thread parked in the driver, if any.
+    pub(crate) fn unpark(&self) {
+        if let Some(driver) = &self.driver {
+            // An error here means the poller is gone: no one is parked on it.
+            let _ = driver.waker.wake();
+        }
+    }
+
+    /// The driver's core, unless there is no driver or another thread is
+    /// driving.
+    pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, DriverCore>> {
+        self.driver.as_ref()?.core.try_lock()
+    }
+
+    /// One turn of the driver, with its `core` (from [`try_lock`](Self::try_lock)):
+    /// waits for events at most `timeout` (and no later than the next
+    /// timer), then wakes every task whose socket became ready or whose
+    /// timer expired, on this thread.
+    pub(crate) fn turn(&self, core: &mut DriverCore, timeout: Option<Duration>) {
+        if let Some(driver) = &self.driver {
+            driver.turn(core, timeout, &self.clock);
+        }
+    }
+
+    /// At shutdown: sockets fail from now on, pending timers fire (and
+    /// panic when polled), and every waiter wakes.
+    pub(crate) fn shutdown(&self) {
+        if let Some(driver) = &self.driver {
+            driver.shutdown();
+        }
+    }
+}
+
+impl Driver {
     fn build(enable_io: bool, enable_time: bool) -> stdio::Result<Driver> {
         let poll = Poll::new()?;
         #[cfg(not(taskcell_loom))]
@@ -102,31 +184,13 @@ impl Driver {
         })
     }
 
-    /// The waker that cuts a parked driver's wait short.
-    pub(crate) fn unparker(&self) -> StdArc<Unpark> {
-        StdArc::clone(&self.waker)
-    }
-
-    /// Wakes the thread parked in the driver, if any.
-    pub(crate) fn unpark(&self) {
-        // An error here means the poller is gone: no one is parked on it.
-        let _ = self.waker.wake();
-    }
-
-    /// The core, unless another thread is driving.
-    pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, DriverCore>> {
-        self.core.try_lock()
-    }
-
-    /// One turn: waits for events at most `timeout` (and no later than the
-    /// next timer), then wakes every task whose socket became ready or whose
-    /// timer expired, on this thread.
-    pub(crate) fn turn(&self, core: &mut DriverCore, timeout: Option<Duration>) {
+    /// One turn; see [`Handle::turn`].
+    fn turn(&self, core: &mut DriverCore, timeout: Option<Duration>, clock: &Clock) {
         if let Some(io) = &self.io {
             io.release_pending();
         }
         let timeout = match &self.time {
-            Some(time) => time.park_timeout(timeout, Instant::now()),
+            Some(time) => time.park_timeout(timeout, Instant::now(), clock),
             None => timeout,
         };
         let DriverCore {
@@ -150,16 +214,14 @@ impl Driver {
             }
         }
         if let Some(time) = &self.time {
-            time.process(Instant::now(), fired);
+            time.process(clock.now_tick(), fired);
             // A panicking (foreign) waker does not unwind through the
             // worker turning the driver (`task` module, rule 7).
             fired.drain(..).for_each(crate::task::wake_contained);
         }
     }
 
-    /// At shutdown: sockets fail from now on, pending timers fire (and
-    /// panic when polled), and every waiter wakes.
-    pub(crate) fn shutdown(&self) {
+    fn shutdown(&self) {
         if let Some(io) = &self.io {
             io.shutdown();
         }
@@ -168,7 +230,17 @@ impl Driver {
             time.shutdown(&mut fired);
             fired.into_iter().for_each(crate::task::wake_contained);
         }
-        self.unpark();
+        // An error here means the poller is gone: no one is parked on it.
+        let _ = self.waker.wake();
+    }
+}
+
+impl std::fmt::Debug for Handle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("driver::Handle")
+            .field("io", &self.io().is_some())
+            .field("time", &self.time().is_some())
+            .finish_non_exhaustive()
     }
 }
 

@@ -5,17 +5,12 @@ use std::io;
 use std::sync::Arc as StdArc;
 use std::time::Duration;
 
-use crossbeam_deque::Worker;
-
-use super::{Handle, Runtime};
+use super::{Handle, Runtime, Scheduler};
 use crate::blocking::BlockingPool;
-use crate::context;
-use crate::driver::Driver;
-use crate::runtime::metrics::WorkerMetrics;
-use crate::scheduler::park::Parker;
-use crate::scheduler::worker::Core;
-use crate::scheduler::{Flavor, LifoSlot, Remote, Shared};
-use crate::sync::Arc;
+use crate::driver;
+use crate::scheduler::current_thread::CurrentThread;
+use crate::scheduler::multi_thread::MultiThread;
+use crate::scheduler::{Config, Flavor};
 
 type Hook = StdArc<dyn Fn() + Send + Sync + 'static>;
 
@@ -388,77 +383,31 @@ impl Builder {
             on_start: self.on_thread_start.clone(),
             on_stop: self.on_thread_stop.clone(),
         });
-        let driver = Driver::new(self.enable_io, self.enable_time)?;
-        let locals: Vec<_> = (0..workers).map(|_| Worker::new_fifo()).collect();
-        let remotes = locals
-            .iter()
-            .map(|local| Remote {
-                stealer: local.stealer(),
-                lifo: LifoSlot::new(),
-                parker: Arc::new(Parker::with_driver(driver.as_ref().map(Driver::unparker))),
-                metrics: WorkerMetrics::new(),
-            })
-            .collect();
-        let blocking = BlockingPool::new(
-            self.max_blocking_threads,
-            self.thread_keep_alive,
-            StdArc::clone(&hooks),
-        );
-        let handle = Handle {
-            shared: Arc::new(Shared::new(
-                self.flavor,
-                remotes,
-                blocking,
-                driver,
-                self.task_budget,
-            )),
+        let config = Config {
+            workers,
+            event_interval: self.event_interval,
+            budget: self.task_budget,
+            driver: driver::Handle::new(self.enable_io, self.enable_time)?,
+            blocking: BlockingPool::new(
+                self.max_blocking_threads,
+                self.thread_keep_alive,
+                StdArc::clone(&hooks),
+            ),
         };
-        let mut runtime = Runtime {
-            handle,
-            threads: Vec::new(),
-            shut_down: false,
-        };
-        let cores = locals
-            .into_iter()
-            .enumerate()
-            .map(|(index, local)| Box::new(Core::new(index, local, self.event_interval)));
-        match self.flavor {
+        let (inner, scheduler) = match self.flavor {
             Flavor::CurrentThread => {
-                *runtime.handle.shared.current_core.lock() = cores.into_iter().next();
+                let (inner, scheduler) = CurrentThread::new(config);
+                (inner, Scheduler::CurrentThread(scheduler))
             }
             Flavor::MultiThread => {
-                for core in cores {
-                    let thread = spawn_worker(&runtime.handle, core, &hooks)?;
-                    runtime.threads.push(thread);
-                }
+                let (inner, scheduler) = MultiThread::new(config, &hooks)?;
+                (inner, Scheduler::MultiThread(scheduler))
             }
-        }
-        Ok(runtime)
+        };
+        Ok(Runtime {
+            handle: Handle { inner },
+            scheduler,
+            shut_down: false,
+        })
     }
-}
-
-fn spawn_worker(
-    handle: &Handle,
-    core: Box<Core>,
-    hooks: &StdArc<ThreadHooks>,
-) -> io::Result<std::thread::JoinHandle<()>> {
-    let handle = handle.clone();
-    let hooks = StdArc::clone(hooks);
-    let mut builder = std::thread::Builder::new().name(hooks.name.clone());
-    if let Some(size) = hooks.stack_size {
-        builder = builder.stack_size(size);
-    }
-    builder.spawn(move || {
-        hooks.started();
-        {
-            let shared = &*handle.shared;
-            let _handle = context::enter_handle(&handle);
-            let _worker = context::enter_worker(&core, shared);
-            core.run(shared);
-        }
-        core.drain(&handle.shared);
-        *handle.shared.exited.lock() += 1;
-        handle.shared.exited_cv.notify_all();
-        hooks.stopped();
-    })
 }

@@ -161,10 +161,9 @@ pub struct Dump {
 
 impl Dump {
     pub(crate) fn take(handle: &Handle) -> Dump {
-        let shared = &handle.shared;
-        let now = shared.clock.millis();
+        let now = handle.inner.clock().millis();
         let mut tasks = Vec::new();
-        shared.owned.for_each(|header| {
+        handle.inner.for_each_task(|header| {
             let snapshot = header.state.load();
             let state = if snapshot.is_complete() {
                 TaskState::Complete

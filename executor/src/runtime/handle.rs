@@ -4,15 +4,10 @@
 use std::fmt;
 use std::future::Future;
 
-use taskcell::TaskId;
-
-use crate::blocking::BlockingSchedule;
-use crate::blocking::BlockingTask;
 use crate::context;
 use crate::runtime::{Dump, RuntimeMetrics};
-use crate::scheduler::Shared;
-use crate::sync::Arc;
-use crate::task::{new_task, JoinHandle, Meta};
+use crate::scheduler;
+use crate::task::{JoinHandle, Meta};
 
 /// A handle to a runtime: spawns tasks onto it from any thread.
 ///
@@ -24,7 +19,8 @@ use crate::task::{new_task, JoinHandle, Meta};
 /// ```
 #[derive(Clone)]
 pub struct Handle {
-    pub(crate) shared: Arc<Shared>,
+    /// The scheduler's own handle, which every task of the runtime holds.
+    pub(crate) inner: scheduler::Handle,
 }
 
 /// Returned by [`Handle::try_current`] outside any runtime.
@@ -73,7 +69,10 @@ impl Handle {
     /// assert!(taskcell_executor::Handle::try_current().is_err());
     /// ```
     pub fn try_current() -> Result<Handle, TryCurrentError> {
-        context::with_handle(Handle::clone).ok_or(TryCurrentError(()))
+        context::with_handle(|inner| Handle {
+            inner: inner.clone(),
+        })
+        .ok_or(TryCurrentError(()))
     }
 
     /// Spawns `future` as a new task and returns its [`JoinHandle`].
@@ -107,17 +106,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (task, notified, join) = new_task(future, self.clone(), TaskId::fresh(), meta);
-        match self.shared.owned.bind(task) {
-            Ok(()) => self.shared.schedule(notified, false),
-            Err(task) => {
-                // Shut down: the list's reference claims the task and
-                // cancels it; the notification is never queued.
-                task.shutdown();
-                drop(notified);
-            }
-        }
-        join
+        self.inner.spawn(future, meta)
     }
 
     /// Runs `f` on the blocking pool, where it may block without stalling
@@ -144,14 +133,7 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let (notified, join) = crate::task::new_unowned_task(
-            BlockingTask::new(f),
-            BlockingSchedule::new(self.clone()),
-            TaskId::fresh(),
-            meta,
-        );
-        self.shared.blocking.push(notified, self);
-        join
+        self.inner.spawn_blocking(f, meta)
     }
 
     /// The runtime's counters: workers, tasks, queues, and per worker its
@@ -192,22 +174,14 @@ impl Handle {
     /// without one): a dropped socket gives its registration back.
     #[doc(hidden)]
     pub fn io_registrations(&self) -> usize {
-        self.shared
-            .driver
-            .as_ref()
-            .and_then(|driver| driver.io.as_ref())
-            .map_or(0, |io| io.registrations())
+        self.inner.io().map_or(0, |io| io.registrations())
     }
 
     /// How many entries this runtime's timer wheel holds (0 without one): a
     /// completed or dropped sleep gives its entry back.
     #[doc(hidden)]
     pub fn timer_entries(&self) -> usize {
-        self.shared
-            .driver
-            .as_ref()
-            .and_then(|driver| driver.time.as_ref())
-            .map_or(0, |time| time.entries())
+        self.inner.time().map_or(0, |time| time.entries())
     }
 }
 
@@ -216,7 +190,7 @@ impl futures_task::Spawn for Handle {
         &self,
         future: futures_task::FutureObj<'static, ()>,
     ) -> Result<(), futures_task::SpawnError> {
-        if self.shared.is_shutdown() {
+        if self.inner.is_shutdown() {
             return Err(futures_task::SpawnError::shutdown());
         }
         drop(Handle::spawn(self, future));
@@ -224,7 +198,7 @@ impl futures_task::Spawn for Handle {
     }
 
     fn status(&self) -> Result<(), futures_task::SpawnError> {
-        if self.shared.is_shutdown() {
+        if self.inner.is_shutdown() {
             Err(futures_task::SpawnError::shutdown())
         } else {
             Ok(())
@@ -235,7 +209,7 @@ impl futures_task::Spawn for Handle {
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Handle")
-            .field("shared", &self.shared)
+            .field("scheduler", &self.inner)
             .finish()
     }
 }
@@ -258,7 +232,7 @@ where
     F::Output: Send + 'static,
 {
     let meta = Meta::caller();
-    match context::with_handle(|handle| handle.spawn_with(future, meta)) {
+    match context::with_handle(|handle| handle.spawn(future, meta)) {
         Some(join) => join,
         None => panic!(
             "`taskcell_executor::spawn` called outside a taskcell runtime: call it from a \
@@ -287,7 +261,7 @@ where
     R: Send + 'static,
 {
     let meta = Meta::caller();
-    match context::with_handle(|handle| handle.spawn_blocking_with(f, meta)) {
+    match context::with_handle(|handle| handle.spawn_blocking(f, meta)) {
         Some(join) => join,
         None => panic!(
             "`taskcell_executor::spawn_blocking` called outside a taskcell runtime: call it from a \

@@ -1,5 +1,4 @@
-//! [`RuntimeMetrics`]: counters the runtime keeps about itself, and the
-//! coarse clock that task dumps read.
+//! [`RuntimeMetrics`]: counters the runtime keeps about itself.
 //!
 //! Each worker's counters sit on their own cache line and only that worker
 //! writes them, with a plain load and store (no read-modify-write): per poll
@@ -11,8 +10,9 @@ use std::time::Duration;
 
 // std's atomics even in loom builds: these counters order nothing, so the
 // models need not explore them.
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
+use crate::driver::clock::Clock;
 use crate::runtime::Handle;
 
 /// A worker's counters, alone on their cache line (128 bytes: two lines on
@@ -105,91 +105,6 @@ impl WorkerMetrics {
     }
 }
 
-/// The runtime's clock: when it started, and a coarse reading in
-/// milliseconds that the workers refresh every `event_interval` tasks and
-/// whenever they wake up. Tasks stamp it at each poll's end, so a poll
-/// reads one shared, rarely written word instead of the system clock.
-///
-/// Its readings come from the system's coarse monotonic clock where there
-/// is one (`CLOCK_MONOTONIC_COARSE` on Linux: a few nanoseconds a reading,
-/// against tens for the precise clock, and a worker reads it at every park
-/// and wake-up), with the resolution of the kernel's tick, a few
-/// milliseconds. Busy time summed from such readings is right on average:
-/// a stretch shorter than a tick counts as a whole tick or as nothing, as
-/// often as its start falls near a tick or not.
-///
-/// Alone on its cache line(s): every poll reads it, and it must not share a
-/// line with a word that other threads write often.
-#[repr(align(128))]
-pub(crate) struct Clock {
-    start: u64,
-    coarse_ms: AtomicU32,
-}
-
-/// Nanoseconds on a monotonic clock, coarse where that is cheaper.
-#[cfg(all(target_os = "linux", not(miri)))]
-fn monotonic_nanos() -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable `timespec`; `clock_gettime` writes
-    // only it, and `CLOCK_MONOTONIC_COARSE` exists on every Linux since 2.6.32.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut ts) };
-    debug_assert_eq!(rc, 0);
-    (ts.tv_sec as u64)
-        .saturating_mul(1_000_000_000)
-        .saturating_add(ts.tv_nsec as u64)
-}
-
-/// Nanoseconds on a monotonic clock (since the first reading).
-#[cfg(not(all(target_os = "linux", not(miri))))]
-fn monotonic_nanos() -> u64 {
-    static EPOCH: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-    let epoch = *EPOCH.get_or_init(std::time::Instant::now);
-    u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX)
-}
-
-impl Clock {
-    pub(crate) fn new() -> Clock {
-        Clock {
-            start: monotonic_nanos(),
-            coarse_ms: AtomicU32::new(0),
-        }
-    }
-
-    /// The coarse reading.
-    #[inline]
-    pub(crate) fn coarse_ms(&self) -> u32 {
-        self.coarse_ms.load(Relaxed)
-    }
-
-    /// Reads the system clock into the coarse reading.
-    pub(crate) fn refresh(&self) {
-        self.refresh_to(self.nanos());
-    }
-
-    /// Sets the coarse reading from `nanos` since the start.
-    fn refresh_to(&self, nanos: u64) {
-        let now = (nanos / 1_000_000) as u32;
-        // Workers race here; any of their readings is fine, and skipping the
-        // store when nothing changed keeps the line shared and clean.
-        if self.coarse_ms.load(Relaxed) != now {
-            self.coarse_ms.store(now, Relaxed);
-        }
-    }
-
-    /// Milliseconds since the start, read now (wraps after 49 days; stamps
-    /// are compared with wrapping arithmetic).
-    pub(crate) fn millis(&self) -> u32 {
-        (self.nanos() / 1_000_000) as u32
-    }
-
-    fn nanos(&self) -> u64 {
-        monotonic_nanos().saturating_sub(self.start)
-    }
-}
-
 /// A snapshot-free view of a runtime's counters, from
 /// [`Handle::metrics`]. Each method reads the live value.
 ///
@@ -221,12 +136,11 @@ impl RuntimeMetrics {
     }
 
     fn worker(&self, worker: usize) -> &WorkerMetrics {
-        let remotes = &self.handle.shared.remotes;
-        match remotes.get(worker) {
-            Some(remote) => &remote.metrics,
+        match self.handle.inner.worker_metrics(worker) {
+            Some(metrics) => metrics,
             None => panic!(
                 "worker index {worker} out of range: this runtime has {} workers",
-                remotes.len()
+                self.num_workers()
             ),
         }
     }
@@ -238,7 +152,7 @@ impl RuntimeMetrics {
     /// assert_eq!(rt.handle().metrics().num_workers(), 1);
     /// ```
     pub fn num_workers(&self) -> usize {
-        self.handle.shared.remotes.len()
+        self.handle.inner.num_workers()
     }
 
     /// How many tasks are alive: spawned and not yet complete (or complete,
@@ -254,7 +168,7 @@ impl RuntimeMetrics {
     /// let _ = rt.block_on(task);
     /// ```
     pub fn num_alive_tasks(&self) -> usize {
-        self.handle.shared.owned.len()
+        self.handle.inner.num_alive_tasks()
     }
 
     /// How many tasks were spawned since the runtime started.
@@ -265,7 +179,7 @@ impl RuntimeMetrics {
     /// assert_eq!(rt.handle().metrics().spawned_tasks_count(), 1);
     /// ```
     pub fn spawned_tasks_count(&self) -> u64 {
-        self.handle.shared.owned.bound_count()
+        self.handle.inner.spawned_tasks_count()
     }
 
     /// How many tasks wait in the global (injection) queue, where tasks
@@ -277,7 +191,7 @@ impl RuntimeMetrics {
     /// assert_eq!(rt.handle().metrics().global_queue_depth(), 1);
     /// ```
     pub fn global_queue_depth(&self) -> usize {
-        self.handle.shared.injector.len()
+        self.handle.inner.global_queue_depth()
     }
 
     /// How many task polls worker `worker` has made. A worker counts them
@@ -332,8 +246,7 @@ impl RuntimeMetrics {
     /// ```
     pub fn worker_local_queue_depth(&self, worker: usize) -> usize {
         self.worker(worker);
-        let remote = &self.handle.shared.remotes[worker];
-        remote.stealer.len() + usize::from(remote.lifo.is_occupied())
+        self.handle.inner.worker_local_queue_depth(worker)
     }
 
     /// How long worker `worker` has spent awake (running tasks, searching
@@ -347,7 +260,7 @@ impl RuntimeMetrics {
     /// assert!(rt.handle().metrics().worker_total_busy_duration(0).as_millis() >= 30);
     /// ```
     pub fn worker_total_busy_duration(&self, worker: usize) -> Duration {
-        self.worker(worker).busy(&self.handle.shared.clock)
+        self.worker(worker).busy(self.handle.inner.clock())
     }
 }
 

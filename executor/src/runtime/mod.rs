@@ -15,16 +15,12 @@ pub use self::metrics::RuntimeMetrics;
 use std::fmt;
 use std::future::Future;
 use std::io;
-use std::pin::{pin, Pin};
-use std::sync::Arc as StdArc;
-use std::task::{Context, Poll, Waker};
+use std::pin::pin;
 use std::time::{Duration, Instant};
 
 use crate::context;
-use crate::scheduler::park::Parker;
-use crate::scheduler::worker::{Core, RootWaker};
-use crate::scheduler::{Flavor, Shared};
-use crate::sync::{wait_while, Arc};
+use crate::scheduler::current_thread::CurrentThread;
+use crate::scheduler::multi_thread::MultiThread;
 use crate::task::JoinHandle;
 
 /// A taskcell runtime: a work-stealing scheduler whose every task has a
@@ -55,8 +51,15 @@ use crate::task::JoinHandle;
 /// ```
 pub struct Runtime {
     handle: Handle,
-    threads: Vec<std::thread::JoinHandle<()>>,
+    scheduler: Scheduler,
     shut_down: bool,
+}
+
+/// The flavour's own part of a runtime.
+#[derive(Debug)]
+enum Scheduler {
+    CurrentThread(CurrentThread),
+    MultiThread(MultiThread),
 }
 
 impl Runtime {
@@ -90,13 +93,13 @@ impl Runtime {
     /// ```
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        let _context = context::enter_block_on(&self.handle);
+        let handle = &self.handle.inner;
+        let _context = context::enter_block_on(handle);
         let future = pin!(taskcell::bind(future));
-        let shared = &self.handle.shared;
-        if shared.flavor == Flavor::CurrentThread {
-            return block_on_current_thread(&self.handle, future);
+        match &self.scheduler {
+            Scheduler::CurrentThread(scheduler) => scheduler.block_on(handle, future),
+            Scheduler::MultiThread(scheduler) => scheduler.block_on(handle, future),
         }
-        park_until_ready(future, shared)
     }
 
     /// Spawns `future` as a new task; see [`Handle::spawn`].
@@ -177,35 +180,11 @@ impl Runtime {
             deadline
         };
         self.shut_down = true;
-        let shared = &*self.handle.shared;
-        shared.begin_shutdown();
-        // Wait for the workers to leave their loops.
-        let workers = self.threads.len();
-        let all_exited = wait_while(
-            &shared.exited_cv,
-            &mut shared.exited.lock(),
-            deadline,
-            |exited| *exited < workers,
-        );
-        for thread in self.threads.drain(..) {
-            if all_exited {
-                let _ = thread.join();
-            }
+        let handle = &self.handle.inner;
+        match &mut self.scheduler {
+            Scheduler::CurrentThread(scheduler) => scheduler.shutdown(handle, deadline),
+            Scheduler::MultiThread(scheduler) => scheduler.shutdown(handle, deadline),
         }
-        // Drop every future still pending, each under its own id.
-        shared.owned.close_and_drain(|task| task.shutdown());
-        if let Some(core) = shared.current_core.lock().as_deref() {
-            core.drain(shared);
-        }
-        // Sockets and timers that outlive the runtime fail from now on.
-        if let Some(driver) = &shared.driver {
-            driver.shutdown();
-        }
-        shared.drain_injector();
-        for remote in shared.remotes.iter() {
-            drop(remote.lifo.take());
-        }
-        shared.blocking.shutdown(deadline);
     }
 }
 
@@ -220,85 +199,5 @@ impl fmt::Debug for Runtime {
         f.debug_struct("Runtime")
             .field("handle", &self.handle)
             .finish_non_exhaustive()
-    }
-}
-
-/// The current-thread `block_on`: drives the runtime with its core, or,
-/// while another `block_on` holds the core, polls `future` alone and waits
-/// for either its wake-up or the core's return, then takes the core over.
-fn block_on_current_thread<F: Future>(handle: &Handle, mut future: Pin<&mut F>) -> F::Output {
-    let shared = &handle.shared;
-    let root = StdArc::new(RootWaker::new(Arc::new(Parker::new())));
-    let waker = Waker::from(StdArc::clone(&root));
-    let mut cx = Context::from_waker(&waker);
-    loop {
-        // A statement of its own: the guard must be gone before `drive`.
-        let core = shared.current_core.lock().take();
-        if let Some(core) = core {
-            let core = ReturnCore(handle, Some(core));
-            let core = core.1.as_deref().expect("just put there");
-            return core.drive(handle, future);
-        }
-        // Register before looking again, so a core returned from now on
-        // unparks us (see `Shared::core_waiters`).
-        shared.core_waiters.lock().push(Arc::clone(&root.parker));
-        let waiting = WaitForCore(handle, &root.parker);
-        if shared.current_core.lock().is_some() {
-            continue;
-        }
-        let poll = crate::coop::with_budget(crate::coop::Budget::new(shared.budget), || {
-            future.as_mut().poll(&mut cx)
-        });
-        if let Poll::Ready(out) = poll {
-            return out;
-        }
-        root.parker.park();
-        shared.clock.refresh();
-        drop(waiting);
-    }
-}
-
-/// Puts the current-thread core back, even if the root future panics, and
-/// unparks the `block_on` calls waiting for it.
-struct ReturnCore<'a>(&'a Handle, Option<Box<Core>>);
-
-impl Drop for ReturnCore<'_> {
-    fn drop(&mut self) {
-        let shared = &self.0.shared;
-        *shared.current_core.lock() = self.1.take();
-        for parker in shared.core_waiters.lock().iter() {
-            parker.unpark();
-        }
-    }
-}
-
-/// A `block_on`'s place among the core's waiters, left on drop.
-struct WaitForCore<'a>(&'a Handle, &'a Arc<Parker>);
-
-impl Drop for WaitForCore<'_> {
-    fn drop(&mut self) {
-        let mut waiters = self.0.shared.core_waiters.lock();
-        if let Some(at) = waiters.iter().position(|p| Arc::ptr_eq(p, self.1)) {
-            waiters.swap_remove(at);
-        }
-    }
-}
-
-/// Polls `future` on this thread (each poll with a fresh budget), sleeping
-/// between wake-ups. Each wake-up refreshes the runtime's coarse clock, so
-/// that tasks this thread spawns are stamped with the time (task dumps).
-fn park_until_ready<F: Future>(mut future: Pin<&mut F>, shared: &Shared) -> F::Output {
-    let root = StdArc::new(RootWaker::new(Arc::new(Parker::new())));
-    let waker = Waker::from(StdArc::clone(&root));
-    let mut cx = Context::from_waker(&waker);
-    loop {
-        shared.clock.refresh();
-        let poll = crate::coop::with_budget(crate::coop::Budget::new(shared.budget), || {
-            future.as_mut().poll(&mut cx)
-        });
-        if let Poll::Ready(out) = poll {
-            return out;
-        }
-        root.parker.park();
     }
 }

@@ -14,29 +14,47 @@
 //!   worker's deferred list until the worker has no other work (or until the
 //!   next global-queue tick), then goes to the back of the local queue: a
 //!   yield ranks below spawns and wakes, and is never starved.
+//!
+//! # Layout
+//!
+//! [`Handle`] is the scheduler's handle: what every task holds as its
+//! scheduler, and what the runtime's public `Handle` wraps. The state behind
+//! it, [`Shared`], is private to this module and its children:
+//!
+//! - `multi_thread.rs` builds the worker pool, starts its threads, runs
+//!   `block_on` beside them and shuts them down;
+//! - `current_thread.rs` builds the one core and lends it to whichever
+//!   `block_on` drives the runtime;
+//! - `worker.rs` is the loop both flavours run over a [`worker::Core`];
+//!   `idle.rs` and `park.rs` are how workers sleep and wake.
 
+pub(crate) mod current_thread;
 pub(crate) mod idle;
+pub(crate) mod multi_thread;
 pub(crate) mod park;
 pub(crate) mod worker;
 
 use std::fmt;
+use std::future::Future;
 use std::ptr::{self, NonNull};
+use std::time::Instant;
 
 use crossbeam_deque::{Injector, Steal, Stealer};
+use taskcell::TaskId;
 
 use self::idle::Idle;
 use self::park::Parker;
 use self::worker::Core;
-use crate::blocking::BlockingPool;
+use crate::blocking::{BlockingPool, BlockingSchedule, BlockingTask};
 use crate::context;
+use crate::driver;
+use crate::driver::clock::Clock;
 use crate::driver::io::IoHandle;
 use crate::driver::time::TimeHandle;
-use crate::driver::Driver;
-use crate::runtime::metrics::{Clock, WorkerMetrics};
-use crate::runtime::Handle;
+use crate::runtime::metrics::WorkerMetrics;
 use crate::sync::{fence, Arc, AtomicBool, AtomicPtr, Condvar, Mutex, Ordering};
 use crate::task::list::OwnedTasks;
-use crate::task::{Notified, Schedule, Task};
+use crate::task::{new_task, new_unowned_task, Header, JoinHandle, Meta, Notified, Schedule, Task};
 
 /// How the runtime runs its tasks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,54 +65,88 @@ pub(crate) enum Flavor {
     MultiThread,
 }
 
-/// State shared by the runtime, its handles, its workers and its tasks.
-pub(crate) struct Shared {
-    pub(crate) flavor: Flavor,
-    pub(crate) injector: Injector<Notified<Handle>>,
-    pub(crate) remotes: Box<[Remote]>,
-    pub(crate) idle: Idle,
-    pub(crate) owned: OwnedTasks<Handle>,
-    shutdown: AtomicBool,
+/// What the `Builder` settles for the scheduler.
+pub(crate) struct Config {
+    /// How many workers (1 for the current-thread flavour).
+    pub(crate) workers: usize,
+    /// Tasks between two looks at the driver.
+    pub(crate) event_interval: u32,
+    /// The cooperative budget each task poll starts with (`crate::coop`).
+    pub(crate) budget: u8,
+    /// The clock, and the I/O and timer driver when either is enabled.
+    pub(crate) driver: driver::Handle,
+    /// The pool behind `spawn_blocking`.
     pub(crate) blocking: BlockingPool,
+}
+
+/// The scheduler's handle: the scheduler of every task, and what the
+/// runtime's public `Handle` wraps. Cloning it clones an `Arc`.
+#[derive(Clone)]
+pub(crate) struct Handle {
+    shared: Arc<Shared>,
+}
+
+/// State shared by the runtime, its handles, its workers and its tasks.
+/// Private to the scheduler: everything else goes through [`Handle`].
+pub(crate) struct Shared {
+    flavor: Flavor,
+    injector: Injector<Notified<Handle>>,
+    remotes: Box<[Remote]>,
+    idle: Idle,
+    owned: OwnedTasks<Handle>,
+    shutdown: AtomicBool,
+    blocking: BlockingPool,
     /// Current-thread flavor: the one core, lent to whichever `block_on`
     /// drives the runtime.
-    pub(crate) current_core: Mutex<Option<Box<Core>>>,
+    current_core: Mutex<Option<Box<Core>>>,
     /// Current-thread flavor: the parkers of `block_on` calls that found the
     /// core lent out. Whoever returns the core unparks them, so one of them
     /// takes it over (a waiter registers before it looks for the core, and
     /// the core goes back before the waiters are read: no lost hand-off).
-    pub(crate) core_waiters: Mutex<Vec<Arc<Parker>>>,
-    /// The I/O and timer driver, when either is enabled.
-    pub(crate) driver: Option<Driver>,
+    core_waiters: Mutex<Vec<Arc<Parker>>>,
+    /// The clock, and the I/O and timer driver when either is enabled.
+    driver: driver::Handle,
     /// The cooperative budget each task poll starts with (`crate::coop`).
-    pub(crate) budget: u8,
+    budget: u8,
     /// How many worker threads have left their loop; with `exited_cv`, lets
     /// shutdown wait with a deadline.
-    pub(crate) exited: Mutex<usize>,
-    pub(crate) exited_cv: Condvar,
-    /// The runtime's clock, for metrics and task dumps.
-    pub(crate) clock: Clock,
+    exited: Mutex<usize>,
+    exited_cv: Condvar,
 }
 
 /// What other threads may reach of a worker.
-pub(crate) struct Remote {
-    pub(crate) stealer: Stealer<Notified<Handle>>,
-    pub(crate) lifo: LifoSlot,
-    pub(crate) parker: Arc<Parker>,
+struct Remote {
+    stealer: Stealer<Notified<Handle>>,
+    lifo: LifoSlot,
+    parker: Arc<Parker>,
     /// Written by the worker only; read by `RuntimeMetrics`.
-    pub(crate) metrics: WorkerMetrics,
+    metrics: WorkerMetrics,
 }
 
-impl Shared {
-    pub(crate) fn new(
-        flavor: Flavor,
-        remotes: Box<[Remote]>,
-        blocking: BlockingPool,
-        driver: Option<Driver>,
-        budget: u8,
-    ) -> Shared {
-        let workers = remotes.len();
-        Shared {
+impl Handle {
+    /// A scheduler of `flavor` with `config`, and one core per worker for
+    /// the flavour's builder to place.
+    fn new(flavor: Flavor, config: Config) -> (Handle, Vec<Core>) {
+        let Config {
+            workers,
+            event_interval,
+            budget,
+            driver,
+            blocking,
+        } = config;
+        let locals: Vec<_> = (0..workers)
+            .map(|_| crossbeam_deque::Worker::new_fifo())
+            .collect();
+        let remotes = locals
+            .iter()
+            .map(|local| Remote {
+                stealer: local.stealer(),
+                lifo: LifoSlot::new(),
+                parker: Arc::new(Parker::with_driver(driver.unparker())),
+                metrics: WorkerMetrics::new(),
+            })
+            .collect();
+        let shared = Shared {
             flavor,
             injector: Injector::new(),
             idle: Idle::new(workers),
@@ -113,48 +165,179 @@ impl Shared {
             budget,
             exited: Mutex::new(0),
             exited_cv: Condvar::new(),
-            clock: Clock::new(),
+        };
+        let cores = locals
+            .into_iter()
+            .enumerate()
+            .map(|(index, local)| Core::new(index, local, event_interval))
+            .collect();
+        let handle = Handle {
+            shared: Arc::new(shared),
+        };
+        (handle, cores)
+    }
+
+    /// Spawns `future` as a new task of this runtime. If the runtime has
+    /// shut down, the task is cancelled at once.
+    #[inline]
+    pub(crate) fn spawn<F>(&self, future: F, meta: Meta<'_>) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (task, notified, join) = new_task(future, self.clone(), TaskId::fresh(), meta);
+        match self.shared.owned.bind(task) {
+            Ok(()) => self.shared.schedule(notified, false),
+            Err(task) => {
+                // Shut down: the list's reference claims the task and
+                // cancels it; the notification is never queued.
+                task.shutdown();
+                drop(notified);
+            }
         }
+        join
     }
 
-    /// The I/O driver's handle; callers have checked that I/O is enabled
-    /// (`driver::io::io_handle`).
-    pub(crate) fn io(&self) -> &IoHandle {
-        self.driver
-            .as_ref()
-            .and_then(|driver| driver.io.as_ref())
-            .expect("I/O is enabled on this runtime")
+    /// Runs `f` on the blocking pool.
+    pub(crate) fn spawn_blocking<F, R>(&self, f: F, meta: Meta<'_>) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let (notified, join) = new_unowned_task(
+            BlockingTask::new(f),
+            BlockingSchedule::new(self.clone()),
+            TaskId::fresh(),
+            meta,
+        );
+        self.shared.blocking.push(notified, self);
+        join
     }
 
-    /// The timer driver's handle; callers have checked that timers are
-    /// enabled (`time::time_handle`).
-    pub(crate) fn time(&self) -> &TimeHandle {
-        self.driver
-            .as_ref()
-            .and_then(|driver| driver.time.as_ref())
-            .expect("timers are enabled on this runtime")
+    /// The pool behind `spawn_blocking`.
+    pub(crate) fn blocking(&self) -> &BlockingPool {
+        &self.shared.blocking
     }
 
+    /// Whether the runtime has shut down.
     #[inline]
     pub(crate) fn is_shutdown(&self) -> bool {
-        self.shutdown.load(Ordering::Acquire)
+        self.shared.is_shutdown()
     }
 
-    /// Marks the runtime shut down and wakes every worker so it can exit.
-    pub(crate) fn begin_shutdown(&self) {
-        self.shutdown.store(true, Ordering::SeqCst);
+    /// The runtime's clock.
+    #[inline]
+    pub(crate) fn clock(&self) -> &Clock {
+        self.shared.driver.clock()
+    }
+
+    /// The driver's handle: the clock, I/O and timers.
+    #[inline]
+    pub(crate) fn driver(&self) -> &driver::Handle {
+        &self.shared.driver
+    }
+
+    /// The I/O driver, if I/O is enabled.
+    #[inline]
+    pub(crate) fn io(&self) -> Option<&IoHandle> {
+        self.shared.driver.io()
+    }
+
+    /// The timer driver, if timers are enabled.
+    #[inline]
+    pub(crate) fn time(&self) -> Option<&TimeHandle> {
+        self.shared.driver.time()
+    }
+
+    /// How many workers the runtime has (1 for the current-thread flavour).
+    pub(crate) fn num_workers(&self) -> usize {
+        self.shared.remotes.len()
+    }
+
+    /// Worker `worker`'s counters, if there is such a worker.
+    pub(crate) fn worker_metrics(&self, worker: usize) -> Option<&WorkerMetrics> {
+        self.shared
+            .remotes
+            .get(worker)
+            .map(|remote| &remote.metrics)
+    }
+
+    /// How many tasks wait in worker `worker`'s queue and LIFO slot.
+    pub(crate) fn worker_local_queue_depth(&self, worker: usize) -> usize {
+        let remote = &self.shared.remotes[worker];
+        remote.stealer.len() + usize::from(remote.lifo.is_occupied())
+    }
+
+    /// How many tasks are alive (a walk of the owned-task list).
+    pub(crate) fn num_alive_tasks(&self) -> usize {
+        self.shared.owned.len()
+    }
+
+    /// How many tasks were spawned since the runtime started.
+    pub(crate) fn spawned_tasks_count(&self) -> u64 {
+        self.shared.owned.bound_count()
+    }
+
+    /// How many tasks wait in the injector.
+    pub(crate) fn global_queue_depth(&self) -> usize {
+        self.shared.injector.len()
+    }
+
+    /// Calls `f` with the header of every live task, one owned-list shard at
+    /// a time.
+    pub(crate) fn for_each_task(&self, f: impl FnMut(&Header)) {
+        self.shared.owned.for_each(f);
+    }
+
+    /// Stops the workers' loops: marks the runtime shut down and wakes every
+    /// worker so it can exit.
+    fn begin_shutdown(&self) {
+        let shared = &*self.shared;
+        shared.shutdown.store(true, Ordering::SeqCst);
         fence(Ordering::SeqCst);
-        for remote in self.remotes.iter() {
+        for remote in shared.remotes.iter() {
             remote.parker.unpark();
         }
     }
 
+    /// The end of shutdown, once the workers have left their loops (or
+    /// were given up on at `deadline`): drops every future still pending,
+    /// each under its own id; fails sockets and fires timers; drops queued
+    /// notifications; stops the blocking pool.
+    fn finish_shutdown(&self, deadline: Option<Instant>) {
+        let shared = &*self.shared;
+        shared.owned.close_and_drain(|task| task.shutdown());
+        if let Some(core) = shared.current_core.lock().as_deref() {
+            core.drain(shared);
+        }
+        // Sockets and timers that outlive the runtime fail from now on.
+        shared.driver.shutdown();
+        shared.drain_injector();
+        for remote in shared.remotes.iter() {
+            drop(remote.lifo.take());
+        }
+        shared.blocking.shutdown(deadline);
+    }
+}
+
+impl Shared {
+    /// The runtime's clock.
+    #[inline]
+    fn clock(&self) -> &Clock {
+        self.driver.clock()
+    }
+
+    #[inline]
+    fn is_shutdown(&self) -> bool {
+        self.shutdown.load(Ordering::Acquire)
+    }
+
     /// Queues `task`: on this thread's worker if it belongs to this runtime,
     /// otherwise on the injector.
-    pub(crate) fn schedule(&self, task: Notified<Handle>, is_yield: bool) {
-        let task = context::with_worker(|worker| match worker {
-            Some((core, shared)) if ptr::eq(shared, self) => {
-                core.schedule_local(self, task, is_yield);
+    fn schedule(&self, task: Notified<Handle>, is_yield: bool) {
+        let task = context::with_scheduler(|cx| match cx {
+            Some(cx) if ptr::eq(cx.shared, self) => {
+                cx.core.schedule_local(self, task, is_yield);
                 None
             }
             _ => Some(task),
@@ -180,7 +363,7 @@ impl Shared {
     /// Wakes a sleeping worker if new work may otherwise wait. Call after
     /// queueing the work.
     #[inline]
-    pub(crate) fn notify_parked(&self) {
+    fn notify_parked(&self) {
         // Pairs with the fence of a worker going to sleep (`idle.rs`).
         fence(Ordering::SeqCst);
         self.notify_parked_after_fence();
@@ -201,7 +384,7 @@ impl Shared {
     }
 
     /// After the last searcher parked: wake a worker if any queue has work.
-    pub(crate) fn notify_if_work_pending(&self) {
+    fn notify_if_work_pending(&self) {
         let pending = !self.injector.is_empty()
             || self
                 .remotes
@@ -214,7 +397,7 @@ impl Shared {
 
     /// Drops every queued notification (after shutdown; the tasks' futures
     /// are dropped through the owned list).
-    pub(crate) fn drain_injector(&self) {
+    fn drain_injector(&self) {
         loop {
             match self.injector.steal() {
                 Steal::Success(task) => drop(task),
@@ -240,15 +423,15 @@ impl Schedule for Handle {
 
     #[inline]
     fn clock_ms(&self) -> u32 {
-        self.shared.clock.coarse_ms()
+        self.shared.driver.clock().coarse_ms()
     }
 }
 
-impl fmt::Debug for Shared {
+impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Shared")
-            .field("flavor", &self.flavor)
-            .field("workers", &self.remotes.len())
+        f.debug_struct("Scheduler")
+            .field("flavor", &self.shared.flavor)
+            .field("workers", &self.shared.remotes.len())
             .field("shutdown", &self.is_shutdown())
             .finish_non_exhaustive()
     }
@@ -256,16 +439,16 @@ impl fmt::Debug for Shared {
 
 /// A one-task slot that its worker fills and empties, and that idle workers
 /// may empty too. Holds a `Notified` reference as a raw pointer.
-pub(crate) struct LifoSlot(AtomicPtr<crate::task::Header>);
+struct LifoSlot(AtomicPtr<Header>);
 
 impl LifoSlot {
-    pub(crate) fn new() -> LifoSlot {
+    fn new() -> LifoSlot {
         LifoSlot(AtomicPtr::new(ptr::null_mut()))
     }
 
     /// Puts `task` in, returning the task it displaces.
     #[inline]
-    pub(crate) fn put(&self, task: Notified<Handle>) -> Option<Notified<Handle>> {
+    fn put(&self, task: Notified<Handle>) -> Option<Notified<Handle>> {
         // AcqRel: publishes the task to a thief; acquires the displaced one.
         let prev = self.0.swap(task.into_raw().as_ptr(), Ordering::AcqRel);
         // SAFETY: task rule 4 — the slot held that notification's reference,
@@ -275,7 +458,7 @@ impl LifoSlot {
 
     /// Takes the task out, if any.
     #[inline]
-    pub(crate) fn take(&self) -> Option<Notified<Handle>> {
+    fn take(&self) -> Option<Notified<Handle>> {
         if !self.is_occupied() {
             return None;
         }
@@ -285,7 +468,7 @@ impl LifoSlot {
     }
 
     #[inline]
-    pub(crate) fn is_occupied(&self) -> bool {
+    fn is_occupied(&self) -> bool {
         !self.0.load(Ordering::Relaxed).is_null()
     }
 }

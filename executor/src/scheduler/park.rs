@@ -9,9 +9,10 @@
 //! notify the condition variable.
 
 use std::sync::Arc as StdArc;
+use std::task::Wake;
 
-use crate::driver::{Driver, Unpark};
-use crate::sync::{AtomicUsize, Condvar, Mutex, Ordering::SeqCst};
+use crate::driver::{self, Unpark};
+use crate::sync::{Arc, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering, Ordering::SeqCst};
 
 const EMPTY: usize = 0;
 const PARKED_CONDVAR: usize = 1;
@@ -50,12 +51,11 @@ impl Parker {
     /// the turn's events and timers wake their tasks on this thread, and it
     /// may also return because of them), otherwise on the condition
     /// variable.
-    pub(crate) fn park_on(&self, driver: Option<&Driver>) {
+    pub(crate) fn park_on(&self, driver: &driver::Handle) {
         if self.take_notification() {
             return;
         }
-        let core = driver.and_then(|driver| Some((driver, driver.try_lock()?)));
-        let Some((driver, mut core)) = core else {
+        let Some(mut core) = driver.try_lock() else {
             return self.park();
         };
         match self
@@ -130,5 +130,40 @@ impl Parker {
             }
             actual => unreachable!("parker state {actual} while unparking"),
         }
+    }
+}
+
+/// The waker of a `block_on`'s root future: marks it woken and unparks
+/// the thread blocked in `block_on`.
+pub(crate) struct RootWaker {
+    woken: AtomicBool,
+    pub(crate) parker: Arc<Parker>,
+}
+
+impl RootWaker {
+    pub(crate) fn new(parker: Arc<Parker>) -> RootWaker {
+        RootWaker {
+            woken: AtomicBool::new(true),
+            parker,
+        }
+    }
+
+    pub(super) fn take_woken(&self) -> bool {
+        self.woken.swap(false, Ordering::AcqRel)
+    }
+
+    pub(super) fn is_woken(&self) -> bool {
+        self.woken.load(Ordering::Acquire)
+    }
+}
+
+impl Wake for RootWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        self.parker.unpark();
     }
 }

@@ -2,19 +2,12 @@
 //! sleeps.
 
 use std::cell::{Cell, RefCell};
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll, Wake, Waker};
 
 use crossbeam_deque::{Steal, Worker};
 
-use super::park::Parker;
-use super::{Flavor, Shared};
-use crate::context;
+use super::{Flavor, Handle, Shared};
 use crate::coop::{self, Budget};
 use crate::runtime::metrics::WorkerMetrics;
-use crate::runtime::Handle;
-use crate::sync::{Arc, AtomicBool, Ordering};
 use crate::task::Notified;
 
 /// Every this many ticks a worker looks at the injector before its own
@@ -25,15 +18,20 @@ pub(crate) const GLOBAL_QUEUE_INTERVAL: u32 = 61;
 /// one goes to the back of the local queue.
 pub(crate) const MAX_LIFO_POLLS: u32 = 3;
 
-/// How many tasks the current-thread driver runs between looks at the root
-/// future. It runs them even when the root future was woken meanwhile (as
-/// tokio does): a root future that yields in a loop, waiting for a task,
-/// lets that task run.
-const DRIVER_BUDGET: u32 = 61;
+/// What a thread that runs a worker lends the thread-local context
+/// (`context::set_scheduler`) while it does.
+pub(crate) struct Context<'a> {
+    /// The worker's core.
+    pub(crate) core: &'a Core,
+    /// Its scheduler's state.
+    pub(crate) shared: &'a Shared,
+    /// Its scheduler's handle (the runtime entered meanwhile).
+    pub(crate) handle: &'a Handle,
+}
 
 /// The part of a worker that only its own thread touches.
 pub(crate) struct Core {
-    index: usize,
+    pub(super) index: usize,
     local: Worker<Notified<Handle>>,
     /// Tasks that yielded (woke themselves during their poll). They wait
     /// here until the worker runs out of other work, or until the next
@@ -49,7 +47,7 @@ pub(crate) struct Core {
     /// Set while this worker turns the driver: the tasks it wakes land in
     /// its own queue, and whether to wake a sibling for them is decided once
     /// the turn is over, not per task.
-    in_driver: Cell<bool>,
+    pub(super) in_driver: Cell<bool>,
     /// Polls not yet added to this worker's `WorkerMetrics`: counted here,
     /// where nothing else reads, and published every `event_interval` tasks
     /// and before the worker sleeps.
@@ -74,13 +72,13 @@ impl Core {
     }
 
     /// Adds the polls counted since the last call to the shared metrics.
-    fn publish_polls(&self, shared: &Shared) {
+    pub(super) fn publish_polls(&self, shared: &Shared) {
         self.metrics(shared).add_polls(self.polls.take());
     }
 
     /// The worker thread's loop: run tasks until the runtime shuts down.
     pub(crate) fn run(&self, shared: &Shared) {
-        self.metrics(shared).unparked(&shared.clock);
+        self.metrics(shared).unparked(shared.clock());
         while !shared.is_shutdown() {
             if let Some(task) = self.next_task(shared) {
                 self.run_task(shared, task);
@@ -105,11 +103,11 @@ impl Core {
         }
     }
 
-    fn next_task(&self, shared: &Shared) -> Option<Notified<Handle>> {
+    pub(super) fn next_task(&self, shared: &Shared) -> Option<Notified<Handle>> {
         let until_driver = self.until_driver.get() - 1;
         if until_driver == 0 {
             self.until_driver.set(self.event_interval);
-            shared.clock.refresh();
+            shared.clock().refresh();
             self.publish_polls(shared);
             self.poll_driver(shared);
         } else {
@@ -149,7 +147,7 @@ impl Core {
     /// Moves the yielded tasks to the back of the local queue, where they
     /// run in order and other workers may steal them. Returns whether there
     /// were any.
-    fn flush_deferred(&self, shared: &Shared) -> bool {
+    pub(super) fn flush_deferred(&self, shared: &Shared) -> bool {
         let mut deferred = self.deferred.borrow_mut();
         if deferred.is_empty() {
             return false;
@@ -170,7 +168,7 @@ impl Core {
     /// two tasks waking each other through the slot must not each get a
     /// fresh budget and hold the worker forever. A LIFO hand-off also costs
     /// one unit by itself, for tasks that use no budgeted resource.
-    fn run_task(&self, shared: &Shared, task: Notified<Handle>) {
+    pub(super) fn run_task(&self, shared: &Shared, task: Notified<Handle>) {
         if self.is_searching.replace(false) && shared.idle.transition_worker_from_searching() {
             // The last searcher found work: there may be more, so wake
             // another worker to keep looking.
@@ -241,9 +239,7 @@ impl Core {
     /// no one else is driving. Readiness and expired timers wake their tasks
     /// into this worker's queue.
     fn poll_driver(&self, shared: &Shared) {
-        let Some(driver) = &shared.driver else {
-            return;
-        };
+        let driver = &shared.driver;
         let Some(mut core) = driver.try_lock() else {
             return;
         };
@@ -283,11 +279,11 @@ impl Core {
         let metrics = self.metrics(shared);
         self.publish_polls(shared);
         loop {
-            metrics.parking(&shared.clock);
+            metrics.parking(shared.clock());
             self.in_driver.set(true);
-            parker.park_on(shared.driver.as_ref());
+            parker.park_on(&shared.driver);
             self.in_driver.set(false);
-            metrics.unparked(&shared.clock);
+            metrics.unparked(shared.clock());
             if shared.is_shutdown() {
                 return;
             }
@@ -341,7 +337,7 @@ impl Core {
     }
 
     #[inline]
-    fn metrics<'a>(&self, shared: &'a Shared) -> &'a WorkerMetrics {
+    pub(super) fn metrics<'a>(&self, shared: &'a Shared) -> &'a WorkerMetrics {
         &shared.remotes[self.index].metrics
     }
 
@@ -353,94 +349,5 @@ impl Core {
         x ^= x << 5;
         self.rand.set(x);
         x
-    }
-
-    /// The current-thread runtime: runs `root` and the runtime's tasks on
-    /// this thread until `root` is ready.
-    pub(crate) fn drive<F: Future>(&self, handle: &Handle, mut root: Pin<&mut F>) -> F::Output {
-        let shared = &*handle.shared;
-        let parker = Arc::clone(&shared.remotes[self.index].parker);
-        let root_waker = std::sync::Arc::new(RootWaker::new(parker));
-        let waker = Waker::from(std::sync::Arc::clone(&root_waker));
-        let mut cx = Context::from_waker(&waker);
-        let _worker = context::enter_worker(self, shared);
-        /// Ends the core's busy stretch when `drive` returns or unwinds.
-        struct Stop<'a>(&'a Shared, &'a WorkerMetrics);
-        impl Drop for Stop<'_> {
-            fn drop(&mut self) {
-                self.1.stopped(&self.0.clock);
-            }
-        }
-        /// Publishes the polls counted when `drive` returns or unwinds.
-        struct Publish<'a>(&'a Core, &'a Shared);
-        impl Drop for Publish<'_> {
-            fn drop(&mut self) {
-                self.0.publish_polls(self.1);
-            }
-        }
-        let _publish = Publish(self, shared);
-        let metrics = self.metrics(shared);
-        metrics.unparked(&shared.clock);
-        let _stop = Stop(shared, metrics);
-        loop {
-            if root_waker.take_woken() {
-                let budget = Budget::new(shared.budget);
-                if let Poll::Ready(out) = coop::with_budget(budget, || root.as_mut().poll(&mut cx))
-                {
-                    return out;
-                }
-            }
-            let mut ran = 0;
-            while ran < DRIVER_BUDGET {
-                match self.next_task(shared) {
-                    Some(task) => self.run_task(shared, task),
-                    None if self.flush_deferred(shared) => continue,
-                    None => break,
-                }
-                ran += 1;
-            }
-            if ran == 0 && !root_waker.is_woken() {
-                self.publish_polls(shared);
-                metrics.parking(&shared.clock);
-                self.in_driver.set(true);
-                root_waker.parker.park_on(shared.driver.as_ref());
-                self.in_driver.set(false);
-                metrics.unparked(&shared.clock);
-            }
-        }
-    }
-}
-
-/// Wakes the thread blocked in `block_on`.
-pub(crate) struct RootWaker {
-    woken: AtomicBool,
-    pub(crate) parker: Arc<Parker>,
-}
-
-impl RootWaker {
-    pub(crate) fn new(parker: Arc<Parker>) -> RootWaker {
-        RootWaker {
-            woken: AtomicBool::new(true),
-            parker,
-        }
-    }
-
-    fn take_woken(&self) -> bool {
-        self.woken.swap(false, Ordering::AcqRel)
-    }
-
-    fn is_woken(&self) -> bool {
-        self.woken.load(Ordering::Acquire)
-    }
-}
-
-impl Wake for RootWaker {
-    fn wake(self: std::sync::Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &std::sync::Arc<Self>) {
-        self.woken.store(true, Ordering::Release);
-        self.parker.unpark();
     }
 }

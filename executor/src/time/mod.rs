@@ -36,7 +36,8 @@ pub use self::interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use self::sleep::{sleep, sleep_until, Sleep};
 pub use self::timeout::{timeout, timeout_at, Elapsed, Timeout};
 
-use crate::runtime::Handle;
+use crate::runtime;
+use crate::scheduler::Handle;
 
 /// The runtime of the calling code, which must have timers.
 ///
@@ -46,24 +47,18 @@ use crate::runtime::Handle;
 /// the fix.
 #[track_caller]
 fn time_handle(what: &str) -> Handle {
-    let Ok(handle) = Handle::try_current() else {
+    let Ok(handle) = runtime::Handle::try_current() else {
         panic!(
             "{what} needs a taskcell runtime, but there is no timer running here: call it from \
              a task, a `block_on` or a `spawn_blocking` closure of a runtime built with \
              `Runtime::new()` or `Builder::enable_time`"
         );
     };
-    if handle
-        .shared
-        .driver
-        .as_ref()
-        .and_then(|driver| driver.time.as_ref())
-        .is_none()
-    {
+    if handle.inner.time().is_none() {
         panic!(
             "{what}: this taskcell runtime was built without timers; call `enable_time` (or \
              `enable_all`) on its `Builder`"
         );
     }
-    handle
+    handle.inner
 }

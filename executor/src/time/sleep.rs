@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 
 use super::time_handle;
 use crate::driver::time::wheel::Key;
+use crate::driver::time::TimeHandle;
 use crate::driver::time::WakeDriver;
-use crate::runtime::Handle;
+use crate::scheduler::Handle;
 
 /// Waits until `duration` has passed.
 ///
@@ -50,6 +51,11 @@ pub fn sleep(duration: Duration) -> Sleep {
 #[track_caller]
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep::new(deadline, "`time::sleep_until`")
+}
+
+/// The timer driver of `handle`'s runtime, which `time_handle` checked.
+fn time_of(handle: &Handle) -> &TimeHandle {
+    handle.time().expect("timers are enabled on this runtime")
 }
 
 /// About thirty years from now: "never", for deadlines that overflow.
@@ -144,16 +150,14 @@ impl Sleep {
     pub fn reset(&mut self, deadline: Instant) {
         self.deadline = deadline;
         if let Some(key) = self.key {
-            let wake = self.handle.shared.time().reset(key, deadline);
+            let wake = time_of(&self.handle).reset(key, deadline, self.handle.clock());
             self.wake_driver(wake);
         }
     }
 
     fn wake_driver(&self, wake: WakeDriver) {
         if wake.0 {
-            if let Some(driver) = &self.handle.shared.driver {
-                driver.unpark();
-            }
+            self.handle.driver().unpark();
         }
     }
 }
@@ -165,11 +169,12 @@ impl Future for Sleep {
         // One unit of the task's budget, even when already elapsed.
         let coop = std::task::ready!(crate::coop::poll_proceed(cx));
         let this = self.get_mut();
-        let (poll, wake) = this
-            .handle
-            .shared
-            .time()
-            .poll_elapsed(&mut this.key, this.deadline, cx);
+        let (poll, wake) = time_of(&this.handle).poll_elapsed(
+            &mut this.key,
+            this.deadline,
+            cx,
+            this.handle.clock(),
+        );
         this.wake_driver(wake);
         if poll.is_ready() {
             coop.made_progress();
@@ -181,7 +186,7 @@ impl Future for Sleep {
 impl Drop for Sleep {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
-            self.handle.shared.time().remove(key);
+            time_of(&self.handle).remove(key);
         }
     }
 }

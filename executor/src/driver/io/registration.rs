@@ -9,7 +9,9 @@ use std::task::{Context, Poll};
 use mio::event::Source;
 
 use super::scheduled_io::{Direction, ReadyEvent, ScheduledIo};
-use crate::runtime::Handle;
+use crate::driver::io::IoHandle;
+use crate::runtime;
+use crate::scheduler::Handle;
 
 /// The runtime of the calling code, which must have I/O.
 ///
@@ -18,26 +20,25 @@ use crate::runtime::Handle;
 /// Outside a runtime, or in one built without I/O, naming `what` and the fix.
 #[track_caller]
 pub(crate) fn io_handle(what: &str) -> Handle {
-    let Ok(handle) = Handle::try_current() else {
+    let Ok(handle) = runtime::Handle::try_current() else {
         panic!(
             "{what} needs a taskcell runtime, but there is no reactor running here: call it \
              from a task, a `block_on` or a `spawn_blocking` closure of a runtime built with \
              `Runtime::new()` or `Builder::enable_io`"
         );
     };
-    if handle
-        .shared
-        .driver
-        .as_ref()
-        .and_then(|d| d.io.as_ref())
-        .is_none()
-    {
+    if handle.inner.io().is_none() {
         panic!(
             "{what}: this taskcell runtime was built without I/O; call `enable_io` (or \
              `enable_all`) on its `Builder`"
         );
     }
-    handle
+    handle.inner
+}
+
+/// The I/O driver of `handle`'s runtime, which `io_handle` checked.
+fn io_of(handle: &Handle) -> &IoHandle {
+    handle.io().expect("I/O is enabled on this runtime")
 }
 
 /// A socket registered with the driver of `handle`'s runtime. Deregistered
@@ -57,7 +58,7 @@ impl<E: Source> PollEvented<E> {
     #[track_caller]
     pub(crate) fn new(mut io: E, what: &str) -> io::Result<PollEvented<E>> {
         let handle = io_handle(what);
-        let shared = handle.shared.io().register(&mut io)?;
+        let shared = io_of(&handle).register(&mut io)?;
         Ok(PollEvented {
             io: Some(io),
             shared,
@@ -68,7 +69,7 @@ impl<E: Source> PollEvented<E> {
     /// Registers `io` with the driver of `handle`'s runtime (an accepted
     /// socket joins its listener's runtime).
     pub(crate) fn with_handle(mut io: E, handle: &Handle) -> io::Result<PollEvented<E>> {
-        let shared = handle.shared.io().register(&mut io)?;
+        let shared = io_of(handle).register(&mut io)?;
         Ok(PollEvented {
             io: Some(io),
             shared,
@@ -144,7 +145,7 @@ impl<E: Source> PollEvented<E> {
     /// Deregisters the socket and gives it back.
     pub(crate) fn into_inner(mut self) -> io::Result<E> {
         let mut io = self.io.take().expect("present until into_inner");
-        self.handle.shared.io().deregister(&self.shared, &mut io)?;
+        io_of(&self.handle).deregister(&self.shared, &mut io)?;
         Ok(io)
     }
 }
@@ -187,7 +188,7 @@ impl<E: Source> Drop for PollEvented<E> {
         if let Some(mut io) = self.io.take() {
             // Deregister before the descriptor closes; an error (the driver
             // is gone) leaves nothing to undo.
-            let _ = self.handle.shared.io().deregister(&self.shared, &mut io);
+            let _ = io_of(&self.handle).deregister(&self.shared, &mut io);
         }
     }
 }

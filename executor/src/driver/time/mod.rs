@@ -6,9 +6,9 @@
 //! entries stay in the wheel, marked fired, until their `Sleep` sees them
 //! (or drops), so a fired timer costs no allocation and no second lookup.
 //!
-//! Ticks count whole milliseconds since the driver started. A deadline is
-//! rounded *up* to a tick and the clock *down*, so a timer never fires
-//! before its deadline.
+//! Ticks count whole milliseconds since the runtime's clock started
+//! (`driver/clock.rs`). A deadline is rounded *up* to a tick and the clock
+//! *down*, so a timer never fires before its deadline.
 
 pub(crate) mod wheel;
 
@@ -16,11 +16,11 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use self::wheel::{Key, Wheel};
+use super::clock::Clock;
 use crate::sync::Mutex;
 
 /// What every thread may reach of the timer driver.
 pub(crate) struct TimeHandle {
-    start: Instant,
     inner: Mutex<TimeInner>,
 }
 
@@ -41,30 +41,12 @@ pub(crate) struct WakeDriver(pub(crate) bool);
 impl TimeHandle {
     pub(crate) fn new() -> TimeHandle {
         TimeHandle {
-            start: Instant::now(),
             inner: Mutex::new(TimeInner {
                 wheel: Wheel::new(),
                 parked_until: 0,
                 is_shutdown: false,
             }),
         }
-    }
-
-    /// The first tick at or after `deadline`.
-    fn deadline_tick(&self, deadline: Instant) -> u64 {
-        let since = deadline.saturating_duration_since(self.start);
-        let ms = since.as_millis();
-        let ms = if since > Duration::from_millis(ms as u64) {
-            ms + 1
-        } else {
-            ms
-        };
-        u64::try_from(ms).unwrap_or(u64::MAX)
-    }
-
-    /// The last tick at or before `now`.
-    fn now_tick(&self, now: Instant) -> u64 {
-        u64::try_from(now.saturating_duration_since(self.start).as_millis()).unwrap_or(u64::MAX)
     }
 
     /// Polls the timer `key` (arming it at `deadline` on the first poll).
@@ -77,6 +59,7 @@ impl TimeHandle {
         key: &mut Option<Key>,
         deadline: Instant,
         cx: &mut Context<'_>,
+        clock: &Clock,
     ) -> (Poll<()>, WakeDriver) {
         let mut inner = self.inner.lock();
         if inner.is_shutdown {
@@ -104,7 +87,7 @@ impl TimeHandle {
                 if Instant::now() >= deadline {
                     return (Poll::Ready(()), WakeDriver(false));
                 }
-                let tick = self.deadline_tick(deadline);
+                let tick = clock.deadline_tick(deadline);
                 *key = Some(inner.wheel.insert(tick, Some(cx.waker().clone())));
                 (Poll::Pending, WakeDriver(tick < inner.parked_until))
             }
@@ -112,8 +95,8 @@ impl TimeHandle {
     }
 
     /// Moves an armed timer to a new deadline.
-    pub(crate) fn reset(&self, key: Key, deadline: Instant) -> WakeDriver {
-        let tick = self.deadline_tick(deadline);
+    pub(crate) fn reset(&self, key: Key, deadline: Instant, clock: &Clock) -> WakeDriver {
+        let tick = clock.deadline_tick(deadline);
         let mut inner = self.inner.lock();
         inner.wheel.reset(key, tick);
         WakeDriver(tick < inner.parked_until)
@@ -129,11 +112,15 @@ impl TimeHandle {
     /// Driver side, before it parks: how long it may sleep (the earlier of
     /// `timeout` and the next timer), remembered so that an earlier timer
     /// armed meanwhile wakes it.
-    pub(crate) fn park_timeout(&self, timeout: Option<Duration>, now: Instant) -> Option<Duration> {
+    pub(crate) fn park_timeout(
+        &self,
+        timeout: Option<Duration>,
+        now: Instant,
+        clock: &Clock,
+    ) -> Option<Duration> {
         let mut inner = self.inner.lock();
         let next = inner.wheel.next_deadline();
-        let until_next = next
-            .map(|tick| (self.start + Duration::from_millis(tick)).saturating_duration_since(now));
+        let until_next = next.map(|tick| clock.until_tick(tick, now));
         let timeout = match (timeout, until_next) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -145,10 +132,9 @@ impl TimeHandle {
         timeout
     }
 
-    /// Driver side, after it wakes: fires every timer due by `now` into
-    /// `fired` (woken by the caller, outside the lock).
-    pub(crate) fn process(&self, now: Instant, fired: &mut Vec<Waker>) {
-        let now = self.now_tick(now);
+    /// Driver side, after it wakes: fires every timer due by tick `now`
+    /// into `fired` (woken by the caller, outside the lock).
+    pub(crate) fn process(&self, now: u64, fired: &mut Vec<Waker>) {
         let mut inner = self.inner.lock();
         inner.parked_until = 0;
         inner

@@ -1,0 +1,176 @@
+//! The current-thread flavour: one core, lent to whichever `block_on`
+//! drives the runtime. That thread runs the root future and the runtime's
+//! tasks, and sleeps in the driver when there is nothing to do. A second
+//! `block_on` meanwhile polls its own future alone, and takes the core over
+//! when the first gives it back.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc as StdArc;
+use std::task::{Context, Poll, Waker};
+use std::time::Instant;
+
+use super::park::{Parker, RootWaker};
+use super::worker::{self, Core};
+use super::{Config, Flavor, Handle, Shared};
+use crate::context;
+use crate::coop::{self, Budget};
+use crate::runtime::metrics::WorkerMetrics;
+use crate::sync::Arc;
+
+/// How many tasks the current-thread driver runs between looks at the root
+/// future. It runs them even when the root future was woken meanwhile (as
+/// tokio does): a root future that yields in a loop, waiting for a task,
+/// lets that task run.
+const DRIVER_BUDGET: u32 = 61;
+
+/// A current-thread runtime's scheduler: its core waits in the shared state
+/// for a `block_on` to take it.
+#[derive(Debug)]
+pub(crate) struct CurrentThread(());
+
+impl CurrentThread {
+    /// Builds the scheduler, with its one core ready to be taken.
+    pub(crate) fn new(config: Config) -> (Handle, CurrentThread) {
+        debug_assert_eq!(config.workers, 1);
+        let (handle, cores) = Handle::new(Flavor::CurrentThread, config);
+        *handle.shared.current_core.lock() = cores.into_iter().next().map(Box::new);
+        (handle, CurrentThread(()))
+    }
+
+    /// Drives the runtime with its core, or, while another `block_on` holds
+    /// the core, polls `future` alone and waits for either its wake-up or
+    /// the core's return, then takes the core over.
+    pub(crate) fn block_on<F: Future>(
+        &self,
+        handle: &Handle,
+        mut future: Pin<&mut F>,
+    ) -> F::Output {
+        let shared = &*handle.shared;
+        let root = StdArc::new(RootWaker::new(Arc::new(Parker::new())));
+        let waker = Waker::from(StdArc::clone(&root));
+        let mut cx = Context::from_waker(&waker);
+        loop {
+            // A statement of its own: the guard must be gone before `drive`.
+            let core = shared.current_core.lock().take();
+            if let Some(core) = core {
+                let core = ReturnCore(shared, Some(core));
+                let core = core.1.as_deref().expect("just put there");
+                return drive(core, handle, future);
+            }
+            // Register before looking again, so a core returned from now on
+            // unparks us (see `Shared::core_waiters`).
+            shared.core_waiters.lock().push(Arc::clone(&root.parker));
+            let waiting = WaitForCore(shared, &root.parker);
+            if shared.current_core.lock().is_some() {
+                continue;
+            }
+            let poll =
+                coop::with_budget(Budget::new(shared.budget), || future.as_mut().poll(&mut cx));
+            if let Poll::Ready(out) = poll {
+                return out;
+            }
+            root.parker.park();
+            shared.clock().refresh();
+            drop(waiting);
+        }
+    }
+
+    /// Tears the scheduler down (`Handle::finish_shutdown`): there are no
+    /// threads to wait for.
+    pub(crate) fn shutdown(&mut self, handle: &Handle, deadline: Option<Instant>) {
+        handle.begin_shutdown();
+        handle.finish_shutdown(deadline);
+    }
+}
+
+/// Runs `root` and the runtime's tasks on this thread, with `core`, until
+/// `root` is ready.
+fn drive<F: Future>(core: &Core, handle: &Handle, mut root: Pin<&mut F>) -> F::Output {
+    let shared = &*handle.shared;
+    let parker = Arc::clone(&shared.remotes[core.index].parker);
+    let root_waker = StdArc::new(RootWaker::new(parker));
+    let waker = Waker::from(StdArc::clone(&root_waker));
+    let mut cx = Context::from_waker(&waker);
+    let worker = worker::Context {
+        core,
+        shared,
+        handle,
+    };
+    context::set_scheduler(&worker, || {
+        let _publish = Publish(core, shared);
+        let metrics = core.metrics(shared);
+        metrics.unparked(shared.clock());
+        let _stop = Stop(shared, metrics);
+        loop {
+            if root_waker.take_woken() {
+                let budget = Budget::new(shared.budget);
+                if let Poll::Ready(out) = coop::with_budget(budget, || root.as_mut().poll(&mut cx))
+                {
+                    return out;
+                }
+            }
+            let mut ran = 0;
+            while ran < DRIVER_BUDGET {
+                match core.next_task(shared) {
+                    Some(task) => core.run_task(shared, task),
+                    None if core.flush_deferred(shared) => continue,
+                    None => break,
+                }
+                ran += 1;
+            }
+            if ran == 0 && !root_waker.is_woken() {
+                core.publish_polls(shared);
+                metrics.parking(shared.clock());
+                core.in_driver.set(true);
+                root_waker.parker.park_on(&shared.driver);
+                core.in_driver.set(false);
+                metrics.unparked(shared.clock());
+            }
+        }
+    })
+}
+
+/// Ends the core's busy stretch when `drive` returns or unwinds.
+struct Stop<'a>(&'a Shared, &'a WorkerMetrics);
+
+impl Drop for Stop<'_> {
+    fn drop(&mut self) {
+        self.1.stopped(self.0.clock());
+    }
+}
+
+/// Publishes the polls counted when `drive` returns or unwinds.
+struct Publish<'a>(&'a Core, &'a Shared);
+
+impl Drop for Publish<'_> {
+    fn drop(&mut self) {
+        self.0.publish_polls(self.1);
+    }
+}
+
+/// Puts the current-thread core back, even if the root future panics, and
+/// unparks the `block_on` calls waiting for it.
+struct ReturnCore<'a>(&'a Shared, Option<Box<Core>>);
+
+impl Drop for ReturnCore<'_> {
+    fn drop(&mut self) {
+        let shared = self.0;
+        *shared.current_core.lock() = self.1.take();
+        for parker in shared.core_waiters.lock().iter() {
+            parker.unpark();
+        }
+    }
+}
+
+/// A `block_on`'s place among the core's waiters, left on drop.
+struct WaitForCore<'a>(&'a Shared, &'a Arc<Parker>);
+
+impl Drop for WaitForCore<'_> {
+    fn drop(&mut self) {
+        let mut waiters = self.0.core_waiters.lock();
+        if let Some(at) = waiters.iter().position(|p| Arc::ptr_eq(p, self.1)) {
+            waiters.swap_remove(at);
+        }
+    }
+}
