@@ -77,7 +77,7 @@ impl Handle {
 
     /// Spawns `future` as a new task and returns its [`JoinHandle`].
     ///
-    /// The task runs under its own [`TaskId`]: every poll, and the drop of
+    /// The task runs under its own [`TaskId`](crate::TaskId): every poll, and the drop of
     /// its future and output, happen with that id entered. If the runtime
     /// has shut down, the task is cancelled at once: its handle resolves to a
     /// cancelled `JoinError`.
