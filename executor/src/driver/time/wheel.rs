@@ -42,18 +42,25 @@
 //! slot: entries whose deadline has been reached fire, the others are linked
 //! again relative to the new `elapsed`, which places them on a finer level
 //! ("cascading"). Since every slot is processed no later than the deadlines
-//! it holds and slots are processed in tick order, entries fire in
-//! non-decreasing deadline order, never before their deadline, and all
-//! entries due by `now` fire within the call. The cost of a call is
+//! it holds and slots are processed in tick order, the entries stored on the
+//! levels fire in non-decreasing deadline order, never before their
+//! deadline, and all entries due by `now` fire within the call.
+//!
+//! [`Wheel::advance`] keeps fired entries stored, marked fired, until they
+//! are removed or reset. [`Wheel::advance_take`] instead asks the caller
+//! about each entry that comes due: fire it (the entry is removed and its
+//! value handed over) or file it again at a later deadline (a deadline that
+//! was moved later without re-filing the entry: see `driver/time/mod.rs`). The cost of a call is
 //! proportional to the number of non-empty slots passed, not to the number
 //! of ticks.
 //!
 //! Entries inserted (or reset) with a deadline that is not after `elapsed`
-//! are kept in a separate *due* list sorted by deadline; the next call to
-//! `advance` fires them first, before anything stored on the levels (whose
-//! deadlines are all after `elapsed`). Keeping that list sorted walks back
-//! from its tail past the entries with later deadlines, which is O(1) when
-//! entries become due in deadline order.
+//! are appended to a separate *due* list; the next call to `advance` fires
+//! them first, in the order they became due, before anything stored on the
+//! levels (whose deadlines are all after `elapsed`). The list is not kept
+//! sorted: every entry on it is already due, so their order does not
+//! matter, and appending keeps every insertion and reset O(1) however many
+//! entries are made due at once.
 //!
 //! # Far deadlines
 //!
@@ -149,6 +156,16 @@ fn slot_time(elapsed: u64, level: usize, slot: usize) -> u64 {
 /// handed out again for a new entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Key(u32);
+
+/// What [`Wheel::advance_take`] does with an entry that came due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(dead_code)] // until the timer driver takes fired entries out
+pub(crate) enum Expired {
+    /// Fire it: remove it and hand its value over.
+    Fire,
+    /// Keep it pending, with this later deadline.
+    Refile(u64),
+}
 
 /// Which list a pending entry is linked into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -254,9 +271,11 @@ pub(crate) struct Wheel<T> {
     len: usize,
     /// Tick the wheel has been advanced to.
     elapsed: u64,
-    /// Pending entries whose deadline is not after `elapsed`, sorted by
-    /// deadline (entries with equal deadlines in insertion order).
+    /// Pending entries whose deadline is not after `elapsed`, in the order
+    /// they became due.
     due: List,
+    /// While `due` is not empty: no later than the earliest deadline on it.
+    due_min: u64,
     /// The levels, finest first.
     levels: [Level; NUM_LEVELS],
 }
@@ -270,6 +289,7 @@ impl<T> Wheel<T> {
             len: 0,
             elapsed: 0,
             due: List::EMPTY,
+            due_min: u64::MAX,
             levels: [Level::EMPTY; NUM_LEVELS],
         }
     }
@@ -387,7 +407,7 @@ impl<T> Wheel<T> {
     /// entry is already due and `> elapsed()` otherwise.
     pub(crate) fn next_deadline(&self) -> Option<u64> {
         if self.due.head != NIL {
-            return Some(self.entry(self.due.head).deadline);
+            return Some(self.due_min);
         }
         self.next_expiration().map(|expiration| expiration.tick)
     }
@@ -396,14 +416,53 @@ impl<T> Wheel<T> {
     /// entry whose deadline is `<= now` (or `<= elapsed()`).
     ///
     /// Each fired entry becomes fired and `fire` is called once with its key
-    /// and value, in non-decreasing deadline order. Entries with a later
-    /// deadline stay pending; those in slots the wheel passes are moved to
-    /// finer levels. No entry fires before its deadline.
+    /// and value: first the entries that were already due, in the order
+    /// they became due, then the others in non-decreasing deadline order.
+    /// Entries with a later deadline stay pending; those in slots the wheel
+    /// passes are moved to finer levels. No entry fires before its deadline.
     pub(crate) fn advance(&mut self, now: u64, mut fire: impl FnMut(Key, &mut T)) {
-        while self.due.head != NIL {
-            let idx = self.due.head;
-            self.unlink(idx);
-            self.fire_entry(idx, &mut fire);
+        self.advance_by(now, |wheel, idx| wheel.fire_entry(idx, &mut fire));
+    }
+
+    /// [`advance`](Wheel::advance), asking `expire` about each entry that
+    /// comes due, in the same order: [`Expired::Fire`] removes the entry and
+    /// hands its value to `take`; [`Expired::Refile`] keeps it pending with
+    /// a new deadline, which must be later than `now`.
+    #[allow(dead_code)] // until the timer driver takes fired entries out
+    pub(crate) fn advance_take(
+        &mut self,
+        now: u64,
+        mut expire: impl FnMut(&mut T) -> Expired,
+        mut take: impl FnMut(Key, T),
+    ) {
+        self.advance_by(now, |wheel, idx| {
+            match expire(&mut wheel.entry_mut(idx).value) {
+                Expired::Fire => {
+                    // Unlinked already: marked fired so that `remove` does not
+                    // unlink it again.
+                    wheel.entry_mut(idx).state = State::Fired;
+                    take(Key(idx), wheel.remove(Key(idx)));
+                }
+                Expired::Refile(deadline) => {
+                    debug_assert!(deadline > now, "refiled at {deadline}, not after {now}");
+                    wheel.entry_mut(idx).deadline = deadline;
+                    wheel.schedule(idx);
+                }
+            }
+        });
+    }
+
+    /// The walk behind both advances: `due` gets each entry that comes due,
+    /// already unlinked, and must fire, remove or link it again.
+    fn advance_by(&mut self, now: u64, mut due: impl FnMut(&mut Self, u32)) {
+        // Taken whole: entries that `due` links again (only after `now`)
+        // land on the levels, not on this list.
+        let mut idx = std::mem::replace(&mut self.due, List::EMPTY).head;
+        while idx != NIL {
+            let next = self.entry(idx).next;
+            self.detach(idx);
+            due(self, idx);
+            idx = next;
         }
         while let Some(expiration) = self.next_expiration() {
             if expiration.tick > now {
@@ -420,7 +479,7 @@ impl<T> Wheel<T> {
                     continue;
                 }
             }
-            self.process(expiration, &mut fire);
+            self.process(expiration, &mut due);
         }
         self.elapsed = self.elapsed.max(now);
     }
@@ -457,21 +516,19 @@ impl<T> Wheel<T> {
         }
     }
 
-    /// Links the unlinked entry `idx` into the list its deadline belongs to
-    /// at the current `elapsed`: the due list (keeping it sorted) when the
-    /// deadline is not after `elapsed`, otherwise the end of a level slot.
-    ///
-    /// Finding the place in the due list walks back from its tail past the
-    /// entries with later deadlines, which is O(1) when entries become due
-    /// in deadline order.
+    /// Links the unlinked entry `idx` at the end of the list its deadline
+    /// belongs to at the current `elapsed`: the due list when the deadline
+    /// is not after `elapsed`, otherwise a level slot. O(1).
     fn schedule(&mut self, idx: u32) {
         let deadline = self.entry(idx).deadline;
         if deadline <= self.elapsed {
-            let mut after = self.due.tail;
-            while after != NIL && self.entry(after).deadline > deadline {
-                after = self.entry(after).prev;
+            if self.due.head == NIL {
+                self.due_min = deadline;
+            } else {
+                self.due_min = self.due_min.min(deadline);
             }
-            self.link_after(idx, ListId::Due, after);
+            let tail = self.due.tail;
+            self.link_after(idx, ListId::Due, tail);
         } else {
             let (level, slot) = position(self.elapsed, deadline);
             let id = ListId::Level {
@@ -578,7 +635,7 @@ impl<T> Wheel<T> {
     /// Processes a slot: moves `elapsed` to its tick, fires the entries whose
     /// deadline is reached and links the others again relative to the new
     /// `elapsed`, which places them on finer levels.
-    fn process(&mut self, expiration: Expiration, fire: &mut impl FnMut(Key, &mut T)) {
+    fn process(&mut self, expiration: Expiration, due: &mut impl FnMut(&mut Self, u32)) {
         let Expiration { level, slot, tick } = expiration;
         debug_assert!(tick > self.elapsed);
         self.elapsed = tick;
@@ -589,13 +646,22 @@ impl<T> Wheel<T> {
         while idx != NIL {
             let entry = self.entry(idx);
             let next = entry.next;
-            if entry.deadline <= tick {
-                self.fire_entry(idx, fire);
+            let is_due = entry.deadline <= tick;
+            self.detach(idx);
+            if is_due {
+                due(self, idx);
             } else {
                 self.schedule(idx);
             }
             idx = next;
         }
+    }
+
+    /// Clears the links of entry `idx`, whose list was taken whole.
+    fn detach(&mut self, idx: u32) {
+        let entry = self.entry_mut(idx);
+        entry.prev = NIL;
+        entry.next = NIL;
     }
 
     /// The earliest deadline among the entries stored on the levels.
@@ -703,11 +769,8 @@ impl<T> Wheel<T> {
         assert_eq!(free + self.len, self.slab.len(), "free list length");
 
         let mut linked = 0;
-        let mut last = 0;
         self.check_list(ListId::Due, self.due, &mut linked, |deadline| {
             assert!(deadline <= self.elapsed, "due list deadline");
-            assert!(deadline >= last, "due list order");
-            last = deadline;
         });
 
         for (level, lists) in self.levels.iter().enumerate() {
@@ -1102,7 +1165,7 @@ mod tests {
     }
 
     /// Entries inserted with a past deadline fire on the next advance, in
-    /// deadline order, even when `now < elapsed()`.
+    /// the order they became due, even when `now < elapsed()`.
     #[test]
     fn past_deadlines_fire_on_next_advance_in_order() {
         let mut wheel = Wheel::new();
@@ -1117,7 +1180,9 @@ mod tests {
         // Going backwards does not move the wheel but fires what is due.
         let fired = advance_collect(&mut wheel, 3);
         let deadlines: Vec<u64> = fired.iter().map(|&(_, deadline)| deadline).collect();
-        assert_eq!(deadlines, vec![0, 10, 10, 500, 700, 1_000]);
+        assert_eq!(deadlines, vec![500, 10, 1_000, 10, 700, 0]);
+        let order: Vec<Key> = fired.iter().map(|&(key, _)| key).collect();
+        assert_eq!(order, keys);
         assert_eq!(wheel.elapsed(), 1_000);
         assert!(keys.iter().all(|&key| wheel.is_fired(key)));
         assert!(!wheel.is_fired(later));
@@ -1381,7 +1446,9 @@ mod tests {
     }
 
     /// Runs `ops` random operations on a wheel and on a reference model and
-    /// compares them after each one.
+    /// compares them after each one. Advances are [`Wheel::advance`] or
+    /// [`Wheel::advance_take`], the latter refiling some entries later and
+    /// removing the rest.
     fn run_model(seed: u64, ops: usize) {
         let mut rng = Rng::new(seed);
         let mut wheel = Wheel::new();
@@ -1389,6 +1456,8 @@ mod tests {
         let mut stored: BTreeMap<u64, (Key, u64, bool)> = BTreeMap::new();
         // (deadline, id) of every pending entry
         let mut pending: BTreeSet<(u64, u64)> = BTreeSet::new();
+        // ids of the entries that were already due when (re)armed, in order
+        let mut due_order: Vec<u64> = Vec::new();
         let mut ids: Vec<u64> = Vec::new();
         let mut next_id = 0;
         let mut elapsed = 0;
@@ -1399,12 +1468,16 @@ mod tests {
                 let key = wheel.insert(deadline, next_id);
                 stored.insert(next_id, (key, deadline, false));
                 pending.insert((deadline, next_id));
+                if deadline <= elapsed {
+                    due_order.push(next_id);
+                }
                 ids.push(next_id);
                 next_id += 1;
             } else if roll < 50 {
                 let id = ids.swap_remove(rng.below(ids.len() as u64) as usize);
                 let (key, deadline, _) = stored.remove(&id).unwrap();
                 pending.remove(&(deadline, id));
+                due_order.retain(|&due| due != id);
                 assert_eq!(wheel.remove(key), id);
             } else if roll < 65 {
                 let id = ids[rng.below(ids.len() as u64) as usize];
@@ -1414,26 +1487,85 @@ mod tests {
                 wheel.reset(entry.0, deadline);
                 *entry = (entry.0, deadline, false);
                 pending.insert((deadline, id));
+                due_order.retain(|&due| due != id);
+                if deadline <= elapsed {
+                    due_order.push(id);
+                }
             } else {
                 let now = model_now(&mut rng, elapsed, wheel.next_deadline());
-                let fired = advance_collect(&mut wheel, now);
+                let take = rng.below(2) == 0;
+                // (id, refiled at) for each entry, in the order it came due.
+                let mut came_due: Vec<(u64, Option<u64>)> = Vec::new();
+                let mut taken: Vec<(Key, u64)> = Vec::new();
+                if take {
+                    let later = now.max(elapsed);
+                    wheel.advance_take(
+                        now,
+                        |&mut id| {
+                            let refile = (later < u64::MAX && rng.below(3) == 0)
+                                .then(|| later + 1 + rng.below((u64::MAX - later).min(5_000)));
+                            came_due.push((id, refile));
+                            match refile {
+                                Some(deadline) => Expired::Refile(deadline),
+                                None => Expired::Fire,
+                            }
+                        },
+                        |key, id| taken.push((key, id)),
+                    );
+                } else {
+                    for (key, id) in advance_collect(&mut wheel, now) {
+                        came_due.push((id, None));
+                        taken.push((key, id));
+                    }
+                }
                 elapsed = elapsed.max(now);
                 assert_eq!(wheel.elapsed(), elapsed);
-                let deadlines: Vec<u64> = fired.iter().map(|(_, id)| stored[id].1).collect();
+                // Already-due entries first, in order; then deadline order.
+                let due_ids: Vec<u64> = came_due.iter().map(|&(id, _)| id).collect();
+                assert_eq!(
+                    &due_ids[..due_order.len()],
+                    &due_order[..],
+                    "seed {seed} op {op}: due order"
+                );
+                let deadlines: Vec<u64> = due_ids[due_order.len()..]
+                    .iter()
+                    .map(|id| stored[id].1)
+                    .collect();
                 assert!(is_sorted(&deadlines), "seed {seed} op {op}: order");
-                let mut fired_ids: Vec<u64> = fired.iter().map(|&(_, id)| id).collect();
-                fired_ids.sort_unstable();
+                due_order.clear();
+                let mut came_ids = due_ids.clone();
+                came_ids.sort_unstable();
                 let mut expected: Vec<u64> = pending
                     .range(..=(elapsed, u64::MAX))
                     .map(|&(_, id)| id)
                     .collect();
                 expected.sort_unstable();
-                assert_eq!(fired_ids, expected, "seed {seed} op {op}: fired set");
-                for (key, id) in fired {
+                assert_eq!(came_ids, expected, "seed {seed} op {op}: fired set");
+                let fired: Vec<u64> = came_due
+                    .iter()
+                    .filter(|(_, refile)| refile.is_none())
+                    .map(|&(id, _)| id)
+                    .collect();
+                assert_eq!(taken.len(), fired.len());
+                for ((key, id), &expected_id) in taken.into_iter().zip(&fired) {
+                    assert_eq!(id, expected_id);
                     let entry = stored.get_mut(&id).unwrap();
                     assert_eq!(entry.0, key);
-                    entry.2 = true;
                     pending.remove(&(entry.1, id));
+                    if take {
+                        stored.remove(&id);
+                        ids.retain(|&kept| kept != id);
+                    } else {
+                        entry.2 = true;
+                    }
+                }
+                for (id, refile) in came_due {
+                    if let Some(deadline) = refile {
+                        let entry = stored.get_mut(&id).unwrap();
+                        pending.remove(&(entry.1, id));
+                        entry.1 = deadline;
+                        pending.insert((deadline, id));
+                    }
                 }
             }
 
@@ -1464,9 +1596,35 @@ mod tests {
 
         let fired = advance_collect(&mut wheel, u64::MAX);
         assert_eq!(fired.len(), pending.len());
-        let deadlines: Vec<u64> = fired.iter().map(|(_, id)| stored[id].1).collect();
+        let deadlines: Vec<u64> = fired[due_order.len()..]
+            .iter()
+            .map(|(_, id)| stored[id].1)
+            .collect();
         assert!(is_sorted(&deadlines));
         assert_eq!(wheel.next_deadline(), None);
+        wheel.check_invariants();
+    }
+
+    /// Resetting many armed entries to past deadlines, each earlier than the
+    /// last, costs O(1) each: they land on the due list in the order they
+    /// were reset, and all fire at the next advance.
+    #[test]
+    fn resets_to_ever_earlier_past_deadlines_are_cheap() {
+        let n = count(40_000, 200) as u64;
+        let mut wheel = Wheel::new();
+        wheel.advance(10 * n, |_, _: &mut u64| {});
+        let keys: Vec<Key> = (0..2 * n).map(|i| wheel.insert(20 * n + i, i)).collect();
+        // Each reset is earlier than the one before: a sorted list would be
+        // walked from its tail every time (quadratic).
+        for (i, &key) in keys.iter().enumerate() {
+            wheel.reset(key, 2 * n - i as u64);
+        }
+        assert_eq!(wheel.next_deadline(), Some(1));
+        let fired: Vec<u64> = advance_collect(&mut wheel, 0)
+            .into_iter()
+            .map(|(_, value)| value)
+            .collect();
+        assert_eq!(fired, (0..2 * n).collect::<Vec<_>>());
         wheel.check_invariants();
     }
 
