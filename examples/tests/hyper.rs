@@ -36,7 +36,7 @@ where
 /// `test`, or a panic if it takes longer than [`DEADLINE`].
 async fn with_deadline(test: impl Future<Output = ()>) {
     let test = std::pin::pin!(test);
-    if let Either::Right(_) = select(test, sleep(DEADLINE)).await {
+    if let Either::Right(_) = select(test, std::pin::pin!(sleep(DEADLINE))).await {
         panic!("the test took longer than {DEADLINE:?}");
     }
 }

@@ -31,7 +31,8 @@ impl Budget {
         Budget(Some(units))
     }
 
-    const UNCONSTRAINED: Budget = Budget(None);
+    /// No budget: resources never make the task yield.
+    pub(crate) const UNCONSTRAINED: Budget = Budget(None);
 }
 
 std::thread_local! {

@@ -310,30 +310,43 @@ impl HyperTimer {
 
 impl Timer for HyperTimer {
     fn sleep(&self, duration: Duration) -> Pin<Box<dyn Sleep>> {
-        Box::pin(HyperSleep(crate::time::sleep(duration)))
+        Box::pin(HyperSleep::new(crate::time::sleep(duration)))
     }
 
     fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn Sleep>> {
-        Box::pin(HyperSleep(crate::time::sleep_until(deadline)))
+        Box::pin(HyperSleep::new(crate::time::sleep_until(deadline)))
     }
 
     fn reset(&self, sleep: &mut Pin<Box<dyn Sleep>>, new_deadline: Instant) {
-        // Ours: move the wheel entry in place instead of allocating anew.
+        // Ours: the timer stays where it is (hyper moves its header-read
+        // deadline later on every request: one compare-and-swap, no lock,
+        // no allocation; see `time::Sleep::reset`).
         match sleep.as_mut().downcast_mut_pin::<HyperSleep>() {
-            Some(mine) => mine.get_mut().0.reset(new_deadline),
+            Some(mine) => mine.project().sleep.reset(new_deadline),
             None => *sleep = self.sleep_until(new_deadline),
         }
     }
 }
 
-/// A hyper [`Sleep`] on the runtime's wheel.
-struct HyperSleep(crate::time::Sleep);
+pin_project_lite::pin_project! {
+    /// A hyper [`Sleep`] on the runtime's wheel.
+    struct HyperSleep {
+        #[pin]
+        sleep: crate::time::Sleep,
+    }
+}
+
+impl HyperSleep {
+    fn new(sleep: crate::time::Sleep) -> HyperSleep {
+        HyperSleep { sleep }
+    }
+}
 
 impl Future for HyperSleep {
     type Output = ();
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        Pin::new(&mut self.0).poll(cx)
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.project().sleep.poll(cx)
     }
 }
 

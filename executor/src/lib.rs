@@ -49,9 +49,10 @@
 //!   with its id entered (`taskcell::enter`). A panicking task becomes a
 //!   [`JoinError`]; the worker lives on.
 //! - The workers drive the I/O reactor (`mio`, edge-triggered) and the timer
-//!   wheel themselves: an idle worker sleeps *in* the driver when no other
-//!   worker does, a busy one looks at it every `event_interval` tasks, and a
-//!   task woken by I/O lands in the queue of the worker that saw the event.
+//!   wheels (one per worker) themselves: an idle worker sleeps *in* the
+//!   driver when no other worker does, a busy one looks at it every
+//!   `event_interval` tasks, and a task woken by I/O lands in the queue of
+//!   the worker that saw the event.
 //!
 //! # Features
 //!

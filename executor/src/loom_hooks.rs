@@ -1,8 +1,9 @@
 //! Entry points for the loom models in `loom-tests/` (compiled only under
 //! `cfg(taskcell_loom)`): the real task code driven by a queue that the
 //! model runs by hand, the real parker and idle protocol, the driver's
-//! park/unpark hand-off (its OS poller stood in for, `driver/sys.rs`), and
-//! a socket's readiness word.
+//! park/unpark hand-off (its OS poller stood in for, `driver/sys.rs`) and
+//! the hand-off of the driver to a worker that found it taken, a socket's
+//! readiness word, and the timer wheels with their entries.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -13,10 +14,13 @@ use crate::sync::{Arc, Mutex};
 use crate::task::list::OwnedTasks;
 use crate::task::{new_task, Meta, Notified, Schedule, Task};
 
-use std::task::{Context, Poll};
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use crate::driver::io::scheduled_io::{self, ReadyEvent, ScheduledIo};
 use crate::driver::io::Direction;
+use crate::driver::time::{TimeHandle, TimerEntry};
 pub use crate::scheduler::idle::Idle;
 pub use crate::scheduler::park::Parker;
 pub use crate::task::JoinHandle;
@@ -134,7 +138,136 @@ impl Driver {
     /// `parker.park()` as a worker does it: in this driver if no one else
     /// holds it, otherwise on the parker's condition variable.
     pub fn park(&self, parker: &Parker) {
-        parker.park_on(&self.0);
+        parker.park_on(&self.0, None);
+    }
+
+    /// `park`, as worker `me` of those sharing `handoff`: if the driver is
+    /// taken, asks for it when it is let go. Returns whether it slept in the
+    /// driver.
+    pub fn park_wanting(&self, parker: &Parker, handoff: &Handoff, me: usize) -> bool {
+        parker.park_on(&self.0, Some((&handoff.0, me)))
+    }
+
+    /// A busy worker's look: a turn that does not block, if the driver is
+    /// free. Returns whether it took the driver.
+    pub fn busy_turn(&self) -> bool {
+        let Some(mut core) = self.0.try_lock() else {
+            return false;
+        };
+        self.0.turn(&mut core, Some(Duration::ZERO), None);
+        true
+    }
+
+    /// Wakes whoever sleeps in the driver.
+    pub fn unpark_driver(&self) {
+        self.0.unpark();
+    }
+}
+
+/// Which worker wants the driver when it is let go (`scheduler/park.rs`).
+#[derive(Debug)]
+pub struct Handoff(crate::scheduler::park::Handoff);
+
+impl Handoff {
+    /// Nobody wants it.
+    pub fn new() -> Handoff {
+        Handoff(crate::scheduler::park::Handoff::new())
+    }
+
+    /// After letting go of the driver: the worker to wake, if any.
+    pub fn released(&self) -> Option<usize> {
+        self.0.released()
+    }
+}
+
+impl Default for Handoff {
+    fn default() -> Handoff {
+        Handoff::new()
+    }
+}
+
+/// The timer wheels of a runtime, driven by hand (`driver/time`).
+#[derive(Debug)]
+pub struct Timers(TimeHandle);
+
+/// A timer, as a `Sleep` keeps it: pin it (`Box::pin`) before arming it.
+#[derive(Debug)]
+pub struct Timer(TimerEntry);
+
+impl Timer {
+    /// An unarmed timer.
+    pub fn new() -> Timer {
+        Timer(TimerEntry::new())
+    }
+
+    /// Whether it is armed (in a wheel, or fired there and not yet seen).
+    pub fn is_armed(&self) -> bool {
+        self.0.is_armed()
+    }
+
+    fn entry(self: Pin<&mut Self>) -> Pin<&mut TimerEntry> {
+        // SAFETY: structural pinning: the entry is never moved out of a
+        // pinned `Timer`.
+        unsafe { self.map_unchecked_mut(|timer| &mut timer.0) }
+    }
+}
+
+impl Default for Timer {
+    fn default() -> Timer {
+        Timer::new()
+    }
+}
+
+impl Timers {
+    /// `wheels` empty wheels.
+    pub fn new(wheels: usize) -> Timers {
+        Timers(TimeHandle::new(wheels))
+    }
+
+    /// Arms `timer` in wheel `wheel` at `tick`, with `waker`; returns
+    /// whether the parked driver must be woken.
+    pub fn arm(&self, timer: Pin<&mut Timer>, wheel: usize, tick: u64, waker: &Waker) -> bool {
+        self.0
+            .arm(timer.entry(), wheel, tick, &Context::from_waker(waker))
+            .0
+    }
+
+    /// Polls the armed `timer`.
+    pub fn poll(&self, timer: Pin<&mut Timer>, waker: &Waker) -> Poll<()> {
+        self.0
+            .poll_armed(timer.entry(), &Context::from_waker(waker))
+    }
+
+    /// Moves `timer`'s deadline to `tick`; returns whether the parked
+    /// driver must be woken.
+    pub fn reset(&self, timer: Pin<&mut Timer>, tick: u64) -> bool {
+        self.0.reset(timer.entry(), tick).0
+    }
+
+    /// Takes `timer` out of its wheel (its `Sleep` is dropped).
+    pub fn cancel(&self, timer: Pin<&mut Timer>) {
+        self.0.cancel(timer.entry());
+    }
+
+    /// Fires what wheel `wheel` has due by `now`, waking it here; returns
+    /// how many fired.
+    pub fn fire(&self, wheel: usize, now: u64) -> usize {
+        let mut fired = Vec::new();
+        self.0.fire(wheel, now, &mut fired);
+        let count = fired.len();
+        fired.into_iter().for_each(Waker::wake);
+        count
+    }
+
+    /// The driver's side before it blocks: the tick it will sleep until,
+    /// published for armers (`u64::MAX`: no timer).
+    pub fn park(&self) -> u64 {
+        self.0.park_deadline()
+    }
+
+    /// How many timers the wheels hold.
+    pub fn entries(&self) -> usize {
+        self.0.entries()
     }
 }
 

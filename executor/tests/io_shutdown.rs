@@ -92,8 +92,8 @@ fn spawn_waiters(
         let (probe, parked) = (drops.probe(), parked.clone());
         handles.push(rt.spawn(async move {
             let _probe = probe;
-            let mut nap = sleep(Duration::from_secs(3600));
-            assert_pending(Pin::new(&mut nap), "an hour's sleep").await;
+            let mut nap = Box::pin(sleep(Duration::from_secs(3600)));
+            assert_pending(nap.as_mut(), "an hour's sleep").await;
             parked.fetch_add(1, SeqCst);
             nap.await;
             unreachable!("an hour passed");
@@ -196,12 +196,12 @@ fn sockets_that_outlive_their_runtime_fail_every_operation() {
 /// there first if `polled`; returns the sleep.
 // The `block_on` below hands out the sleep, a future, on purpose.
 #[allow(clippy::async_yields_async)]
-fn orphaned_sleep(polled: bool) -> Sleep {
+fn orphaned_sleep(polled: bool) -> Pin<Box<Sleep>> {
     let rt = io_common::rt_all(1);
     let nap = rt.block_on(async move {
-        let mut nap = sleep(Duration::from_secs(3600));
+        let mut nap = Box::pin(sleep(Duration::from_secs(3600)));
         if polled {
-            assert_pending(Pin::new(&mut nap), "an hour's sleep").await;
+            assert_pending(nap.as_mut(), "an hour's sleep").await;
         }
         nap
     });

@@ -199,3 +199,33 @@ fn a_zero_period_panics() {
         });
     });
 }
+
+/// Periods too large to add to an `Instant` mean "never again": no panic in
+/// `tick`, `reset`, or a late tick under `Delay` and `Skip`.
+#[test]
+fn huge_periods_do_not_overflow() {
+    common::guarded(|| {
+        io_common::current_thread_all().block_on(async {
+            let mut iv = interval(Duration::MAX);
+            assert!(
+                try_tick(&mut iv).await.is_some(),
+                "the first tick is at once"
+            );
+            assert_eq!(try_tick(&mut iv).await, None);
+            iv.reset();
+            assert_eq!(try_tick(&mut iv).await, None);
+            for behavior in [
+                MissedTickBehavior::Burst,
+                MissedTickBehavior::Delay,
+                MissedTickBehavior::Skip,
+            ] {
+                // The first tick, 20 ms late.
+                let start = Instant::now() - Duration::from_millis(20);
+                let mut iv = interval_at(start, Duration::MAX / 2);
+                iv.set_missed_tick_behavior(behavior);
+                assert_eq!(try_tick(&mut iv).await, Some(start), "{behavior:?}");
+                assert_eq!(try_tick(&mut iv).await, None, "{behavior:?}");
+            }
+        });
+    });
+}

@@ -23,19 +23,20 @@ const HOUR: Duration = Duration::from_secs(3600);
 const SETTLE: Duration = Duration::from_secs(30);
 
 /// Polls `sleep` once; returns whether it was ready.
-fn poll_once(sleep: &mut Sleep) -> impl Future<Output = bool> + '_ {
+fn poll_once(mut sleep: Pin<&mut Sleep>) -> impl Future<Output = bool> + '_ {
     std::future::poll_fn(move |cx: &mut Context<'_>| {
-        Poll::Ready(Pin::new(&mut *sleep).poll(cx).is_ready())
+        Poll::Ready(sleep.as_mut().poll(cx).is_ready())
     })
 }
 
+/// As tokio's: `Send` and `Sync` (and `!Unpin`: its timer lives inside it).
 #[test]
-fn sleep_is_send_and_unpin() {
-    fn send_unpin<T: Send + Unpin + 'static>(_: &T) {}
+fn sleep_is_send_and_sync() {
+    fn send_sync<T: Send + Sync + 'static>(_: &T) {}
     common::guarded(|| {
         io_common::rt_all(1).block_on(async {
             let s = sleep(Duration::from_millis(1));
-            send_unpin(&s);
+            send_sync(&s);
             s.await;
         });
     });
@@ -81,19 +82,19 @@ fn a_sleep_never_completes_before_its_deadline() {
 fn is_elapsed_turns_true_at_completion_and_past_deadlines_complete_at_once() {
     common::guarded(|| {
         io_common::current_thread_all().block_on(async {
-            let mut s = sleep(Duration::from_millis(200));
+            let mut s = Box::pin(sleep(Duration::from_millis(200)));
             assert!(!s.is_elapsed());
-            assert!(!poll_once(&mut s).await, "ready 200 ms early");
+            assert!(!poll_once(s.as_mut()).await, "ready 200 ms early");
             assert!(!s.is_elapsed());
-            (&mut s).await;
+            s.as_mut().await;
             assert!(s.is_elapsed());
             assert!(Instant::now() >= s.deadline());
 
-            let mut past = sleep_until(Instant::now());
-            assert!(poll_once(&mut past).await, "a deadline of now is due");
+            let mut past = Box::pin(sleep_until(Instant::now()));
+            assert!(poll_once(past.as_mut()).await, "a deadline of now is due");
             assert!(past.is_elapsed());
-            let mut zero = sleep(Duration::ZERO);
-            assert!(poll_once(&mut zero).await, "a zero sleep is due");
+            let mut zero = Box::pin(sleep(Duration::ZERO));
+            assert!(poll_once(zero.as_mut()).await, "a zero sleep is due");
         });
     });
 }
@@ -103,28 +104,28 @@ fn reset_moves_the_deadline_later_and_earlier_after_the_first_poll() {
     common::guarded(|| {
         io_common::rt_all(2).block_on(async {
             // Earlier: registered an hour out, then brought in.
-            let mut s = sleep(HOUR);
-            assert!(!poll_once(&mut s).await);
+            let mut s = Box::pin(sleep(HOUR));
+            assert!(!poll_once(s.as_mut()).await);
             let soon = Instant::now() + Duration::from_millis(20);
-            s.reset(soon);
+            s.as_mut().reset(soon);
             assert_eq!(s.deadline(), soon);
             assert!(!s.is_elapsed());
-            (&mut s).await;
+            s.as_mut().await;
             assert!(Instant::now() >= soon);
 
             // Later: registered 100 ms out, then pushed back.
-            let mut s = sleep(Duration::from_millis(100));
-            assert!(!poll_once(&mut s).await);
+            let mut s = Box::pin(sleep(Duration::from_millis(100)));
+            assert!(!poll_once(s.as_mut()).await);
             let later = Instant::now() + Duration::from_millis(150);
-            s.reset(later);
-            (&mut s).await;
+            s.as_mut().reset(later);
+            s.as_mut().await;
             assert!(Instant::now() >= later, "woke at the deadline before reset");
 
             // A completed sleep reset to the future sleeps again.
             let again = Instant::now() + Duration::from_millis(15);
-            s.reset(again);
+            s.as_mut().reset(again);
             assert!(!s.is_elapsed());
-            (&mut s).await;
+            s.as_mut().await;
             assert!(Instant::now() >= again);
         });
     });
@@ -209,11 +210,11 @@ fn a_dropped_sleep_frees_its_wheel_entry() {
         let handle = rt.handle().clone();
         let start = handle.timer_entries();
         let sleeps = rt.block_on(async {
-            let mut sleeps: Vec<Sleep> = (0..100)
-                .map(|i| sleep(HOUR + Duration::from_millis(i)))
+            let mut sleeps: Vec<Pin<Box<Sleep>>> = (0..100)
+                .map(|i| Box::pin(sleep(HOUR + Duration::from_millis(i))))
                 .collect();
             for s in &mut sleeps {
-                assert!(!poll_once(s).await);
+                assert!(!poll_once(s.as_mut()).await);
             }
             sleeps
         });
@@ -240,13 +241,13 @@ fn a_sleep_reset_again_and_again_holds_one_wheel_entry() {
         let handle = rt.handle().clone();
         let start = handle.timer_entries();
         let s = rt.block_on(async {
-            let mut s = sleep(HOUR);
-            assert!(!poll_once(&mut s).await);
+            let mut s = Box::pin(sleep(HOUR));
+            assert!(!poll_once(s.as_mut()).await);
             for i in 0..100u32 {
                 // Alternately later and earlier.
                 let deadline = Instant::now() + HOUR + (HOUR / 100) * (i % 2) * i;
-                s.reset(deadline);
-                assert!(!poll_once(&mut s).await);
+                s.as_mut().reset(deadline);
+                assert!(!poll_once(s.as_mut()).await);
                 assert_eq!(s.deadline(), deadline);
             }
             s
@@ -277,8 +278,8 @@ fn ten_thousand_aborted_sleepers_free_their_wheel_entries() {
             .map(|i| {
                 let polled = polled.clone();
                 rt.spawn(async move {
-                    let mut s = sleep(HOUR + Duration::from_micros(i as u64 * 37));
-                    assert!(!poll_once(&mut s).await);
+                    let mut s = Box::pin(sleep(HOUR + Duration::from_micros(i as u64 * 37)));
+                    assert!(!poll_once(s.as_mut()).await);
                     polled.fetch_add(1, SeqCst);
                     s.await;
                     unreachable!("an hour passed");

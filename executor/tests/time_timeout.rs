@@ -167,3 +167,69 @@ fn a_thousand_timeouts_split_exactly_into_finished_and_elapsed() {
         );
     });
 }
+
+/// The inner future spends the whole budget on every poll: the timeout's
+/// own timer is still armed and checked, unconstrained (as tokio's is), so
+/// it fires instead of never.
+#[test]
+fn a_timeout_fires_around_a_future_that_spends_the_budget() {
+    common::guarded(|| {
+        for rt in [io_common::rt_all(2), io_common::current_thread_all()] {
+            let (took, result) = rt.block_on(async {
+                let start = Instant::now();
+                let result = timeout(Duration::from_millis(50), async {
+                    loop {
+                        taskcell_executor::task::consume_budget().await;
+                    }
+                })
+                .await;
+                (start.elapsed(), result)
+            });
+            let _: taskcell_executor::time::Elapsed = result.unwrap_err();
+            assert!(took >= Duration::from_millis(50), "elapsed after {took:?}");
+        }
+    });
+}
+
+/// A read loop on a socket that is always readable spends the budget on
+/// every poll; its 50 ms timeout fires within a few ticks, not seconds.
+#[test]
+#[cfg(unix)]
+fn a_timeout_fires_around_a_read_loop_on_a_busy_socket() {
+    use futures::io::{AsyncReadExt, AsyncWriteExt};
+    use taskcell_executor::net::UnixStream;
+    common::guarded(|| {
+        let rt = io_common::rt_all(2);
+        let took = rt.block_on(async {
+            let (mut tx, mut rx) = UnixStream::pair().unwrap();
+            let writer = spawn(async move {
+                let chunk = vec![7u8; 64 * 1024];
+                while tx.write_all(&chunk).await.is_ok() {}
+            });
+            // A byte at a time: the socket never runs dry within a poll, so
+            // every poll of the loop ends with the budget spent.
+            let mut first = [0u8; 1];
+            rx.read_exact(&mut first).await.unwrap();
+            let start = Instant::now();
+            let result = timeout(Duration::from_millis(50), async {
+                let mut buf = [0u8; 1];
+                loop {
+                    if rx.read(&mut buf).await.unwrap() == 0 {
+                        break;
+                    }
+                }
+            })
+            .await;
+            let took = start.elapsed();
+            assert!(result.is_err(), "the reader saw EOF");
+            drop(rx);
+            let _ = writer.await;
+            took
+        });
+        assert!(took >= Duration::from_millis(50), "elapsed after {took:?}");
+        assert!(
+            took < Duration::from_millis(500),
+            "elapsed only after {took:?}"
+        );
+    });
+}

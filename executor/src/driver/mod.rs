@@ -74,10 +74,15 @@ pub(crate) struct DriverCore {
 
 impl Handle {
     /// The clock, with a driver for I/O and/or timers when either is
-    /// enabled.
-    pub(crate) fn new(enable_io: bool, enable_time: bool) -> stdio::Result<Handle> {
+    /// enabled; with timers, `timer_wheels` wheels (see `driver/time`).
+    pub(crate) fn new(
+        enable_io: bool,
+        enable_time: bool,
+        timer_wheels: usize,
+    ) -> stdio::Result<Handle> {
+        let time = enable_time.then(|| TimeHandle::new(timer_wheels));
         let driver = match enable_io || enable_time {
-            true => Some(Driver::build(enable_io, enable_time)?),
+            true => Some(Driver::build(enable_io, time)?),
             false => None,
         };
         Ok(Handle {
@@ -92,7 +97,7 @@ impl Handle {
     pub(crate) fn for_model() -> Handle {
         Handle {
             clock: Clock::new(),
-            driver: Some(Driver::build(false, false).expect("the model's poller")),
+            driver: Some(Driver::build(false, None).expect("the model's poller")),
         }
     }
 
@@ -100,6 +105,12 @@ impl Handle {
     #[inline]
     pub(crate) fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    /// Whether there is a driver (I/O or timers enabled) to park in.
+    #[inline]
+    pub(crate) fn is_enabled(&self) -> bool {
+        self.driver.is_some()
     }
 
     /// The I/O driver, if I/O is enabled.
@@ -137,13 +148,44 @@ impl Handle {
     }
 
     /// One turn of the driver, with its `core` (from [`try_lock`](Self::try_lock)):
-    /// waits for events at most `timeout` (and no later than the next
-    /// timer), then wakes every task whose socket became ready or whose
-    /// timer expired, on this thread.
-    pub(crate) fn turn(&self, core: &mut DriverCore, timeout: Option<Duration>) {
+    /// waits for events at most `timeout` (and no later than the earliest
+    /// timer of any wheel), then wakes every task whose socket became ready
+    /// or whose timer expired, on this thread. A turn that does not block
+    /// (`timeout` zero) is a busy worker's look, `own` its wheel: other
+    /// workers' timers are fired only once overdue (`driver/time`).
+    pub(crate) fn turn(
+        &self,
+        core: &mut DriverCore,
+        timeout: Option<Duration>,
+        own: Option<usize>,
+    ) {
         if let Some(driver) = &self.driver {
-            driver.turn(core, timeout, &self.clock);
+            driver.turn(core, timeout, &self.clock, own);
         }
+    }
+
+    /// Fires the due timers of wheel `wheel` (a worker's own, every
+    /// `event_interval` tasks), waking their tasks here. `fired` is a
+    /// buffer, left empty.
+    /// Returns whether any fired.
+    pub(crate) fn fire_timers(&self, wheel: usize, fired: &mut Vec<Waker>) -> bool {
+        let Some(time) = self.time() else {
+            return false;
+        };
+        // A wheel with nothing in it costs no clock reading.
+        if !time.is_due(wheel, u64::MAX - 1) {
+            return false;
+        }
+        let now = self.clock.now_tick();
+        if !time.is_due(wheel, now) {
+            return false;
+        }
+        time.fire(wheel, now, fired);
+        let any = !fired.is_empty();
+        // A panicking (foreign) waker does not unwind through the worker
+        // (`task` module, rule 7).
+        fired.drain(..).for_each(crate::task::wake_contained);
+        any
     }
 
     /// At shutdown: sockets fail from now on, pending timers fire (and
@@ -156,7 +198,7 @@ impl Handle {
 }
 
 impl Driver {
-    fn build(enable_io: bool, enable_time: bool) -> stdio::Result<Driver> {
+    fn build(enable_io: bool, time: Option<TimeHandle>) -> stdio::Result<Driver> {
         let poll = Poll::new()?;
         #[cfg(not(taskcell_loom))]
         let (waker, io) = (
@@ -180,15 +222,22 @@ impl Driver {
             }),
             waker: StdArc::new(waker),
             io,
-            time: enable_time.then(TimeHandle::new),
+            time,
         })
     }
 
     /// One turn; see [`Handle::turn`].
-    fn turn(&self, core: &mut DriverCore, timeout: Option<Duration>, clock: &Clock) {
+    fn turn(
+        &self,
+        core: &mut DriverCore,
+        timeout: Option<Duration>,
+        clock: &Clock,
+        own: Option<usize>,
+    ) {
         if let Some(io) = &self.io {
             io.release_pending();
         }
+        let busy = timeout == Some(Duration::ZERO);
         let timeout = match &self.time {
             Some(time) => time.park_timeout(timeout, Instant::now(), clock),
             None => timeout,
@@ -214,7 +263,8 @@ impl Driver {
             }
         }
         if let Some(time) = &self.time {
-            time.process(clock.now_tick(), fired);
+            time.unparked();
+            time.fire_due(own, clock.now_tick(), busy, fired);
             // A panicking (foreign) waker does not unwind through the
             // worker turning the driver (`task` module, rule 7).
             fired.drain(..).for_each(crate::task::wake_contained);

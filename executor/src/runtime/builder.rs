@@ -387,7 +387,16 @@ impl Builder {
             workers,
             event_interval: self.event_interval,
             budget: self.task_budget,
-            driver: driver::Handle::new(self.enable_io, self.enable_time)?,
+            // A wheel a worker, and one for timers first polled off the
+            // workers (the current-thread runtime's one core needs one).
+            driver: driver::Handle::new(
+                self.enable_io,
+                self.enable_time,
+                match self.flavor {
+                    Flavor::CurrentThread => 1,
+                    Flavor::MultiThread => workers + 1,
+                },
+            )?,
             blocking: BlockingPool::new(
                 self.max_blocking_threads,
                 self.thread_keep_alive,

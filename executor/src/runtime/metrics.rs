@@ -249,6 +249,45 @@ impl RuntimeMetrics {
         self.handle.inner.worker_local_queue_depth(worker)
     }
 
+    /// How many timers were armed in worker `worker`'s timer wheel: the
+    /// sleeps and timeouts first polled by its tasks. Timers first polled
+    /// off the workers (by a `block_on` or a `spawn_blocking` closure of a
+    /// multi-thread runtime) are counted on no worker.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = taskcell_executor::Builder::new_current_thread().enable_time().build().unwrap();
+    /// rt.block_on(async { taskcell_executor::time::sleep(Duration::from_millis(1)).await });
+    /// assert_eq!(rt.handle().metrics().worker_timers_armed_count(0), 1);
+    /// ```
+    pub fn worker_timers_armed_count(&self, worker: usize) -> u64 {
+        self.worker(worker);
+        self.handle
+            .inner
+            .time()
+            .map_or(0, |time| time.counts(worker).0)
+    }
+
+    /// How many timers fired from worker `worker`'s timer wheel, whichever
+    /// thread fired them (a timer dropped or completed before its deadline
+    /// never fires).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = taskcell_executor::Builder::new_current_thread().enable_time().build().unwrap();
+    /// rt.block_on(async { taskcell_executor::time::sleep(Duration::from_millis(1)).await });
+    /// assert_eq!(rt.handle().metrics().worker_timers_fired_count(0), 1);
+    /// ```
+    pub fn worker_timers_fired_count(&self, worker: usize) -> u64 {
+        self.worker(worker);
+        self.handle
+            .inner
+            .time()
+            .map_or(0, |time| time.counts(worker).1)
+    }
+
     /// How long worker `worker` has spent awake (running tasks, searching
     /// for them, turning the driver) rather than parked. Summed from the
     /// runtime's coarse clock: right on average, with a few milliseconds of

@@ -123,7 +123,7 @@ fn drive<F: Future>(core: &Core, handle: &Handle, mut root: Pin<&mut F>) -> F::O
                 core.publish_polls(shared);
                 metrics.parking(shared.clock());
                 core.in_driver.set(true);
-                root_waker.parker.park_on(&shared.driver);
+                root_waker.parker.park_on(&shared.driver, None);
                 core.in_driver.set(false);
                 metrics.unparked(shared.clock());
             }

@@ -43,7 +43,7 @@ use crossbeam_deque::{Injector, Steal, Stealer};
 use taskcell::TaskId;
 
 use self::idle::Idle;
-use self::park::Parker;
+use self::park::{Handoff, Parker};
 use self::worker::Core;
 use crate::blocking::{BlockingPool, BlockingSchedule, BlockingTask};
 use crate::context;
@@ -106,6 +106,9 @@ pub(crate) struct Shared {
     core_waiters: Mutex<Vec<Arc<Parker>>>,
     /// The clock, and the I/O and timer driver when either is enabled.
     driver: driver::Handle,
+    /// A worker that found the driver taken when it went to sleep, and
+    /// wants it when it is let go (`park.rs`).
+    handoff: Handoff,
     /// The cooperative budget each task poll starts with (`crate::coop`).
     budget: u8,
     /// How many worker threads have left their loop; with `exited_cv`, lets
@@ -162,6 +165,7 @@ impl Handle {
             current_core: Mutex::new(None),
             core_waiters: Mutex::new(Vec::new()),
             driver,
+            handoff: Handoff::new(),
             budget,
             exited: Mutex::new(0),
             exited_cv: Condvar::new(),
@@ -247,6 +251,19 @@ impl Handle {
     #[inline]
     pub(crate) fn time(&self) -> Option<&TimeHandle> {
         self.shared.driver.time()
+    }
+
+    /// The timer wheel that a timer first polled on this thread goes to:
+    /// this thread's worker's, if it runs one of this runtime, otherwise the
+    /// wheel for the threads off the workers (`driver/time`).
+    #[inline]
+    pub(crate) fn timer_wheel(&self) -> usize {
+        let shared = &*self.shared;
+        let worker = context::with_scheduler(|cx| match cx {
+            Some(cx) if ptr::eq(cx.shared, shared) => Some(cx.core.index),
+            _ => None,
+        });
+        worker.unwrap_or_else(|| self.time().map_or(0, TimeHandle::outside_wheel))
     }
 
     /// How many workers the runtime has (1 for the current-thread flavour).
@@ -392,6 +409,16 @@ impl Shared {
                 .any(|r| !r.stealer.is_empty() || r.lifo.is_occupied());
         if pending {
             self.notify_parked();
+        }
+    }
+
+    /// After letting go of the driver: wakes the worker that went to sleep
+    /// on its condition variable because the driver was taken, so that it
+    /// sleeps in the driver instead. While any worker sleeps, one sleeps in
+    /// the driver, and timers and sockets never wait for a busy worker.
+    fn hand_off_driver(&self) {
+        if let Some(worker) = self.handoff.released() {
+            self.remotes[worker].parker.unpark();
         }
     }
 

@@ -12,7 +12,9 @@ use std::sync::Arc as StdArc;
 use std::task::Wake;
 
 use crate::driver::{self, Unpark};
-use crate::sync::{Arc, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering, Ordering::SeqCst};
+use crate::sync::{
+    fence, Arc, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering, Ordering::SeqCst,
+};
 
 const EMPTY: usize = 0;
 const PARKED_CONDVAR: usize = 1;
@@ -51,12 +53,31 @@ impl Parker {
     /// the turn's events and timers wake their tasks on this thread, and it
     /// may also return because of them), otherwise on the condition
     /// variable.
-    pub(crate) fn park_on(&self, driver: &driver::Handle) {
+    ///
+    /// With `handoff` (this worker's index among those that share it), a
+    /// parker that finds the driver taken asks to be woken when it is let
+    /// go ([`Handoff`]). Returns whether it slept in the driver.
+    pub(crate) fn park_on(
+        &self,
+        driver: &driver::Handle,
+        handoff: Option<(&Handoff, usize)>,
+    ) -> bool {
         if self.take_notification() {
-            return;
+            return false;
         }
-        let Some(mut core) = driver.try_lock() else {
-            return self.park();
+        let handoff = handoff.filter(|_| driver.is_enabled());
+        let mut core = loop {
+            let seen = handoff.map(|(handoff, _)| handoff.releases());
+            if let Some(core) = driver.try_lock() {
+                break core;
+            }
+            match (handoff, seen) {
+                (Some((handoff, me)), Some(seen)) if !handoff.want(me, seen) => continue,
+                _ => {
+                    self.park();
+                    return false;
+                }
+            }
         };
         match self
             .state
@@ -65,14 +86,15 @@ impl Parker {
             Ok(_) => {}
             Err(NOTIFIED) => {
                 self.state.store(EMPTY, SeqCst);
-                return;
+                return false;
             }
             Err(actual) => unreachable!("parker state {actual} while parking"),
         }
-        driver.turn(&mut core, None);
+        driver.turn(&mut core, None, None);
         // NOTIFIED (an unpark wrote the waker) or PARKED_DRIVER (events or a
         // timer ended the turn): either way, awake now.
         self.state.swap(EMPTY, SeqCst);
+        true
     }
 
     fn take_notification(&self) -> bool {
@@ -130,6 +152,65 @@ impl Parker {
             }
             actual => unreachable!("parker state {actual} while unparking"),
         }
+    }
+}
+
+/// The worker that wants the driver when its holder lets go of it: one that
+/// found it taken when it went to sleep, and sleeps on its condition
+/// variable instead. Without it, a worker could sleep there while the
+/// holder, done with its look at the driver, runs a task for a long time,
+/// and the timers and sockets that only the driver sees would wait for it.
+///
+/// No lost hand-off: a would-be sleeper reads `releases`, fails to take the
+/// driver, stores its want, issues a `SeqCst` fence and reads `releases`
+/// again; a holder lets go, bumps `releases`, issues a `SeqCst` fence and
+/// reads the want. Fence against fence, either the sleeper sees the release
+/// (and tries the driver again) or the holder sees the want (and wakes it).
+/// `loom-tests/tests/timers.rs` models it.
+#[derive(Debug)]
+pub(crate) struct Handoff {
+    /// The worker that wants the driver, plus one; 0: none.
+    want: AtomicUsize,
+    /// How many times the driver was let go.
+    releases: AtomicUsize,
+}
+
+impl Handoff {
+    /// Nobody wants the driver.
+    pub(crate) fn new() -> Handoff {
+        Handoff {
+            want: AtomicUsize::new(0),
+            releases: AtomicUsize::new(0),
+        }
+    }
+
+    /// How many times the driver was let go: read before trying to take it.
+    fn releases(&self) -> usize {
+        self.releases.load(SeqCst)
+    }
+
+    /// Worker `worker` found the driver taken, having read `seen` releases
+    /// before it tried: it asks for the driver. Returns false if the driver
+    /// was let go meanwhile (then it tries again instead).
+    fn want(&self, worker: usize, seen: usize) -> bool {
+        self.want.store(worker + 1, SeqCst);
+        fence(SeqCst);
+        if self.releases.load(SeqCst) == seen {
+            return true;
+        }
+        let _ = self.want.compare_exchange(worker + 1, 0, SeqCst, SeqCst);
+        false
+    }
+
+    /// After letting go of the driver: the worker to wake, if one wants it.
+    #[inline]
+    pub(crate) fn released(&self) -> Option<usize> {
+        self.releases.fetch_add(1, SeqCst);
+        fence(SeqCst);
+        if self.want.load(SeqCst) == 0 {
+            return None;
+        }
+        self.want.swap(0, SeqCst).checked_sub(1)
     }
 }
 

@@ -2,6 +2,7 @@
 //! sleeps.
 
 use std::cell::{Cell, RefCell};
+use std::task::Waker;
 
 use crossbeam_deque::{Steal, Worker};
 
@@ -48,6 +49,9 @@ pub(crate) struct Core {
     /// its own queue, and whether to wake a sibling for them is decided once
     /// the turn is over, not per task.
     pub(super) in_driver: Cell<bool>,
+    /// The wakers of this worker's fired timers, woken once the wheel's
+    /// lock is released (kept between uses: no allocation once grown).
+    fired: Cell<Vec<Waker>>,
     /// Polls not yet added to this worker's `WorkerMetrics`: counted here,
     /// where nothing else reads, and published every `event_interval` tasks
     /// and before the worker sleeps.
@@ -67,6 +71,7 @@ impl Core {
             until_driver: Cell::new(event_interval),
             event_interval,
             in_driver: Cell::new(false),
+            fired: Cell::new(Vec::new()),
             polls: Cell::new(0),
         }
     }
@@ -109,6 +114,7 @@ impl Core {
             self.until_driver.set(self.event_interval);
             shared.clock().refresh();
             self.publish_polls(shared);
+            self.fire_timers(shared);
             self.poll_driver(shared);
         } else {
             self.until_driver.set(until_driver);
@@ -235,18 +241,32 @@ impl Core {
             .find_map(|victim| shared.remotes[victim].lifo.take())
     }
 
+    /// Fires the due timers of this worker's own wheel, whether or not the
+    /// driver is free: they wake their tasks into this worker's queue.
+    fn fire_timers(&self, shared: &Shared) {
+        let mut fired = self.fired.take();
+        self.in_driver.set(true);
+        let any = shared.driver.fire_timers(self.index, &mut fired);
+        self.in_driver.set(false);
+        self.fired.set(fired);
+        if any && self.has_work_to_share(shared) {
+            shared.notify_parked();
+        }
+    }
+
     /// A busy worker's look at the driver: a turn that does not block, if
-    /// no one else is driving. Readiness and expired timers wake their tasks
-    /// into this worker's queue.
+    /// no one else is driving. Readiness, and the timers of other workers'
+    /// wheels that are overdue, wake their tasks into this worker's queue.
     fn poll_driver(&self, shared: &Shared) {
         let driver = &shared.driver;
         let Some(mut core) = driver.try_lock() else {
             return;
         };
         self.in_driver.set(true);
-        driver.turn(&mut core, Some(std::time::Duration::ZERO));
+        driver.turn(&mut core, Some(std::time::Duration::ZERO), Some(self.index));
         drop(core);
         self.in_driver.set(false);
+        shared.hand_off_driver();
         if self.has_work_to_share(shared) {
             shared.notify_parked();
         }
@@ -281,7 +301,7 @@ impl Core {
         loop {
             metrics.parking(shared.clock());
             self.in_driver.set(true);
-            parker.park_on(&shared.driver);
+            let in_driver = parker.park_on(&shared.driver, Some((&shared.handoff, self.index)));
             self.in_driver.set(false);
             metrics.unparked(shared.clock());
             if shared.is_shutdown() {
@@ -293,6 +313,9 @@ impl Core {
                     // A notifier got here first and made us a searcher.
                     self.is_searching.set(true);
                 }
+                if in_driver {
+                    shared.hand_off_driver();
+                }
                 if self.has_work_to_share(shared) {
                     shared.notify_parked();
                 }
@@ -301,6 +324,9 @@ impl Core {
             if !shared.idle.is_parked(self.index) {
                 // Woken by a notifier, which made us a searcher.
                 self.is_searching.set(true);
+                if in_driver {
+                    shared.hand_off_driver();
+                }
                 return;
             }
         }

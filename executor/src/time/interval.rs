@@ -5,10 +5,16 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use super::sleep::Sleep;
+use super::sleep::{far_future, Sleep};
 
 /// How late a tick may be and still count as on time.
 const LATE: Duration = Duration::from_millis(5);
+
+/// `at + period`, or far in the future (never, in practice) where that
+/// does not fit in an `Instant`.
+fn after(at: Instant, period: Duration) -> Instant {
+    at.checked_add(period).unwrap_or_else(far_future)
+}
 
 /// Ticks every `period`, the first tick at once.
 ///
@@ -55,7 +61,7 @@ pub fn interval_at(start: Instant, period: Duration) -> Interval {
         "`interval` needs a period above zero"
     );
     Interval {
-        sleep: Sleep::new(start, "`time::interval`"),
+        sleep: Box::pin(Sleep::new(start, "`time::interval`")),
         period,
         missed: MissedTickBehavior::default(),
     }
@@ -98,7 +104,7 @@ pub enum MissedTickBehavior {
 /// ```
 #[derive(Debug)]
 pub struct Interval {
-    sleep: Sleep,
+    sleep: Pin<Box<Sleep>>,
     period: Duration,
     missed: MissedTickBehavior,
 }
@@ -129,7 +135,7 @@ impl Interval {
     /// # });
     /// ```
     pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
-        if Pin::new(&mut self.sleep).poll(cx).is_pending() {
+        if self.sleep.as_mut().poll(cx).is_pending() {
             return Poll::Pending;
         }
         let due = self.sleep.deadline();
@@ -137,20 +143,23 @@ impl Interval {
         // A tick up to 5 ms late is on time (tokio's rule): the wheel's
         // 1 ms ticks and a busy worker make small delays routine, and
         // `Delay` or `Skip` would otherwise drift the schedule every tick.
-        let next = if now <= due + LATE {
-            due + self.period
+        let next = if now <= due.checked_add(LATE).unwrap_or(due) {
+            after(due, self.period)
         } else {
             match self.missed {
-                MissedTickBehavior::Burst => due + self.period,
-                MissedTickBehavior::Delay => now + self.period,
+                MissedTickBehavior::Burst => after(due, self.period),
+                MissedTickBehavior::Delay => after(now, self.period),
                 MissedTickBehavior::Skip => {
                     let behind = now.saturating_duration_since(due).as_nanos();
                     let periods = behind / self.period.as_nanos() + 1;
-                    due + self.period * u32::try_from(periods).unwrap_or(u32::MAX)
+                    let skip = u32::try_from(periods)
+                        .ok()
+                        .and_then(|periods| self.period.checked_mul(periods));
+                    skip.map_or_else(far_future, |skip| after(due, skip))
                 }
             }
         };
-        self.sleep.reset(next);
+        self.sleep.as_mut().reset(next);
         Poll::Ready(due)
     }
 
@@ -168,7 +177,8 @@ impl Interval {
     /// # });
     /// ```
     pub fn reset(&mut self) {
-        self.sleep.reset(Instant::now() + self.period);
+        let next = after(Instant::now(), self.period);
+        self.sleep.as_mut().reset(next);
     }
 
     /// The period.

@@ -1,10 +1,15 @@
-//! Timers on the runtime's own wheel: [`sleep`], [`sleep_until`],
+//! Timers on the runtime's own wheels: [`sleep`], [`sleep_until`],
 //! [`timeout`], [`timeout_at`] and [`interval`], in tokio's shape.
 //!
-//! The wheel has 1 ms ticks. A timer never fires before its deadline; it
-//! fires when a worker next turns the driver after the deadline, which an
-//! idle worker does by sleeping in the driver until the next timer is due,
-//! and a busy one every `event_interval` tasks.
+//! Each worker has its own timer wheel, of 1 ms ticks: a timer lives in the
+//! wheel of the worker whose task first polls it, so arming, polling,
+//! resetting and dropping it there touch nothing that another worker uses.
+//! A timer never fires before its deadline. Its worker fires it every
+//! `event_interval` tasks; a worker asleep in the driver sleeps until the
+//! earliest deadline of every wheel, and a busy worker fires the timers of
+//! another that is overdue, so a worker stuck in a long poll holds back no
+//! timer. The README's "Timers across workers" has the details and
+//! figures.
 //!
 //! Timers need a runtime with timers enabled ([`Runtime::new`], or
 //! [`Builder::enable_time`]). Calling these functions anywhere else panics

@@ -7,9 +7,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use super::time_handle;
-use crate::driver::time::wheel::Key;
-use crate::driver::time::TimeHandle;
-use crate::driver::time::WakeDriver;
+use crate::driver::time::{shut_down_panic, TimeHandle, TimerEntry, WakeDriver};
 use crate::scheduler::Handle;
 
 /// Waits until `duration` has passed.
@@ -66,8 +64,11 @@ pub(crate) fn far_future() -> Instant {
 /// A future that completes at its deadline; made by [`sleep`] and
 /// [`sleep_until`].
 ///
-/// It holds an entry in the runtime's timer wheel from its first poll
-/// until it completes or is dropped: a dropped `Sleep` frees its entry.
+/// Its timer is armed by its first poll, in the timer wheel of the worker
+/// that polls it, and leaves the wheel when it fires or when the `Sleep` is
+/// dropped. A `Sleep` never polled touches no wheel. The timer lives inside
+/// the `Sleep`, which costs no allocation, and is why a `Sleep` is `!Unpin`,
+/// as tokio's is: pin it to poll it by hand (`std::pin::pin!`, `Box::pin`).
 ///
 /// # Panics
 ///
@@ -79,9 +80,9 @@ pub(crate) fn far_future() -> Instant {
 ///
 /// let rt = taskcell_executor::Runtime::new().unwrap();
 /// rt.block_on(async {
-///     let mut sleep = taskcell_executor::time::sleep(Duration::from_secs(3600));
+///     let mut sleep = std::pin::pin!(taskcell_executor::time::sleep(Duration::from_secs(3600)));
 ///     let soon = Instant::now() + Duration::from_millis(5);
-///     sleep.reset(soon);
+///     sleep.as_mut().reset(soon);
 ///     sleep.await;
 ///     assert!(Instant::now() >= soon);
 /// });
@@ -90,8 +91,9 @@ pub(crate) fn far_future() -> Instant {
 pub struct Sleep {
     handle: Handle,
     deadline: Instant,
-    /// The wheel entry, once armed.
-    key: Option<Key>,
+    /// Fired and seen to be, with no reset since: polls are `Ready`.
+    elapsed: bool,
+    entry: TimerEntry,
 }
 
 impl Sleep {
@@ -100,7 +102,8 @@ impl Sleep {
         Sleep {
             handle: time_handle(what),
             deadline,
-            key: None,
+            elapsed: false,
+            entry: TimerEntry::new(),
         }
     }
 
@@ -134,24 +137,35 @@ impl Sleep {
     /// Moves the deadline, whether or not this sleep has completed: it
     /// completes again at `deadline`.
     ///
+    /// A later deadline on an armed sleep costs one atomic compare-and-swap
+    /// and no lock: the timer stays where it is in its wheel, which files
+    /// it again when the old deadline comes. hyper resets its header-read
+    /// timeout this way on every request ([`HyperTimer`](crate::hyper::HyperTimer)).
+    ///
     /// ```
     /// use std::time::{Duration, Instant};
     ///
     /// let rt = taskcell_executor::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let mut sleep = taskcell_executor::time::sleep(Duration::ZERO);
-    ///     (&mut sleep).await;
+    ///     let mut sleep = Box::pin(taskcell_executor::time::sleep(Duration::ZERO));
+    ///     sleep.as_mut().await;
     ///     let later = Instant::now() + Duration::from_millis(5);
-    ///     sleep.reset(later);
+    ///     sleep.as_mut().reset(later);
     ///     sleep.await;
     ///     assert!(Instant::now() >= later);
     /// });
     /// ```
-    pub fn reset(&mut self, deadline: Instant) {
-        self.deadline = deadline;
-        if let Some(key) = self.key {
-            let wake = time_of(&self.handle).reset(key, deadline, self.handle.clock());
-            self.wake_driver(wake);
+    pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
+        // SAFETY: nothing is moved out; the entry is handed on pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        this.deadline = deadline;
+        this.elapsed = false;
+        if this.entry.is_armed() {
+            let tick = this.handle.clock().deadline_tick(deadline);
+            // SAFETY: the entry is a field of a pinned `Sleep`.
+            let entry = unsafe { Pin::new_unchecked(&mut this.entry) };
+            let wake = time_of(&this.handle).reset(entry, tick);
+            this.wake_driver(wake);
         }
     }
 
@@ -168,15 +182,29 @@ impl Future for Sleep {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         // One unit of the task's budget, even when already elapsed.
         let coop = std::task::ready!(crate::coop::poll_proceed(cx));
-        let this = self.get_mut();
-        let (poll, wake) = time_of(&this.handle).poll_elapsed(
-            &mut this.key,
-            this.deadline,
-            cx,
-            this.handle.clock(),
-        );
-        this.wake_driver(wake);
+        // SAFETY: nothing is moved out; the entry is handed on pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        let time = time_of(&this.handle);
+        if time.is_shutdown() {
+            shut_down_panic();
+        }
+        // SAFETY: the entry is a field of a pinned `Sleep`.
+        let entry = unsafe { Pin::new_unchecked(&mut this.entry) };
+        let poll = if this.elapsed {
+            Poll::Ready(())
+        } else if entry.is_armed() {
+            time.poll_armed(entry, cx)
+        } else if Instant::now() >= this.deadline {
+            Poll::Ready(())
+        } else {
+            // The first poll: armed in the wheel of the worker polling it.
+            let tick = this.handle.clock().deadline_tick(this.deadline);
+            let wake = time.arm(entry, this.handle.timer_wheel(), tick, cx);
+            this.wake_driver(wake);
+            Poll::Pending
+        };
         if poll.is_ready() {
+            this.elapsed = true;
             coop.made_progress();
         }
         poll
@@ -185,8 +213,11 @@ impl Future for Sleep {
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            time_of(&self.handle).remove(key);
+        if self.entry.is_armed() {
+            // SAFETY: `drop` is the last use of the pinned `Sleep`; the
+            // entry has not moved.
+            let entry = unsafe { Pin::new_unchecked(&mut self.entry) };
+            time_of(&self.handle).cancel(entry);
         }
     }
 }
@@ -195,7 +226,7 @@ impl fmt::Debug for Sleep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sleep")
             .field("deadline", &self.deadline)
-            .field("armed", &self.key.is_some())
+            .field("armed", &self.entry.is_armed())
             .finish()
     }
 }

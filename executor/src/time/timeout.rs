@@ -8,6 +8,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use super::sleep::{far_future, Sleep};
+use crate::coop;
 
 /// Runs `future` for at most `duration`: `Ok` with its output if it
 /// finishes in time, [`Elapsed`] otherwise. The future is dropped with the
@@ -81,6 +82,7 @@ pin_project_lite::pin_project! {
     pub struct Timeout<F> {
         #[pin]
         future: F,
+        #[pin]
         sleep: Sleep,
     }
 }
@@ -131,12 +133,22 @@ impl<F: Future> Future for Timeout<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
+        let had_budget = coop::has_budget_remaining();
         if let Poll::Ready(out) = this.future.poll(cx) {
             return Poll::Ready(Ok(out));
         }
-        match Pin::new(this.sleep).poll(cx) {
+        let sleep = this.sleep;
+        let poll_sleep = || match sleep.poll(cx) {
             Poll::Ready(()) => Poll::Ready(Err(Elapsed(()))),
             Poll::Pending => Poll::Pending,
+        };
+        if had_budget && !coop::has_budget_remaining() {
+            // The inner future spent the budget: the deadline is still
+            // checked (and its timer armed), as tokio does, or a future that
+            // keeps its task busy would never time out.
+            coop::with_budget(coop::Budget::UNCONSTRAINED, poll_sleep)
+        } else {
+            poll_sleep()
         }
     }
 }

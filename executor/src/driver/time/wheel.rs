@@ -159,7 +159,6 @@ pub(crate) struct Key(u32);
 
 /// What [`Wheel::advance_take`] does with an entry that came due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(dead_code)] // until the timer driver takes fired entries out
 pub(crate) enum Expired {
     /// Fire it: remove it and hand its value over.
     Fire,
@@ -382,6 +381,7 @@ impl<T> Wheel<T> {
 
     /// Whether the entry has fired (and was not re-armed since). Panics if
     /// `key` does not refer to a stored entry.
+    #[cfg(test)]
     pub(crate) fn is_fired(&self, key: Key) -> bool {
         self.entry(key.0).state == State::Fired
     }
@@ -420,6 +420,7 @@ impl<T> Wheel<T> {
     /// they became due, then the others in non-decreasing deadline order.
     /// Entries with a later deadline stay pending; those in slots the wheel
     /// passes are moved to finer levels. No entry fires before its deadline.
+    #[cfg(test)]
     pub(crate) fn advance(&mut self, now: u64, mut fire: impl FnMut(Key, &mut T)) {
         self.advance_by(now, |wheel, idx| wheel.fire_entry(idx, &mut fire));
     }
@@ -428,7 +429,6 @@ impl<T> Wheel<T> {
     /// comes due, in the same order: [`Expired::Fire`] removes the entry and
     /// hands its value to `take`; [`Expired::Refile`] keeps it pending with
     /// a new deadline, which must be later than `now`.
-    #[allow(dead_code)] // until the timer driver takes fired entries out
     pub(crate) fn advance_take(
         &mut self,
         now: u64,
@@ -596,6 +596,7 @@ impl<T> Wheel<T> {
     }
 
     /// Marks the unlinked entry `idx` fired and calls `fire` with it.
+    #[cfg(test)]
     fn fire_entry(&mut self, idx: u32, fire: &mut impl FnMut(Key, &mut T)) {
         let entry = self.entry_mut(idx);
         entry.state = State::Fired;
