@@ -7,7 +7,6 @@
 //! set by a guard ([`enter_handle`], [`enter_block_on`]).
 
 use std::cell::{Cell, RefCell};
-use std::marker::PhantomData;
 
 use crate::scheduler::worker;
 use crate::scheduler::Handle;
@@ -31,41 +30,39 @@ std::thread_local! {
     };
 }
 
-/// A thread-local reference, set for the length of a closure.
+/// A thread-local value that borrows from a stack frame, set for the
+/// length of a closure.
 ///
 /// # Rule
 ///
-/// The pointer is non-null only while [`Scoped::set`] runs on this thread,
-/// and then it points at the value `set` borrows for that whole time. Each
-/// `set` restores the previous pointer when it returns or unwinds, so nested
-/// `set`s unwind in order. `Scoped` is `!Sync` and lives in a thread-local:
-/// only the thread that set it reads it.
-struct Scoped<T> {
-    inner: Cell<*const T>,
-    // !Send + !Sync: the pointer is only meaningful on the thread that set it.
-    _thread: PhantomData<*const T>,
+/// A value is set only while [`Scoped::set`] runs on this thread, and the
+/// references in it are valid for that whole time (`set` borrows them for
+/// its call). Each `set` restores the previous value when it returns or
+/// unwinds, so nested `set`s unwind in order. `Scoped` is `!Sync` and lives
+/// in a thread-local: only the thread that set it reads it.
+struct Scoped<T: Copy> {
+    inner: Cell<Option<T>>,
 }
 
-impl<T> Scoped<T> {
+impl<T: Copy> Scoped<T> {
     const fn new() -> Scoped<T> {
         Scoped {
-            inner: Cell::new(std::ptr::null()),
-            _thread: PhantomData,
+            inner: Cell::new(None),
         }
     }
 
     /// Runs `f` with `value` set.
-    fn set<R>(&self, value: *const T, f: impl FnOnce() -> R) -> R {
-        struct Reset<'a, T> {
-            cell: &'a Cell<*const T>,
-            prev: *const T,
+    fn set<R>(&self, value: T, f: impl FnOnce() -> R) -> R {
+        struct Reset<'a, T: Copy> {
+            cell: &'a Cell<Option<T>>,
+            prev: Option<T>,
         }
-        impl<T> Drop for Reset<'_, T> {
+        impl<T: Copy> Drop for Reset<'_, T> {
             fn drop(&mut self) {
                 self.cell.set(self.prev);
             }
         }
-        let prev = self.inner.replace(value);
+        let prev = self.inner.replace(Some(value));
         let _reset = Reset {
             cell: &self.inner,
             prev,
@@ -73,9 +70,9 @@ impl<T> Scoped<T> {
         f()
     }
 
-    /// The pointer set, if any.
+    /// The value set, if any.
     #[inline]
-    fn get(&self) -> *const T {
+    fn get(&self) -> Option<T> {
         self.inner.get()
     }
 }
@@ -83,25 +80,23 @@ impl<T> Scoped<T> {
 /// Runs `f` with `cx` as this thread's worker: tasks woken or spawned here
 /// go to its queue, and blocking here (`block_on`, dropping a `Runtime`)
 /// is refused. The handle of `cx`'s runtime is entered too.
-pub(crate) fn set_scheduler<R>(cx: &worker::Context<'_>, f: impl FnOnce() -> R) -> R {
+pub(crate) fn set_scheduler<R>(cx: worker::Context<'_>, f: impl FnOnce() -> R) -> R {
     let _handle = enter(Some(cx.handle), true);
-    // Lifetime erased for the thread-local's type; `with_scheduler` hands
-    // it back only as a borrow shorter than this call (the `Scoped` rule).
-    let ptr = (cx as *const worker::Context<'_>).cast::<worker::Context<'static>>();
-    CONTEXT.with(|c| c.scheduler.set(ptr, f))
+    // SAFETY: only the lifetime changes, for the thread-local's type. The
+    // `Scoped` rule keeps the value set for no longer than `cx` borrows,
+    // and `with_scheduler` hands it out only for shorter than that.
+    let cx = unsafe { std::mem::transmute::<worker::Context<'_>, worker::Context<'static>>(cx) };
+    CONTEXT.with(|c| c.scheduler.set(cx, f))
 }
 
 /// Calls `f` with this thread's worker, if it runs one.
 #[inline]
 pub(crate) fn with_scheduler<R>(f: impl FnOnce(Option<&worker::Context<'_>>) -> R) -> R {
-    let ptr = CONTEXT
-        .try_with(|c| c.scheduler.get())
-        .unwrap_or(std::ptr::null());
-    // SAFETY: the `Scoped` rule — a non-null pointer points at the context
-    // that the `set_scheduler` running below us on this thread borrows until
-    // it returns, which is after `f` returns. `f` gets a borrow that cannot
-    // outlive this call.
-    f(unsafe { ptr.as_ref() })
+    // The `Scoped` rule: a value set here borrows from a `set_scheduler`
+    // running below us on this thread, which returns after `f` does; `f`,
+    // generic over the lifetimes, cannot keep what it is lent.
+    let cx = CONTEXT.try_with(|c| c.scheduler.get()).ok().flatten();
+    f(cx.as_ref())
 }
 
 /// Restores the previous context on drop.

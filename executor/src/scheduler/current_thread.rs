@@ -97,7 +97,7 @@ fn drive<F: Future>(core: &Core, handle: &Handle, mut root: Pin<&mut F>) -> F::O
         shared,
         handle,
     };
-    context::set_scheduler(&worker, || {
+    context::set_scheduler(worker, || {
         let _publish = Publish(core, shared);
         let metrics = core.metrics(shared);
         metrics.unparked(shared.clock());

@@ -116,7 +116,7 @@ fn spawn_worker(
             shared,
             handle: &handle,
         };
-        context::set_scheduler(&cx, || core.run(shared));
+        context::set_scheduler(cx, || core.run(shared));
         core.drain(shared);
         *shared.exited.lock() += 1;
         shared.exited_cv.notify_all();

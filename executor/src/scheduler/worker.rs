@@ -21,6 +21,7 @@ pub(crate) const MAX_LIFO_POLLS: u32 = 3;
 
 /// What a thread that runs a worker lends the thread-local context
 /// (`context::set_scheduler`) while it does.
+#[derive(Clone, Copy)]
 pub(crate) struct Context<'a> {
     /// The worker's core.
     pub(crate) core: &'a Core,
@@ -111,11 +112,7 @@ impl Core {
     pub(super) fn next_task(&self, shared: &Shared) -> Option<Notified<Handle>> {
         let until_driver = self.until_driver.get() - 1;
         if until_driver == 0 {
-            self.until_driver.set(self.event_interval);
-            shared.clock().refresh();
-            self.publish_polls(shared);
-            self.fire_timers(shared);
-            self.poll_driver(shared);
+            self.maintenance(shared);
         } else {
             self.until_driver.set(until_driver);
         }
@@ -127,6 +124,19 @@ impl Core {
         } else {
             self.pop_local(shared).or_else(|| self.pop_global(shared))
         }
+    }
+
+    /// Every `event_interval` tasks: the clock, the poll count, this
+    /// worker's due timers and a look at the driver. Out of line, so that
+    /// the path of every other task stays short.
+    #[cold]
+    #[inline(never)]
+    fn maintenance(&self, shared: &Shared) {
+        self.until_driver.set(self.event_interval);
+        shared.clock().refresh();
+        self.publish_polls(shared);
+        self.fire_timers(shared);
+        self.poll_driver(shared);
     }
 
     #[inline]

@@ -763,6 +763,99 @@ mod tests {
         assert_eq!(fired.len(), 3);
     }
 
+    /// Timers armed on one thread are reset (later and earlier) and dropped
+    /// on others while a third fires their wheel: each timer left fires
+    /// exactly once, never before its last deadline; no dropped one fires;
+    /// the wheel ends empty.
+    #[test]
+    fn resets_and_drops_on_other_threads_racing_the_firer() {
+        let n = if cfg!(miri) { 12 } else { 600 };
+        let time = StdArc::new(TimeHandle::new(2));
+        let wakes: Vec<_> = (0..n).map(|_| counter()).collect();
+        let mut entries: Vec<_> = (0..n).map(|_| Box::pin(TimerEntry::new())).collect();
+        for (i, entry) in entries.iter_mut().enumerate() {
+            let cx = Context::from_waker(&wakes[i].1);
+            let _ = time.arm(entry.as_mut(), 0, 10 + (i as u64 % 50), &cx);
+        }
+        let stop = StdArc::new(std::sync::atomic::AtomicBool::new(false));
+        let firer = {
+            let (time, stop) = (time.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut now = 0;
+                while !stop.load(Relaxed) {
+                    now = (now + 1).min(40);
+                    let mut fired = Vec::new();
+                    time.fire(0, now, &mut fired);
+                    fired.into_iter().for_each(Waker::wake);
+                    std::thread::yield_now();
+                }
+            })
+        };
+        // Each entry goes to one of two threads, which resets (to 100 or
+        // more: later than any tick the firer reaches, or to 5: earlier) or
+        // drops it. A reset timer is fired below, past its deadline.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let workers: Vec<_> = [0, 1]
+            .into_iter()
+            .map(|side| {
+                let time = time.clone();
+                let mine: Vec<_> = entries
+                    .drain(..n / 2)
+                    .enumerate()
+                    .map(|(j, e)| (j + side * n / 2, e))
+                    .collect();
+                let tx = tx.clone();
+                std::thread::spawn(move || {
+                    for (i, mut entry) in mine {
+                        let plan = match i % 3 {
+                            0 => Some(100 + i as u64),
+                            1 => Some(5),
+                            _ => None,
+                        };
+                        match plan {
+                            Some(tick) => {
+                                let _ = time.reset(entry.as_mut(), tick);
+                                tx.send((i, tick, entry)).unwrap();
+                            }
+                            None => time.cancel(entry.as_mut()),
+                        }
+                    }
+                })
+            })
+            .collect();
+        drop(tx);
+        for worker in workers {
+            worker.join().unwrap();
+        }
+        stop.store(true, Relaxed);
+        firer.join().unwrap();
+        let kept: Vec<_> = rx.into_iter().collect();
+        let woken = |i: usize| wakes[i].0.wakes.load(Relaxed);
+        // A later reset that won its race is filed again at 100 or more:
+        // nothing up to tick 99 fires it.
+        let mut fired = Vec::new();
+        time.fire(0, 99, &mut fired);
+        fired.drain(..).for_each(Waker::wake);
+        for (i, tick, entry) in &kept {
+            if *tick >= 100 && entry.is_armed() {
+                assert_eq!(woken(*i), 0, "timer {i} fired before its deadline {tick}");
+            }
+        }
+        time.fire(0, u64::MAX - 1, &mut fired);
+        fired.into_iter().for_each(Waker::wake);
+        for (i, _, mut entry) in kept {
+            let cx = Context::from_waker(&wakes[i].1);
+            if entry.is_armed() {
+                assert!(time.poll_armed(entry.as_mut(), &cx).is_ready(), "timer {i}");
+            }
+            assert_eq!(woken(i), 1, "timer {i} fired once");
+        }
+        for i in (2..n).step_by(3) {
+            assert!(woken(i) <= 1, "dropped timer {i} woken {} times", woken(i));
+        }
+        assert_eq!(time.entries(), 0);
+    }
+
     #[test]
     fn shutdown_fires_everything_and_refuses_new_timers() {
         let time = TimeHandle::new(2);
