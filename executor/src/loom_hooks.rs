@@ -1,9 +1,9 @@
 //! Entry points for the loom models in `loom-tests/` (compiled only under
 //! `cfg(taskcell_loom)`): the real task code driven by a queue that the
 //! model runs by hand, the real parker and idle protocol, the driver's
-//! park/unpark hand-off (its OS poller stood in for, `driver/sys.rs`) and
-//! the hand-off of the driver to a worker that found it taken, a socket's
-//! readiness word, and the timer wheels with their entries.
+//! park/unpark hand-off (its OS poller stood in for, `driver/sys.rs`), a
+//! socket's readiness word, and the timer wheels with their entries and
+//! their watcher.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -141,13 +141,6 @@ impl Driver {
         parker.park_on(&self.0, None);
     }
 
-    /// `park`, as worker `me` of those sharing `handoff`: if the driver is
-    /// taken, asks for it when it is let go. Returns whether it slept in the
-    /// driver.
-    pub fn park_wanting(&self, parker: &Parker, handoff: &Handoff, me: usize) -> bool {
-        parker.park_on(&self.0, Some((&handoff.0, me)))
-    }
-
     /// A busy worker's look: a turn that does not block, if the driver is
     /// free. Returns whether it took the driver.
     pub fn busy_turn(&self) -> bool {
@@ -156,33 +149,6 @@ impl Driver {
         };
         self.0.turn(&mut core, Some(Duration::ZERO), None);
         true
-    }
-
-    /// Wakes whoever sleeps in the driver.
-    pub fn unpark_driver(&self) {
-        self.0.unpark();
-    }
-}
-
-/// Which worker wants the driver when it is let go (`scheduler/park.rs`).
-#[derive(Debug)]
-pub struct Handoff(crate::scheduler::park::Handoff);
-
-impl Handoff {
-    /// Nobody wants it.
-    pub fn new() -> Handoff {
-        Handoff(crate::scheduler::park::Handoff::new())
-    }
-
-    /// After letting go of the driver: the worker to wake, if any.
-    pub fn released(&self) -> Option<usize> {
-        self.0.released()
-    }
-}
-
-impl Default for Handoff {
-    fn default() -> Handoff {
-        Handoff::new()
     }
 }
 
@@ -225,11 +191,18 @@ impl Timers {
     }
 
     /// Arms `timer` in wheel `wheel` at `tick`, with `waker`; returns
-    /// whether the parked driver must be woken.
-    pub fn arm(&self, timer: Pin<&mut Timer>, wheel: usize, tick: u64, waker: &Waker) -> bool {
-        self.0
-            .arm(timer.entry(), wheel, tick, &Context::from_waker(waker))
+    /// whether the parked driver must be woken, and which watcher.
+    pub fn arm(
+        &self,
+        timer: Pin<&mut Timer>,
+        wheel: usize,
+        tick: u64,
+        waker: &Waker,
+    ) -> (bool, Option<usize>) {
+        let wake = self
             .0
+            .arm(timer.entry(), wheel, tick, &Context::from_waker(waker));
+        (wake.driver, wake.watcher)
     }
 
     /// Polls the armed `timer`.
@@ -239,9 +212,10 @@ impl Timers {
     }
 
     /// Moves `timer`'s deadline to `tick`; returns whether the parked
-    /// driver must be woken.
-    pub fn reset(&self, timer: Pin<&mut Timer>, tick: u64) -> bool {
-        self.0.reset(timer.entry(), tick).0
+    /// driver must be woken, and which watcher.
+    pub fn reset(&self, timer: Pin<&mut Timer>, tick: u64) -> (bool, Option<usize>) {
+        let wake = self.0.reset(timer.entry(), tick);
+        (wake.driver, wake.watcher)
     }
 
     /// Takes `timer` out of its wheel (its `Sleep` is dropped).
@@ -263,6 +237,23 @@ impl Timers {
     /// published for armers (`u64::MAX`: no timer).
     pub fn park(&self) -> u64 {
         self.0.park_deadline()
+    }
+
+    /// Worker `me` goes to sleep on its condition variable: it becomes the
+    /// watcher unless another is, and then gets the tick it wakes at by
+    /// itself.
+    pub fn watch(&self, me: usize) -> Option<u64> {
+        self.0.sleep_on_condvar(me)
+    }
+
+    /// Worker `me` is awake again (`watched`: it was the watcher).
+    pub fn unwatch(&self, me: usize, watched: bool) {
+        self.0.woke_on_condvar(me, watched);
+    }
+
+    /// Whether a sleeper must be woken to take the watch up.
+    pub fn needs_watcher(&self) -> bool {
+        self.0.needs_watcher()
     }
 
     /// How many timers the wheels hold.

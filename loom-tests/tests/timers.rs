@@ -1,8 +1,7 @@
 //! loom models of the timer wheels' protocols (`driver/time`): a timer
 //! dropped on one worker while another fires its wheel, a deadline moved
-//! later without the lock while the wheel fires, a timer armed earlier than
-//! the parked driver's deadline, and the driver handed to a worker that
-//! found it taken.
+//! later without the lock while the wheel fires, and a timer armed earlier
+//! than the parked driver's or the watcher's deadline.
 #![cfg(taskcell_loom)]
 
 use std::sync::Arc as StdArc;
@@ -11,7 +10,7 @@ use std::task::{Poll, Wake, Waker};
 use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use loom::sync::Arc;
 use loom::thread;
-use taskcell_executor::loom_hooks::{Driver, Handoff, Timer, Timers};
+use taskcell_executor::loom_hooks::{Timer, Timers};
 
 /// Counts wake-ups.
 struct Count(AtomicUsize);
@@ -36,7 +35,7 @@ fn a_drop_racing_the_fire_fires_once_or_not_at_all() {
         let timers = Arc::new(Timers::new(1));
         let (woken, waker) = count();
         let mut timer = Box::pin(Timer::new());
-        assert!(!timers.arm(timer.as_mut(), 0, 5, &waker));
+        assert_eq!(timers.arm(timer.as_mut(), 0, 5, &waker), (false, None));
         let firer = {
             let timers = timers.clone();
             thread::spawn(move || timers.fire(0, 10))
@@ -66,7 +65,11 @@ fn a_later_reset_racing_the_fire_moves_it_or_finds_it_fired() {
             let timers = timers.clone();
             thread::spawn(move || timers.fire(0, 10))
         };
-        assert!(!timers.reset(timer.as_mut(), 20), "later: nothing to wake");
+        assert_eq!(
+            timers.reset(timer.as_mut(), 20),
+            (false, None),
+            "later: nothing to wake"
+        );
         let fired = firer.join().unwrap();
         if timer.is_armed() {
             // The reset won: filed again, due at 20.
@@ -104,7 +107,7 @@ fn a_timer_armed_earlier_than_the_parked_driver_wakes_it() {
             thread::spawn(move || timers.park())
         };
         let mut early = Box::pin(Timer::new());
-        let wake = timers.arm(early.as_mut(), 1, 5, &waker);
+        let (wake, _) = timers.arm(early.as_mut(), 1, 5, &waker);
         let until = driver.join().unwrap();
         assert!(
             until <= 5 || wake,
@@ -115,47 +118,104 @@ fn a_timer_armed_earlier_than_the_parked_driver_wakes_it() {
     });
 }
 
-/// A worker goes to sleep while another holds the driver for a busy look:
-/// it either takes the driver itself, or the holder, letting go, wakes it
-/// to take it. It never sleeps on its condition variable with the driver
-/// left empty: here only driver wake-ups, which cannot reach it there, are
-/// sent besides the hand-off, so a lost hand-off leaves the model spinning.
+/// A worker goes to sleep on its condition variable as the timers' watcher
+/// (the driver is taken), until the earliest deadline of every wheel (100),
+/// while another arms a timer due at 5: either the watcher sees it and wakes
+/// at 5, or the armer is told to wake the watcher.
 #[test]
-fn the_driver_goes_to_a_worker_that_found_it_taken() {
+fn a_timer_armed_earlier_than_the_watchers_deadline_wakes_it() {
     loom::model(|| {
-        let driver = Arc::new(Driver::new());
-        let handoff = Arc::new(Handoff::new());
-        let parkers: Vec<_> = (0..2).map(|_| Arc::new(driver.parker())).collect();
-        let busy = {
-            let (driver, handoff, parkers) = (driver.clone(), handoff.clone(), parkers.clone());
-            thread::spawn(move || {
-                if driver.busy_turn() {
-                    if let Some(worker) = handoff.released() {
-                        parkers[worker].unpark();
-                    }
-                }
-            })
+        let timers = Arc::new(Timers::new(2));
+        let (_, waker) = count();
+        let mut late = Box::pin(Timer::new());
+        let _ = timers.arm(late.as_mut(), 0, 100, &waker);
+        let watcher = {
+            let timers = timers.clone();
+            thread::spawn(move || timers.watch(1))
         };
-        let done = Arc::new(AtomicUsize::new(0));
-        let sleeper = {
-            let (driver, handoff, parker, done) = (
-                driver.clone(),
-                handoff.clone(),
-                parkers[1].clone(),
-                done.clone(),
+        let mut early = Box::pin(Timer::new());
+        let (_, wake) = timers.arm(early.as_mut(), 0, 5, &waker);
+        let until = watcher.join().unwrap().expect("the only watcher");
+        assert!(
+            until <= 5 || wake == Some(1),
+            "the watcher sleeps until {until}, past a timer due at 5, unwoken"
+        );
+        timers.unwatch(1, true);
+        timers.cancel(early.as_mut());
+        timers.cancel(late.as_mut());
+    });
+}
+
+/// A watcher gives up the role while another worker takes it and a timer
+/// is armed. The old watcher was to wake early (at 3, for a timer since
+/// dropped); the newcomer's wheels say 100. The armer of a timer due at 5
+/// either wakes the newcomer or the newcomer saw the timer: never is the
+/// old, earlier deadline taken for the newcomer's.
+#[test]
+fn a_new_watcher_is_never_judged_by_its_predecessors_deadline() {
+    loom::model(|| {
+        let timers = Arc::new(Timers::new(1));
+        let (_, waker) = count();
+        let mut late = Box::pin(Timer::new());
+        let _ = timers.arm(late.as_mut(), 0, 100, &waker);
+        let mut soon = Box::pin(Timer::new());
+        let _ = timers.arm(soon.as_mut(), 0, 3, &waker);
+        assert_eq!(timers.watch(0), Some(3));
+        // The early timer goes; the wheel's next deadline moves back to 100.
+        timers.cancel(soon.as_mut());
+        assert_eq!(timers.fire(0, 4), 0);
+        // The old watcher wakes and leaves; another worker goes to sleep.
+        let old = {
+            let timers = timers.clone();
+            thread::spawn(move || timers.unwatch(0, true))
+        };
+        let successor = {
+            let timers = timers.clone();
+            thread::spawn(move || timers.watch(1))
+        };
+        let mut early = Box::pin(Timer::new());
+        let (_, wake) = timers.arm(early.as_mut(), 0, 5, &waker);
+        old.join().unwrap();
+        let Some(until) = successor.join().unwrap() else {
+            // The role was still taken: the newcomer is no watcher.
+            timers.cancel(early.as_mut());
+            timers.cancel(late.as_mut());
+            return;
+        };
+        if wake != Some(1) {
+            // Not woken: it must have seen the timer. (Told to wake the old
+            // watcher, which was leaving, the armer came early enough for
+            // the newcomer to see the timer.)
+            assert!(
+                until <= 5,
+                "the new watcher sleeps until {until}, past a timer due at 5 (wake {wake:?})"
             );
-            thread::spawn(move || {
-                driver.park_wanting(&parker, &handoff, 1);
-                done.store(1, SeqCst);
-            })
-        };
-        // Wakes the sleeper only if it sleeps in the driver (a busy turn may
-        // take a wake-up meant for it: hence the loop).
-        while done.load(SeqCst) == 0 {
-            driver.unpark_driver();
-            thread::yield_now();
         }
-        busy.join().unwrap();
-        sleeper.join().unwrap();
+        timers.unwatch(1, true);
+        timers.cancel(early.as_mut());
+        timers.cancel(late.as_mut());
+    });
+}
+
+/// The watcher leaves to run tasks as another worker goes to sleep on its
+/// condition variable: either the newcomer takes the watch up, or the
+/// leaver sees that it must wake a sleeper to take it. Never are workers
+/// left asleep with nobody watching.
+#[test]
+fn a_leaving_watcher_and_a_newcomer_leave_no_one_unwatched() {
+    loom::model(|| {
+        let timers = Arc::new(Timers::new(1));
+        assert_eq!(timers.watch(0), Some(u64::MAX));
+        let newcomer = {
+            let timers = timers.clone();
+            thread::spawn(move || timers.watch(1).is_some())
+        };
+        timers.unwatch(0, true);
+        let must_wake = timers.needs_watcher();
+        let watches = newcomer.join().unwrap();
+        assert!(
+            watches || must_wake,
+            "a worker sleeps with no watcher, and nobody is told to wake it"
+        );
     });
 }

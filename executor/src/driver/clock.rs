@@ -127,6 +127,14 @@ impl Clock {
         self.instant_tick(Instant::now())
     }
 
+    /// When `tick` begins (far in the future if that is past the end of
+    /// `Instant`).
+    pub(crate) fn tick_instant(&self, tick: u64) -> Instant {
+        self.start
+            .checked_add(Duration::from_millis(tick))
+            .unwrap_or_else(|| self.start + Duration::from_secs(86_400 * 365 * 30))
+    }
+
     /// How long from `now` until `tick` begins (zero if it has).
     pub(crate) fn until_tick(&self, tick: u64, now: Instant) -> Duration {
         self.start

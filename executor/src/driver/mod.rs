@@ -107,12 +107,6 @@ impl Handle {
         &self.clock
     }
 
-    /// Whether there is a driver (I/O or timers enabled) to park in.
-    #[inline]
-    pub(crate) fn is_enabled(&self) -> bool {
-        self.driver.is_some()
-    }
-
     /// The I/O driver, if I/O is enabled.
     #[inline]
     pub(crate) fn io(&self) -> Option<&IoHandle> {
@@ -161,6 +155,42 @@ impl Handle {
     ) {
         if let Some(driver) = &self.driver {
             driver.turn(core, timeout, &self.clock, own);
+        }
+    }
+
+    /// Worker `me` goes to sleep on its condition variable (another holds
+    /// the driver): it is counted, and watches the timers unless another
+    /// does (`driver/time`, rule 6). Returns whether it watches, and when it
+    /// must wake by itself (`None`: only when woken).
+    pub(crate) fn sleep_on_condvar(&self, me: usize) -> (bool, Option<Instant>) {
+        let Some(tick) = self.time().and_then(|time| time.sleep_on_condvar(me)) else {
+            return (false, None);
+        };
+        (
+            true,
+            (tick != u64::MAX).then(|| self.clock.tick_instant(tick)),
+        )
+    }
+
+    /// Worker `me`, asleep on its condition variable, is awake.
+    pub(crate) fn woke_on_condvar(&self, me: usize, watched: bool) {
+        if let Some(time) = self.time() {
+            time.woke_on_condvar(me, watched);
+        }
+    }
+
+    /// Whether a sleeping worker must be woken to watch the timers; see
+    /// `driver/time`, rule 6.
+    pub(crate) fn needs_watcher(&self) -> bool {
+        self.time().is_some_and(TimeHandle::needs_watcher)
+    }
+
+    /// Fires the due timers of every wheel here (the watcher, awake),
+    /// waking their tasks on this thread. `fired` is a buffer, left empty.
+    pub(crate) fn fire_all_timers(&self, fired: &mut Vec<Waker>) {
+        if let Some(time) = self.time() {
+            time.fire_due(None, self.clock.now_tick(), false, fired);
+            fired.drain(..).for_each(crate::task::wake_contained);
         }
     }
 

@@ -114,6 +114,16 @@ impl Idle {
         true
     }
 
+    /// A sleeping worker other than `me`, the one asleep longest (the last
+    /// a notification wakes), if any.
+    pub fn another_sleeper(&self, me: usize) -> Option<usize> {
+        self.sleepers
+            .lock()
+            .iter()
+            .copied()
+            .find(|&worker| worker != me)
+    }
+
     /// Whether `worker` is still asleep (a wake-up without a notification).
     pub fn is_parked(&self, worker: usize) -> bool {
         self.sleepers.lock().contains(&worker)

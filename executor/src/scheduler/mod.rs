@@ -43,14 +43,14 @@ use crossbeam_deque::{Injector, Steal, Stealer};
 use taskcell::TaskId;
 
 use self::idle::Idle;
-use self::park::{Handoff, Parker};
+use self::park::Parker;
 use self::worker::Core;
 use crate::blocking::{BlockingPool, BlockingSchedule, BlockingTask};
 use crate::context;
 use crate::driver;
 use crate::driver::clock::Clock;
 use crate::driver::io::IoHandle;
-use crate::driver::time::TimeHandle;
+use crate::driver::time::{TimeHandle, Wake};
 use crate::runtime::metrics::WorkerMetrics;
 use crate::sync::{fence, Arc, AtomicBool, AtomicPtr, Condvar, Mutex, Ordering};
 use crate::task::list::OwnedTasks;
@@ -106,9 +106,6 @@ pub(crate) struct Shared {
     core_waiters: Mutex<Vec<Arc<Parker>>>,
     /// The clock, and the I/O and timer driver when either is enabled.
     driver: driver::Handle,
-    /// A worker that found the driver taken when it went to sleep, and
-    /// wants it when it is let go (`park.rs`).
-    handoff: Handoff,
     /// The cooperative budget each task poll starts with (`crate::coop`).
     budget: u8,
     /// How many worker threads have left their loop; with `exited_cv`, lets
@@ -165,7 +162,6 @@ impl Handle {
             current_core: Mutex::new(None),
             core_waiters: Mutex::new(Vec::new()),
             driver,
-            handoff: Handoff::new(),
             budget,
             exited: Mutex::new(0),
             exited_cv: Condvar::new(),
@@ -235,12 +231,6 @@ impl Handle {
         self.shared.driver.clock()
     }
 
-    /// The driver's handle: the clock, I/O and timers.
-    #[inline]
-    pub(crate) fn driver(&self) -> &driver::Handle {
-        &self.shared.driver
-    }
-
     /// The I/O driver, if I/O is enabled.
     #[inline]
     pub(crate) fn io(&self) -> Option<&IoHandle> {
@@ -264,6 +254,18 @@ impl Handle {
             _ => None,
         });
         worker.unwrap_or_else(|| self.time().map_or(0, TimeHandle::outside_wheel))
+    }
+
+    /// Wakes whoever sleeps past a timer just armed or moved earlier
+    /// (`driver/time`, rules 5 and 6).
+    #[inline]
+    pub(crate) fn wake_timer_sleepers(&self, wake: Wake) {
+        if wake.driver {
+            self.shared.driver.unpark();
+        }
+        if let Some(worker) = wake.watcher {
+            self.shared.remotes[worker].parker.unpark();
+        }
     }
 
     /// How many workers the runtime has (1 for the current-thread flavour).
@@ -412,13 +414,16 @@ impl Shared {
         }
     }
 
-    /// After letting go of the driver: wakes the worker that went to sleep
-    /// on its condition variable because the driver was taken, so that it
-    /// sleeps in the driver instead. While any worker sleeps, one sleeps in
-    /// the driver, and timers and sockets never wait for a busy worker.
-    fn hand_off_driver(&self) {
-        if let Some(worker) = self.handoff.released() {
-            self.remotes[worker].parker.unpark();
+    /// This worker leaves the driver, or the timers' watch, to run tasks:
+    /// if others sleep on their condition variables with no watcher and
+    /// nobody in the driver, one of them wakes to watch (`driver/time`,
+    /// rule 6). The watcher is the first worker to sleep there, so the last
+    /// that a notification wakes, and this is rare.
+    fn keep_a_watch(&self, me: usize) {
+        if self.driver.needs_watcher() {
+            if let Some(worker) = self.idle.another_sleeper(me) {
+                self.remotes[worker].parker.unpark();
+            }
         }
     }
 

@@ -6,15 +6,16 @@
 //! shape): *in the driver*, blocked in the OS poller, if no other worker is
 //! driving; otherwise on its own condition variable. The state word says
 //! which, so that `unpark` knows whether to write the driver's waker or
-//! notify the condition variable.
+//! notify the condition variable. The first worker to sleep on its
+//! condition variable while another holds the driver watches the timers
+//! for it: see [`Parker::park_on`].
 
 use std::sync::Arc as StdArc;
 use std::task::Wake;
+use std::time::Instant;
 
 use crate::driver::{self, Unpark};
-use crate::sync::{
-    fence, Arc, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering, Ordering::SeqCst,
-};
+use crate::sync::{Arc, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering, Ordering::SeqCst};
 
 const EMPTY: usize = 0;
 const PARKED_CONDVAR: usize = 1;
@@ -54,30 +55,27 @@ impl Parker {
     /// may also return because of them), otherwise on the condition
     /// variable.
     ///
-    /// With `handoff` (this worker's index among those that share it), a
-    /// parker that finds the driver taken asks to be woken when it is let
-    /// go ([`Handoff`]). Returns whether it slept in the driver.
-    pub(crate) fn park_on(
-        &self,
-        driver: &driver::Handle,
-        handoff: Option<(&Handoff, usize)>,
-    ) -> bool {
+    /// A worker (`me`, its index) that finds the driver taken becomes the
+    /// timers' watcher if there is none yet: it sleeps on its condition
+    /// variable only until the earliest deadline of every wheel, and an
+    /// earlier timer armed meanwhile wakes it (`driver/time`, rule 6).
+    pub(crate) fn park_on(&self, driver: &driver::Handle, me: Option<usize>) -> Parked {
         if self.take_notification() {
-            return false;
+            return Parked::Not;
         }
-        let handoff = handoff.filter(|_| driver.is_enabled());
-        let mut core = loop {
-            let seen = handoff.map(|(handoff, _)| handoff.releases());
-            if let Some(core) = driver.try_lock() {
-                break core;
-            }
-            match (handoff, seen) {
-                (Some((handoff, me)), Some(seen)) if !handoff.want(me, seen) => continue,
-                _ => {
-                    self.park();
-                    return false;
-                }
-            }
+        let Some(mut core) = driver.try_lock() else {
+            let Some(me) = me else {
+                self.park();
+                return Parked::Condvar;
+            };
+            let (watches, until) = driver.sleep_on_condvar(me);
+            self.park_until(until);
+            driver.woke_on_condvar(me, watches);
+            return if watches {
+                Parked::Watcher
+            } else {
+                Parked::Condvar
+            };
         };
         match self
             .state
@@ -86,7 +84,7 @@ impl Parker {
             Ok(_) => {}
             Err(NOTIFIED) => {
                 self.state.store(EMPTY, SeqCst);
-                return false;
+                return Parked::Not;
             }
             Err(actual) => unreachable!("parker state {actual} while parking"),
         }
@@ -94,7 +92,7 @@ impl Parker {
         // NOTIFIED (an unpark wrote the waker) or PARKED_DRIVER (events or a
         // timer ended the turn): either way, awake now.
         self.state.swap(EMPTY, SeqCst);
-        true
+        Parked::Driver
     }
 
     fn take_notification(&self) -> bool {
@@ -109,6 +107,11 @@ impl Parker {
     /// returns at once if it was called since the last `park`. Spurious
     /// condvar wake-ups are absorbed.
     pub fn park(&self) {
+        self.park_until(None);
+    }
+
+    /// `park`, returning by itself at `deadline` if one is given.
+    fn park_until(&self, deadline: Option<Instant>) {
         if self.take_notification() {
             return;
         }
@@ -126,7 +129,20 @@ impl Parker {
             Err(actual) => unreachable!("parker state {actual} while parking"),
         }
         loop {
-            self.cvar.wait(&mut guard);
+            match deadline {
+                None => self.cvar.wait(&mut guard),
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        // Time is up; an unpark that came meanwhile (state
+                        // NOTIFIED, its notify waiting for our lock) is
+                        // taken with it.
+                        self.state.swap(EMPTY, SeqCst);
+                        return;
+                    }
+                    let _ = self.cvar.wait_for(&mut guard, deadline - now);
+                }
+            }
             if self.take_notification() {
                 return;
             }
@@ -155,63 +171,17 @@ impl Parker {
     }
 }
 
-/// The worker that wants the driver when its holder lets go of it: one that
-/// found it taken when it went to sleep, and sleeps on its condition
-/// variable instead. Without it, a worker could sleep there while the
-/// holder, done with its look at the driver, runs a task for a long time,
-/// and the timers and sockets that only the driver sees would wait for it.
-///
-/// No lost hand-off: a would-be sleeper reads `releases`, fails to take the
-/// driver, stores its want, issues a `SeqCst` fence and reads `releases`
-/// again; a holder lets go, bumps `releases`, issues a `SeqCst` fence and
-/// reads the want. Fence against fence, either the sleeper sees the release
-/// (and tries the driver again) or the holder sees the want (and wakes it).
-/// `loom-tests/tests/timers.rs` models it.
-#[derive(Debug)]
-pub(crate) struct Handoff {
-    /// The worker that wants the driver, plus one; 0: none.
-    want: AtomicUsize,
-    /// How many times the driver was let go.
-    releases: AtomicUsize,
-}
-
-impl Handoff {
-    /// Nobody wants the driver.
-    pub(crate) fn new() -> Handoff {
-        Handoff {
-            want: AtomicUsize::new(0),
-            releases: AtomicUsize::new(0),
-        }
-    }
-
-    /// How many times the driver was let go: read before trying to take it.
-    fn releases(&self) -> usize {
-        self.releases.load(SeqCst)
-    }
-
-    /// Worker `worker` found the driver taken, having read `seen` releases
-    /// before it tried: it asks for the driver. Returns false if the driver
-    /// was let go meanwhile (then it tries again instead).
-    fn want(&self, worker: usize, seen: usize) -> bool {
-        self.want.store(worker + 1, SeqCst);
-        fence(SeqCst);
-        if self.releases.load(SeqCst) == seen {
-            return true;
-        }
-        let _ = self.want.compare_exchange(worker + 1, 0, SeqCst, SeqCst);
-        false
-    }
-
-    /// After letting go of the driver: the worker to wake, if one wants it.
-    #[inline]
-    pub(crate) fn released(&self) -> Option<usize> {
-        self.releases.fetch_add(1, SeqCst);
-        fence(SeqCst);
-        if self.want.load(SeqCst) == 0 {
-            return None;
-        }
-        self.want.swap(0, SeqCst).checked_sub(1)
-    }
+/// Where a [`Parker::park_on`] slept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Parked {
+    /// Nowhere: an `unpark` had come first.
+    Not,
+    /// In the driver.
+    Driver,
+    /// On its condition variable, as the timers' watcher.
+    Watcher,
+    /// On its condition variable.
+    Condvar,
 }
 
 /// The waker of a `block_on`'s root future: marks it woken and unparks

@@ -6,6 +6,7 @@ use std::task::Waker;
 
 use crossbeam_deque::{Steal, Worker};
 
+use super::park::Parked;
 use super::{Flavor, Handle, Shared};
 use crate::coop::{self, Budget};
 use crate::runtime::metrics::WorkerMetrics;
@@ -276,7 +277,6 @@ impl Core {
         driver.turn(&mut core, Some(std::time::Duration::ZERO), Some(self.index));
         drop(core);
         self.in_driver.set(false);
-        shared.hand_off_driver();
         if self.has_work_to_share(shared) {
             shared.notify_parked();
         }
@@ -311,20 +311,27 @@ impl Core {
         loop {
             metrics.parking(shared.clock());
             self.in_driver.set(true);
-            let in_driver = parker.park_on(&shared.driver, Some((&shared.handoff, self.index)));
+            let parked = parker.park_on(&shared.driver, Some(self.index));
+            if parked == Parked::Watcher && !shared.is_shutdown() {
+                // Awake at the earliest deadline, or woken for an earlier
+                // one: what is due wakes its tasks onto this worker.
+                let mut fired = self.fired.take();
+                shared.driver.fire_all_timers(&mut fired);
+                self.fired.set(fired);
+            }
             self.in_driver.set(false);
             metrics.unparked(shared.clock());
             if shared.is_shutdown() {
                 return;
             }
             if self.has_local_work(shared) {
-                // The driver woke tasks onto this worker.
+                // The driver (or the watch) woke tasks onto this worker.
                 if !shared.idle.unpark_worker_by_id(self.index) {
                     // A notifier got here first and made us a searcher.
                     self.is_searching.set(true);
                 }
-                if in_driver {
-                    shared.hand_off_driver();
+                if matches!(parked, Parked::Watcher | Parked::Driver) {
+                    shared.keep_a_watch(self.index);
                 }
                 if self.has_work_to_share(shared) {
                     shared.notify_parked();
@@ -334,8 +341,8 @@ impl Core {
             if !shared.idle.is_parked(self.index) {
                 // Woken by a notifier, which made us a searcher.
                 self.is_searching.set(true);
-                if in_driver {
-                    shared.hand_off_driver();
+                if matches!(parked, Parked::Watcher | Parked::Driver) {
+                    shared.keep_a_watch(self.index);
                 }
                 return;
             }

@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use super::time_handle;
-use crate::driver::time::{shut_down_panic, TimeHandle, TimerEntry, WakeDriver};
+use crate::driver::time::{shut_down_panic, TimeHandle, TimerEntry};
 use crate::scheduler::Handle;
 
 /// Waits until `duration` has passed.
@@ -165,13 +165,7 @@ impl Sleep {
             // SAFETY: the entry is a field of a pinned `Sleep`.
             let entry = unsafe { Pin::new_unchecked(&mut this.entry) };
             let wake = time_of(&this.handle).reset(entry, tick);
-            this.wake_driver(wake);
-        }
-    }
-
-    fn wake_driver(&self, wake: WakeDriver) {
-        if wake.0 {
-            self.handle.driver().unpark();
+            this.handle.wake_timer_sleepers(wake);
         }
     }
 }
@@ -200,7 +194,7 @@ impl Future for Sleep {
             // The first poll: armed in the wheel of the worker polling it.
             let tick = this.handle.clock().deadline_tick(this.deadline);
             let wake = time.arm(entry, this.handle.timer_wheel(), tick, cx);
-            this.wake_driver(wake);
+            this.handle.wake_timer_sleepers(wake);
             Poll::Pending
         };
         if poll.is_ready() {

@@ -42,7 +42,13 @@
 //!   that wheel's worker is stuck in a long poll, or asleep;
 //! - a worker parked in the driver sleeps until the earliest deadline of
 //!   *every* wheel, and fires whatever is due when it wakes. Arming a timer
-//!   earlier than that deadline wakes it (rule 5).
+//!   earlier than that deadline wakes it (rule 5);
+//! - while another holds the driver, the first worker to go to sleep on its
+//!   condition variable is the *watcher*: it too sleeps only until the
+//!   earliest deadline of every wheel, and fires what is due when it wakes;
+//!   an earlier timer wakes it as well (rule 6). So when the worker in the
+//!   driver leaves it for a task that never returns, the timers still fire:
+//!   and nobody is woken just to take the driver over.
 //!
 //! Fired timers wake their tasks on the thread that fired them, so the tasks
 //! land in that worker's queue.
@@ -79,6 +85,19 @@
 //!    thread that lowers a wheel's `next_due` issues a `SeqCst` fence and
 //!    then reads `parked_until`; if its deadline is earlier, it wakes the
 //!    driver. Fence against fence, one of the two sees the other.
+//! 6. **No lost wake-up of the watcher.** A worker becomes the watcher by
+//!    a compare-and-swap of `watcher` from 0, issues a `SeqCst` fence, reads
+//!    every `next_due` and publishes the earliest as `watch_until`, which
+//!    is `u64::MAX` (wake me) until then. A thread that lowers a wheel's
+//!    `next_due`, after the fence of rule 5, reads `watcher` and
+//!    `watch_until`, and wakes the watcher if its deadline is earlier. The
+//!    watcher resets `watch_until` to `u64::MAX` before it gives up the
+//!    role, with a compare-and-swap that the next claim reads: a newcomer
+//!    is never judged by its predecessor's deadline. A worker that leaves
+//!    the driver, or the watch, to run tasks wakes a sleeper if others
+//!    sleep on their condition variables with no watcher and nobody in the
+//!    driver (`needs_watcher`): so while any worker sleeps, one of them
+//!    watches the timers.
 //!
 //! Ticks count whole milliseconds since the runtime's clock started
 //! (`driver/clock.rs`). A deadline is rounded *up* to a tick and the clock
@@ -96,7 +115,7 @@ use std::time::{Duration, Instant};
 use self::entry::{Armed, EntryRef, WakerId, FIRED};
 use self::wheel::{Expired, Wheel};
 use super::clock::Clock;
-use crate::sync::{fence, AtomicBool, AtomicU64, Mutex, Ordering};
+use crate::sync::{fence, AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering};
 
 // std's atomics even in loom builds: these counters order nothing, so the
 // models need not explore them.
@@ -111,14 +130,27 @@ const GRACE: u64 = 1;
 pub(crate) struct TimeHandle {
     wheels: Box<[LocalWheel]>,
     is_shutdown: AtomicBool,
-    /// The tick at which the driver, parked, wakes by itself (`u64::MAX`:
-    /// never); 0 while no one is parked in it (rule 5). On its own cache
-    /// line: written at every park.
-    parked_until: ParkedUntil,
+    /// When the sleepers wake by themselves (rules 5 and 6). On their own
+    /// cache line: written at every park.
+    sleepers: Sleepers,
 }
 
+/// When the worker parked in the driver, and the watcher, wake by
+/// themselves; see rules 5 and 6.
 #[repr(align(128))]
-struct ParkedUntil(AtomicU64);
+struct Sleepers {
+    /// The tick at which the driver, parked, wakes by itself (`u64::MAX`:
+    /// never); 0 while no one is parked in it.
+    parked_until: AtomicU64,
+    /// The watcher, plus one; 0: none.
+    watcher: AtomicUsize,
+    /// The tick at which the watcher wakes by itself; `u64::MAX` while
+    /// there is none, or it has not yet read the wheels.
+    watch_until: AtomicU64,
+    /// How many workers sleep on their condition variables, the watcher
+    /// among them.
+    on_condvar: AtomicUsize,
+}
 
 /// One worker's wheel (or, last, the wheel for threads off the workers),
 /// alone on its cache lines.
@@ -140,10 +172,21 @@ struct Slot {
     waker: Waker,
 }
 
-/// Whether arming or resetting a timer must wake the parked driver, so that
-/// it waits with a shorter timeout.
+/// Whom arming or resetting a timer must wake, so that they sleep with a
+/// shorter timeout: the driver, and the watcher (a worker index).
 #[must_use]
-pub(crate) struct WakeDriver(pub(crate) bool);
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Wake {
+    pub(crate) driver: bool,
+    pub(crate) watcher: Option<usize>,
+}
+
+impl Wake {
+    const NOBODY: Wake = Wake {
+        driver: false,
+        watcher: None,
+    };
+}
 
 /// Adds one to a counter that only lock holders write.
 fn add(counter: &StdAtomicU64, n: u64) {
@@ -180,7 +223,12 @@ impl TimeHandle {
         TimeHandle {
             wheels: (0..wheels).map(|_| LocalWheel::new()).collect(),
             is_shutdown: AtomicBool::new(false),
-            parked_until: ParkedUntil(AtomicU64::new(0)),
+            sleepers: Sleepers {
+                parked_until: AtomicU64::new(0),
+                watcher: AtomicUsize::new(0),
+                watch_until: AtomicU64::new(u64::MAX),
+                on_condvar: AtomicUsize::new(0),
+            },
         }
     }
 
@@ -207,7 +255,7 @@ impl TimeHandle {
         wheel: usize,
         tick: u64,
         cx: &Context<'_>,
-    ) -> WakeDriver {
+    ) -> Wake {
         // SAFETY: nothing is moved out of the entry (rule 1).
         let entry = unsafe { entry.get_unchecked_mut() };
         debug_assert!(entry.armed.is_none(), "arming an armed timer");
@@ -242,7 +290,7 @@ impl TimeHandle {
             key,
             waker: id,
         });
-        WakeDriver(lowered && self.is_earlier_than_parked(tick))
+        self.wake_for(lowered, tick)
     }
 
     /// Polls the armed `entry`: `Ready` once it has fired. Registers `cx`'s
@@ -282,18 +330,18 @@ impl TimeHandle {
     /// Moves the deadline of `entry` to `tick`, if it is armed; an entry
     /// that has fired meanwhile is left unarmed, to be armed again by its
     /// next poll. A later deadline is one compare-and-swap (rule 3).
-    pub(crate) fn reset(&self, entry: Pin<&mut TimerEntry>, tick: u64) -> WakeDriver {
+    pub(crate) fn reset(&self, entry: Pin<&mut TimerEntry>, tick: u64) -> Wake {
         // SAFETY: nothing is moved out of the entry (rule 1).
         let entry = unsafe { entry.get_unchecked_mut() };
         let Some(armed) = &entry.armed else {
-            return WakeDriver(false);
+            return Wake::NOBODY;
         };
         let tick = tick.min(entry::MAX_TICK);
         let mut current = entry.state.load(Ordering::Relaxed);
         loop {
             if current == FIRED {
                 entry.armed = None;
-                return WakeDriver(false);
+                return Wake::NOBODY;
             }
             if tick < current {
                 break;
@@ -305,7 +353,7 @@ impl TimeHandle {
                 Ordering::Relaxed,
                 Ordering::Relaxed,
             ) {
-                Ok(_) => return WakeDriver(false),
+                Ok(_) => return Wake::NOBODY,
                 Err(actual) => current = actual,
             }
         }
@@ -315,13 +363,13 @@ impl TimeHandle {
         if entry.state.load(Ordering::Relaxed) == FIRED {
             drop(guard);
             entry.armed = None;
-            return WakeDriver(false);
+            return Wake::NOBODY;
         }
         entry.state.store(tick, Ordering::Relaxed);
         guard.reset(armed.key, tick);
         let lowered = local.lower_next_due(tick);
         drop(guard);
-        WakeDriver(lowered && self.is_earlier_than_parked(tick))
+        self.wake_for(lowered, tick)
     }
 
     /// Takes `entry` out of its wheel, if it is armed and has not fired: the
@@ -343,11 +391,72 @@ impl TimeHandle {
         drop(slot);
     }
 
-    /// Rule 5, the arming side: after lowering a wheel's `next_due` to
-    /// `tick`, whether the parked driver would sleep past it.
-    fn is_earlier_than_parked(&self, tick: u64) -> bool {
+    /// Rules 5 and 6, the arming side: after filing a timer at `tick`
+    /// (`lowered`: lowering its wheel's `next_due`), whom to wake: the
+    /// parked driver, or the watcher, if they would sleep past it.
+    fn wake_for(&self, lowered: bool, tick: u64) -> Wake {
+        if !lowered {
+            // Not its wheel's earliest: whoever sleeps wakes earlier.
+            return Wake::NOBODY;
+        }
         fence(Ordering::SeqCst);
-        tick < self.parked_until.0.load(Ordering::Relaxed)
+        let sleepers = &self.sleepers;
+        // Relaxed: the fence above, and the one of `sleep_on_condvar`, order
+        // these loads (rule 6). A claim seen here follows its predecessor's
+        // reset of `watch_until`, which `woke_on_condvar` releases to the
+        // claimer.
+        let watcher = match sleepers.watcher.load(Ordering::Relaxed) {
+            0 => None,
+            plus_one => (tick < sleepers.watch_until.load(Ordering::Relaxed)).then(|| plus_one - 1),
+        };
+        Wake {
+            driver: tick < sleepers.parked_until.load(Ordering::Relaxed),
+            watcher,
+        }
+    }
+
+    /// Worker `me` goes to sleep on its condition variable (another holds
+    /// the driver): it is counted, and becomes the watcher unless another
+    /// is (rule 6). Returns the tick it must wake at by itself (`u64::MAX`:
+    /// no timer), or `None` if another worker watches.
+    pub(crate) fn sleep_on_condvar(&self, me: usize) -> Option<u64> {
+        let sleepers = &self.sleepers;
+        // Counted before the claim: see `needs_watcher`.
+        sleepers.on_condvar.fetch_add(1, Ordering::SeqCst);
+        sleepers
+            .watcher
+            .compare_exchange(0, me + 1, Ordering::SeqCst, Ordering::Relaxed)
+            .ok()?;
+        fence(Ordering::SeqCst);
+        let until = self.next_due();
+        sleepers.watch_until.store(until, Ordering::Relaxed);
+        Some(until)
+    }
+
+    /// Worker `me`, asleep on its condition variable, is awake: it watches
+    /// no more, if it did (rule 6).
+    pub(crate) fn woke_on_condvar(&self, me: usize, watched: bool) {
+        let sleepers = &self.sleepers;
+        if watched {
+            sleepers.watch_until.store(u64::MAX, Ordering::Relaxed);
+            let _ =
+                sleepers
+                    .watcher
+                    .compare_exchange(me + 1, 0, Ordering::SeqCst, Ordering::Relaxed);
+        }
+        sleepers.on_condvar.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Whether workers sleep on their condition variables with no watcher
+    /// among them and nobody in the driver: then one of them must be woken
+    /// to take the watch up. Asked by a worker leaving the driver, or the
+    /// watch, to run tasks. Against `sleep_on_condvar`, which counts then
+    /// claims: a sleeper this misses finds the role free and takes it.
+    pub(crate) fn needs_watcher(&self) -> bool {
+        let sleepers = &self.sleepers;
+        sleepers.watcher.load(Ordering::SeqCst) == 0
+            && sleepers.on_condvar.load(Ordering::SeqCst) > 0
+            && sleepers.parked_until.load(Ordering::Relaxed) == 0
     }
 
     /// The earliest `next_due` of all wheels (`u64::MAX`: none).
@@ -385,7 +494,7 @@ impl TimeHandle {
     pub(crate) fn park_deadline(&self) -> u64 {
         let mut next = self.next_due();
         loop {
-            self.parked_until.0.store(next, Ordering::Relaxed);
+            self.sleepers.parked_until.store(next, Ordering::Relaxed);
             fence(Ordering::SeqCst);
             let again = self.next_due();
             if again >= next {
@@ -398,8 +507,9 @@ impl TimeHandle {
     /// Driver side, once awake: an armer need not wake it any more.
     pub(crate) fn unparked(&self) {
         // Busy turns never set it: no store, so the line stays clean.
-        if self.parked_until.0.load(Ordering::Relaxed) != 0 {
-            self.parked_until.0.store(0, Ordering::Relaxed);
+        let parked_until = &self.sleepers.parked_until;
+        if parked_until.load(Ordering::Relaxed) != 0 {
+            parked_until.store(0, Ordering::Relaxed);
         }
     }
 
@@ -571,7 +681,7 @@ mod tests {
         let cx = Context::from_waker(&waker);
         let mut entry = pin!(TimerEntry::new());
         assert!(
-            !time.arm(entry.as_mut(), 1, 10, &cx).0,
+            !time.arm(entry.as_mut(), 1, 10, &cx).driver,
             "no driver is parked"
         );
         assert!(entry.is_armed());
@@ -597,7 +707,7 @@ mod tests {
         let cx = Context::from_waker(&waker);
         let mut entry = pin!(TimerEntry::new());
         let _ = time.arm(entry.as_mut(), 0, 10, &cx);
-        assert!(!time.reset(entry.as_mut(), 50).0);
+        assert!(!time.reset(entry.as_mut(), 50).driver);
         // Still due at the old tick, where the wheel files it again.
         assert!(time.is_due(0, 10));
         assert_eq!(fire(&time, 0, 10), 0);
@@ -710,22 +820,22 @@ mod tests {
         assert_eq!(time.park_deadline(), 100);
         let mut later = pin!(TimerEntry::new());
         assert!(
-            !time.arm(later.as_mut(), 1, 200, &cx).0,
+            !time.arm(later.as_mut(), 1, 200, &cx).driver,
             "after the driver's deadline"
         );
         let mut early = pin!(TimerEntry::new());
-        assert!(time.arm(early.as_mut(), 2, 50, &cx).0, "before it");
+        assert!(time.arm(early.as_mut(), 2, 50, &cx).driver, "before it");
         let mut earlier = pin!(TimerEntry::new());
         assert!(
-            !time.arm(earlier.as_mut(), 2, 60, &cx).0,
+            !time.arm(earlier.as_mut(), 2, 60, &cx).driver,
             "not its wheel's earliest"
         );
         // Reset earlier than the driver's deadline: wakes it too.
-        assert!(time.reset(later.as_mut(), 10).0);
+        assert!(time.reset(later.as_mut(), 10).driver);
         time.unparked();
         let mut awake = pin!(TimerEntry::new());
         assert!(
-            !time.arm(awake.as_mut(), 0, 1, &cx).0,
+            !time.arm(awake.as_mut(), 0, 1, &cx).driver,
             "no driver is parked"
         );
         for entry in [late, later, early, earlier, awake] {
