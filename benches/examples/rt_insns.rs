@@ -1,33 +1,42 @@
-//! Runs one `rt` workload on `taskcell-executor` a fixed number of times,
-//! for counting instructions, which stay steady on a busy machine where
-//! times do not (compare two builds of the runtime, say):
+//! Runs one `rt` or `timers` workload a fixed number of times, for counting
+//! instructions, which stay steady on a busy machine where times do not
+//! (compare two builds of the runtime, say), or for profiling:
 //!
 //! ```text
 //! cargo build --release -p taskcell-benches --example rt_insns
 //! valgrind --tool=callgrind --callgrind-out-file=/dev/null \
 //!     target/release/examples/rt_insns ping_pong 20
+//! valgrind --tool=callgrind target/release/examples/rt_insns --tokio sleeps 5
 //! ```
 //!
-//! With no arguments it lists the workloads. The worker count follows
-//! `TASKCELL_WORKERS`, as for the benches.
+//! With no arguments it lists the workloads. `--tokio` runs tokio's side.
+//! The worker count follows `TASKCELL_WORKERS`, as for the benches.
 
-use taskcell_benches::rt::WORKLOADS;
+use taskcell_benches::{rt, timers};
 
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let (Some(name), Some(iters)) = (args.next(), args.next()) else {
-        eprintln!("usage: rt_insns WORKLOAD ITERS");
-        for workload in WORKLOADS {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let tokio = args.first().is_some_and(|arg| arg == "--tokio");
+    if tokio {
+        args.remove(0);
+    }
+    let workloads = || rt::WORKLOADS.iter().chain(timers::WORKLOADS.iter());
+    let [name, iters] = &args[..] else {
+        eprintln!("usage: rt_insns [--tokio] WORKLOAD ITERS");
+        for workload in workloads() {
             eprintln!("  {}", workload.name);
         }
         std::process::exit(2);
     };
     let iters: u64 = iters.parse().expect("ITERS is a number");
-    let workload = WORKLOADS
-        .iter()
+    let workload = workloads()
         .find(|workload| workload.name == name)
         .unwrap_or_else(|| panic!("no workload named {name}"));
-    let mut routine = (workload.taskcell)();
+    let mut routine = if tokio {
+        (workload.tokio)()
+    } else {
+        (workload.taskcell)()
+    };
     let start = std::time::Instant::now();
     for _ in 0..iters {
         routine();

@@ -23,6 +23,17 @@ use taskcell_executor::{Handle, Runtime};
 const HOUR: Duration = Duration::from_secs(3600);
 const SETTLE: Duration = Duration::from_secs(30);
 
+/// One test of this file at a time: some measure lateness in milliseconds,
+/// which a neighbour firing 100 000 timers on the same two cores would
+/// distort.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// Runs `body` under the watchdog, alone among this file's tests.
+fn serial<R: Send + 'static>(body: impl FnOnce() -> R + Send + 'static) -> R {
+    let _alone = common::lock(&SERIAL);
+    common::guarded(body)
+}
+
 /// Polls `sleep` once with the task's waker; returns whether it was ready.
 fn poll_once(mut sleep: Pin<&mut Sleep>) -> impl Future<Output = bool> + '_ {
     std::future::poll_fn(move |cx: &mut Context<'_>| {
@@ -61,32 +72,32 @@ async fn arm_then_block(delay: Duration, block: Duration) -> (Instant, Option<In
     (deadline, fired)
 }
 
+/// Five times: a task arms a 50 ms sleep on its worker and blocks that
+/// worker for 250 ms; the timer fires within 5 ms of its deadline all the
+/// same, from another worker.
+fn a_stuck_workers_timer_fires_on_time(rt: &Runtime) {
+    for _ in 0..5 {
+        let stuck = arm_then_block(Duration::from_millis(50), Duration::from_millis(250));
+        let (deadline, fired) = rt.block_on(rt.spawn(stuck)).unwrap();
+        let fired = fired.expect("the timer did not fire while its worker was stuck");
+        assert!(fired >= deadline, "fired {:?} early", deadline - fired);
+        let late = fired - deadline;
+        assert!(late <= Duration::from_millis(5), "fired {late:?} late");
+    }
+}
+
 /// The other worker sleeps in the driver, until the earliest deadline of
 /// every wheel: it fires the stuck worker's timer on time.
 #[test]
 fn a_timer_whose_worker_is_stuck_fires_on_time_from_the_parked_driver() {
-    common::guarded(|| {
-        let rt = io_common::rt_all(2);
-        for _ in 0..5 {
-            let (deadline, fired) = rt
-                .block_on(rt.spawn(arm_then_block(
-                    Duration::from_millis(50),
-                    Duration::from_millis(250),
-                )))
-                .unwrap();
-            let fired = fired.expect("the timer did not fire while its worker was stuck");
-            assert!(fired >= deadline, "fired {:?} early", deadline - fired);
-            let late = fired - deadline;
-            assert!(late <= Duration::from_millis(5), "fired {late:?} late");
-        }
-    });
+    serial(|| a_stuck_workers_timer_fires_on_time(&io_common::rt_all(2)));
 }
 
 /// The other worker is busy too, running short tasks: its looks at the
 /// driver fire the stuck worker's overdue timer.
 #[test]
 fn a_timer_whose_worker_is_stuck_fires_on_time_from_a_busy_worker() {
-    common::guarded(|| {
+    serial(|| {
         let rt = io_common::rt_all(2);
         let stop = Arc::new(AtomicBool::new(false));
         let spinning = Arc::new(AtomicUsize::new(0));
@@ -103,18 +114,7 @@ fn a_timer_whose_worker_is_stuck_fires_on_time_from_a_busy_worker() {
             })
         };
         assert!(common::wait_until(SETTLE, || spinning.load(SeqCst) > 0));
-        for _ in 0..5 {
-            let (deadline, fired) = rt
-                .block_on(rt.spawn(arm_then_block(
-                    Duration::from_millis(50),
-                    Duration::from_millis(250),
-                )))
-                .unwrap();
-            let fired = fired.expect("the timer did not fire while its worker was stuck");
-            assert!(fired >= deadline, "fired {:?} early", deadline - fired);
-            let late = fired - deadline;
-            assert!(late <= Duration::from_millis(5), "fired {late:?} late");
-        }
+        a_stuck_workers_timer_fires_on_time(&rt);
         stop.store(true, SeqCst);
         rt.block_on(spinner).unwrap();
     });
@@ -126,7 +126,7 @@ fn a_timer_whose_worker_is_stuck_fires_on_time_from_a_busy_worker() {
 fn timeouts_dropped_from_other_threads_leave_the_wheels_empty() {
     const TIMEOUTS: usize = 100_000;
     const BATCH: usize = 1_000;
-    common::guarded(|| {
+    serial(|| {
         let rt = io_common::rt_all(2);
         let handle = rt.handle().clone();
         let (tx, rx) = mpsc::sync_channel::<Vec<Pin<Box<dyn Future<Output = ()> + Send>>>>(4);
@@ -209,7 +209,7 @@ fn reset_on(how: usize, mut sleep: Pin<Box<Sleep>>, deadline: Instant) -> Pin<Bo
 /// set, never before.
 #[test]
 fn resets_from_the_owner_and_from_elsewhere_fire_at_the_last_deadline() {
-    common::guarded(|| {
+    serial(|| {
         let rt = io_common::rt_all(2);
         let ms = Duration::from_millis;
         // Offsets from the start, the last one wins.
@@ -251,7 +251,7 @@ fn resets_from_the_owner_and_from_elsewhere_fire_at_the_last_deadline() {
 /// other worker while the first is stuck, still fires.
 #[test]
 fn a_sleep_moved_to_a_task_on_another_worker_still_fires() {
-    common::guarded(|| {
+    serial(|| {
         let rt = io_common::rt_all(2);
         let handle = rt.handle().clone();
         for _ in 0..3 {
@@ -312,7 +312,7 @@ impl Wake for HoldsASleep {
 /// wheel, and for one dropped with its timer.
 #[test]
 fn a_waker_dropped_or_woken_by_a_wheel_may_use_that_wheel() {
-    common::guarded(|| {
+    serial(|| {
         let rt = io_common::current_thread_all();
         let handle: Handle = rt.handle().clone();
         rt.block_on(async {
@@ -379,7 +379,7 @@ fn a_waker_dropped_or_woken_by_a_wheel_may_use_that_wheel() {
 /// its tail made this quadratic).
 #[test]
 fn many_resets_to_ever_earlier_past_deadlines_complete() {
-    common::guarded(|| {
+    serial(|| {
         let rt: Runtime = io_common::current_thread_all();
         rt.block_on(async {
             let n = 40_000;
@@ -407,7 +407,7 @@ fn many_resets_to_ever_earlier_past_deadlines_complete() {
 /// `spawn_blocking`) fire too, and count on no worker.
 #[test]
 fn timers_armed_off_the_workers_fire() {
-    common::guarded(|| {
+    serial(|| {
         let rt = io_common::rt_all(2);
         let start = Instant::now();
         rt.block_on(async { sleep_until(start + Duration::from_millis(20)).await });

@@ -14,7 +14,6 @@ use super::park::{Parker, RootWaker};
 use super::worker::{self, Core};
 use super::{Config, Flavor, Handle, Shared};
 use crate::context;
-use crate::coop::{self, Budget};
 use crate::runtime::metrics::WorkerMetrics;
 use crate::sync::Arc;
 
@@ -47,8 +46,7 @@ impl CurrentThread {
         mut future: Pin<&mut F>,
     ) -> F::Output {
         let shared = &*handle.shared;
-        let root = StdArc::new(RootWaker::new(Arc::new(Parker::new())));
-        let waker = Waker::from(StdArc::clone(&root));
+        let (root, waker) = RootWaker::standalone();
         let mut cx = Context::from_waker(&waker);
         loop {
             // A statement of its own: the guard must be gone before `drive`.
@@ -65,9 +63,7 @@ impl CurrentThread {
             if shared.current_core.lock().is_some() {
                 continue;
             }
-            let poll =
-                coop::with_budget(Budget::new(shared.budget), || future.as_mut().poll(&mut cx));
-            if let Poll::Ready(out) = poll {
+            if let Poll::Ready(out) = shared.poll_root(future.as_mut(), &mut cx) {
                 return out;
             }
             root.parker.park();
@@ -104,9 +100,7 @@ fn drive<F: Future>(core: &Core, handle: &Handle, mut root: Pin<&mut F>) -> F::O
         let _stop = Stop(shared, metrics);
         loop {
             if root_waker.take_woken() {
-                let budget = Budget::new(shared.budget);
-                if let Poll::Ready(out) = coop::with_budget(budget, || root.as_mut().poll(&mut cx))
-                {
+                if let Poll::Ready(out) = shared.poll_root(root.as_mut(), &mut cx) {
                     return out;
                 }
             }

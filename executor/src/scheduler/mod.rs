@@ -36,7 +36,9 @@ pub(crate) mod worker;
 
 use std::fmt;
 use std::future::Future;
+use std::pin::Pin;
 use std::ptr::{self, NonNull};
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 use crossbeam_deque::{Injector, Steal, Stealer};
@@ -340,6 +342,11 @@ impl Handle {
 }
 
 impl Shared {
+    /// Polls a `block_on`'s root future once, with a fresh budget.
+    fn poll_root<F: Future>(&self, future: Pin<&mut F>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        crate::coop::with_budget(crate::coop::Budget::new(self.budget), || future.poll(cx))
+    }
+
     /// The runtime's clock.
     #[inline]
     fn clock(&self) -> &Clock {

@@ -6,16 +6,15 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc as StdArc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use std::time::Instant;
 
-use super::park::{Parker, RootWaker};
+use super::park::RootWaker;
 use super::worker::{self, Core};
 use super::{Config, Flavor, Handle};
 use crate::context;
-use crate::coop::{self, Budget};
 use crate::runtime::ThreadHooks;
-use crate::sync::{wait_while, Arc};
+use crate::sync::wait_while;
 
 /// The worker threads of a multi-thread runtime.
 #[derive(Debug)]
@@ -59,14 +58,11 @@ impl MultiThread {
         mut future: Pin<&mut F>,
     ) -> F::Output {
         let shared = &*handle.shared;
-        let root = StdArc::new(RootWaker::new(Arc::new(Parker::new())));
-        let waker = Waker::from(StdArc::clone(&root));
+        let (root, waker) = RootWaker::standalone();
         let mut cx = Context::from_waker(&waker);
         loop {
             shared.clock().refresh();
-            let poll =
-                coop::with_budget(Budget::new(shared.budget), || future.as_mut().poll(&mut cx));
-            if let Poll::Ready(out) = poll {
+            if let Poll::Ready(out) = shared.poll_root(future.as_mut(), &mut cx) {
                 return out;
             }
             root.parker.park();

@@ -192,6 +192,13 @@ pub(crate) struct RootWaker {
 }
 
 impl RootWaker {
+    /// A root waker over a parker of its own, and the `Waker` for it.
+    pub(crate) fn standalone() -> (StdArc<RootWaker>, std::task::Waker) {
+        let root = StdArc::new(RootWaker::new(Arc::new(Parker::new())));
+        let waker = std::task::Waker::from(StdArc::clone(&root));
+        (root, waker)
+    }
+
     pub(crate) fn new(parker: Arc<Parker>) -> RootWaker {
         RootWaker {
             woken: AtomicBool::new(true),
