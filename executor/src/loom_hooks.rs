@@ -16,7 +16,6 @@ use crate::task::{new_task, Meta, Notified, Schedule, Task};
 
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
-use std::time::Duration;
 
 use crate::driver::io::scheduled_io::{self, ReadyEvent, ScheduledIo};
 use crate::driver::io::Direction;
@@ -139,16 +138,6 @@ impl Driver {
     /// holds it, otherwise on the parker's condition variable.
     pub fn park(&self, parker: &Parker) {
         parker.park_on(&self.0, None);
-    }
-
-    /// A busy worker's look: a turn that does not block, if the driver is
-    /// free. Returns whether it took the driver.
-    pub fn busy_turn(&self) -> bool {
-        let Some(mut core) = self.0.try_lock() else {
-            return false;
-        };
-        self.0.turn(&mut core, Some(Duration::ZERO), None);
-        true
     }
 }
 

@@ -282,14 +282,15 @@ impl TimeHandle {
                 waker,
             },
         );
-        add(&local.armed, 1);
-        let lowered = local.lower_next_due(tick);
-        drop(guard);
+        // Recorded at once: from here on, the entry's drop must unlink it.
         entry.armed = Some(Armed {
             wheel: wheel as u32,
             key,
             waker: id,
         });
+        add(&local.armed, 1);
+        let lowered = local.lower_next_due(tick);
+        drop(guard);
         self.wake_for(lowered, tick)
     }
 
@@ -314,9 +315,9 @@ impl TimeHandle {
                 std::mem::replace(&mut guard.get_mut(armed.key).waker, waker)
             };
             drop(guard);
+            armed.waker = WakerId::of(cx.waker());
             // Rule 4: the old waker's drop runs its code, so after.
             drop(old);
-            armed.waker = WakerId::of(cx.waker());
         }
         // Acquire: rule 2.
         if entry.state.load(Ordering::Acquire) == FIRED {
