@@ -350,3 +350,47 @@ fn a_hundred_thousand_concurrent_short_sleepers_all_complete() {
         );
     });
 }
+
+/// Reset to a deadline that has passed, an armed sleep is ready at its next
+/// poll (as tokio's is), and whoever waited on it is woken.
+#[test]
+fn reset_to_a_past_deadline_is_ready_at_the_next_poll() {
+    common::guarded(|| {
+        io_common::rt_all(2).block_on(async {
+            for past in [Instant::now(), Instant::now() - Duration::from_millis(5)] {
+                let mut s = Box::pin(sleep(HOUR));
+                assert!(!poll_once(s.as_mut()).await);
+                s.as_mut().reset(past);
+                assert!(
+                    poll_once(s.as_mut()).await,
+                    "not ready after a reset to the past"
+                );
+                assert!(s.is_elapsed());
+            }
+            // Waited on by another task: that task is woken, and completes.
+            let mut s = Box::pin(sleep(HOUR));
+            assert!(!poll_once(s.as_mut()).await);
+            let shared = Arc::new(Mutex::new(s));
+            let polled = Arc::new(AtomicUsize::new(0));
+            let waiter = {
+                let (shared, polled) = (shared.clone(), polled.clone());
+                spawn(std::future::poll_fn(move |cx| {
+                    let poll = shared.lock().unwrap().as_mut().poll(cx);
+                    polled.fetch_add(1, SeqCst);
+                    poll
+                }))
+            };
+            // Registered: the waiter's waker is the sleep's now.
+            while polled.load(SeqCst) == 0 {
+                taskcell_executor::yield_now().await;
+            }
+            shared.lock().unwrap().as_mut().reset(Instant::now());
+            waiter.await.unwrap();
+            assert_eq!(
+                polled.load(SeqCst),
+                2,
+                "woken once by the reset, then ready"
+            );
+        });
+    });
+}

@@ -250,9 +250,10 @@ impl RuntimeMetrics {
     }
 
     /// How many timers were armed in worker `worker`'s timer wheel: the
-    /// sleeps and timeouts first polled by its tasks. Timers first polled
-    /// off the workers (by a `block_on` or a `spawn_blocking` closure of a
-    /// multi-thread runtime) are counted on no worker.
+    /// sleeps and timeouts first polled by its tasks. On a multi-thread
+    /// runtime, timers first polled off the workers (by a `block_on` or a
+    /// `spawn_blocking` closure) are counted on no worker; a current-thread
+    /// runtime counts every timer on its one worker.
     ///
     /// ```
     /// use std::time::Duration;

@@ -135,7 +135,8 @@ impl Sleep {
     }
 
     /// Moves the deadline, whether or not this sleep has completed: it
-    /// completes again at `deadline`.
+    /// completes again at `deadline` (at its next poll, if `deadline` has
+    /// passed).
     ///
     /// A later deadline on an armed sleep costs one atomic compare-and-swap
     /// and no lock: the timer stays where it is in its wheel, which files
@@ -161,10 +162,19 @@ impl Sleep {
         this.deadline = deadline;
         this.elapsed = false;
         if this.entry.is_armed() {
-            let tick = this.handle.clock().deadline_tick(deadline);
             // SAFETY: the entry is a field of a pinned `Sleep`.
             let entry = unsafe { Pin::new_unchecked(&mut this.entry) };
-            let wake = time_of(&this.handle).reset(entry, tick);
+            let time = time_of(&this.handle);
+            if deadline <= Instant::now() {
+                // Due already: out of the wheel, so that the next poll is
+                // `Ready`, as tokio's is; whoever waits for it is woken.
+                if let Some(waker) = time.take_out(entry) {
+                    waker.wake();
+                }
+                return;
+            }
+            let tick = this.handle.clock().deadline_tick(deadline);
+            let wake = time.reset(entry, tick);
             this.handle.wake_timer_sleepers(wake);
         }
     }

@@ -48,7 +48,9 @@
 //!   earliest deadline of every wheel, and fires what is due when it wakes;
 //!   an earlier timer wakes it as well (rule 6). So when the worker in the
 //!   driver leaves it for a task that never returns, the timers still fire:
-//!   and nobody is woken just to take the driver over.
+//!   and nobody is woken just to take the driver over. The price: with two
+//!   or more idle workers, a deadline wakes both the one in the driver and
+//!   the watcher, and one of them finds nothing left to fire.
 //!
 //! Fired timers wake their tasks on the thread that fired them, so the tasks
 //! land in that worker's queue.
@@ -308,6 +310,10 @@ impl TimeHandle {
         // same waker, not a new one at a freed address.
         if !armed.waker.is(cx.waker()) {
             let waker = cx.waker().clone();
+            // The id of the clone the wheel keeps, not of `cx.waker()`: a
+            // waker may clone to other data, and only the kept one's data
+            // is kept alive.
+            let id = WakerId::of(&waker);
             let mut guard = self.wheels[armed.wheel as usize].wheel.lock();
             let old = if entry.state.load(Ordering::Relaxed) == FIRED {
                 waker
@@ -315,7 +321,7 @@ impl TimeHandle {
                 std::mem::replace(&mut guard.get_mut(armed.key).waker, waker)
             };
             drop(guard);
-            armed.waker = WakerId::of(cx.waker());
+            armed.waker = id;
             // Rule 4: the old waker's drop runs its code, so after.
             drop(old);
         }
@@ -376,20 +382,24 @@ impl TimeHandle {
     /// Takes `entry` out of its wheel, if it is armed and has not fired: the
     /// drop of its `Sleep`.
     pub(crate) fn cancel(&self, entry: Pin<&mut TimerEntry>) {
+        // Rule 4: the waker's drop, after the lock.
+        drop(self.take_out(entry));
+    }
+
+    /// Takes `entry` out of its wheel, if it is armed and has not fired,
+    /// returning its registered waker; the entry is left unarmed.
+    pub(crate) fn take_out(&self, entry: Pin<&mut TimerEntry>) -> Option<Waker> {
         // SAFETY: nothing is moved out of the entry (rule 1).
         let entry = unsafe { entry.get_unchecked_mut() };
-        let Some(armed) = entry.armed.take() else {
-            return;
-        };
+        let armed = entry.armed.take()?;
         // Acquire: rule 2 — fired, the wheel is done with it.
         if entry.state.load(Ordering::Acquire) == FIRED {
-            return;
+            return None;
         }
         let mut guard = self.wheels[armed.wheel as usize].wheel.lock();
         let slot = (entry.state.load(Ordering::Relaxed) != FIRED).then(|| guard.remove(armed.key));
         drop(guard);
-        // Rule 4: the waker's drop, after the lock.
-        drop(slot);
+        slot.map(|slot| slot.waker)
     }
 
     /// Rules 5 and 6, the arming side: after filing a timer at `tick`
@@ -457,7 +467,7 @@ impl TimeHandle {
         let sleepers = &self.sleepers;
         sleepers.watcher.load(Ordering::SeqCst) == 0
             && sleepers.on_condvar.load(Ordering::SeqCst) > 0
-            && sleepers.parked_until.load(Ordering::Relaxed) == 0
+            && sleepers.parked_until.load(Ordering::SeqCst) == 0
     }
 
     /// The earliest `next_due` of all wheels (`u64::MAX`: none).
@@ -510,7 +520,10 @@ impl TimeHandle {
         // Busy turns never set it: no store, so the line stays clean.
         let parked_until = &self.sleepers.parked_until;
         if parked_until.load(Ordering::Relaxed) != 0 {
-            parked_until.store(0, Ordering::Relaxed);
+            // SeqCst: against `needs_watcher`, read by a watcher leaving as
+            // this worker leaves the driver (each stores, then reads the
+            // other's word).
+            parked_until.store(0, Ordering::SeqCst);
         }
     }
 
@@ -809,6 +822,81 @@ mod tests {
         assert_eq!(StdArc::strong_count(&count), 4);
         assert_eq!(fire(&time, 0, 10), 1);
         assert_eq!(count.wakes.load(Relaxed), 1);
+    }
+
+    /// A "borrowed" waker: its data is a token it does not own, and it
+    /// clones onto the heap. The token's target can be swapped in place, as
+    /// if the token were freed and another task's allocated at its address.
+    struct Token(std::sync::Mutex<StdArc<Counter>>);
+
+    static BORROWED: std::task::RawWakerVTable =
+        std::task::RawWakerVTable::new(borrowed_clone, borrowed_wake, borrowed_wake, drop_nothing);
+    static OWNED: std::task::RawWakerVTable =
+        std::task::RawWakerVTable::new(borrowed_clone, owned_wake, borrowed_wake, owned_drop);
+
+    fn token_target(data: *const ()) -> StdArc<Counter> {
+        // SAFETY: every waker of these vtables points at a live `Token`: a
+        // borrowed one at the test's, an owned one at its own box.
+        let token = unsafe { &*data.cast::<Token>() };
+        token.0.lock().unwrap().clone()
+    }
+
+    unsafe fn borrowed_clone(data: *const ()) -> std::task::RawWaker {
+        let token = Box::new(Token(std::sync::Mutex::new(token_target(data))));
+        std::task::RawWaker::new(Box::into_raw(token).cast(), &OWNED)
+    }
+
+    unsafe fn borrowed_wake(data: *const ()) {
+        token_target(data).wakes.fetch_add(1, Relaxed);
+    }
+
+    unsafe fn drop_nothing(_: *const ()) {}
+
+    unsafe fn owned_wake(data: *const ()) {
+        // SAFETY: an owned waker's data is its own box, consumed by `wake`.
+        unsafe { borrowed_wake(data) };
+        // SAFETY: as above; the box is dropped once, here.
+        unsafe { owned_drop(data) };
+    }
+
+    unsafe fn owned_drop(data: *const ()) {
+        // SAFETY: an owned waker's data is the box its clone made.
+        drop(unsafe { Box::from_raw(data.cast_mut().cast::<Token>()) });
+    }
+
+    /// A waker that clones to other data: the id the entry keeps is the
+    /// kept clone's, so a later waker at the same address as the first (a
+    /// new task, same token address) is registered, and woken.
+    #[test]
+    fn a_new_waker_at_an_old_wakers_address_is_registered() {
+        let time = TimeHandle::new(1);
+        let (first, _) = counter();
+        let (second, _) = counter();
+        let token = Token(std::sync::Mutex::new(first.clone()));
+        let borrowed = || {
+            let raw = std::task::RawWaker::new(std::ptr::from_ref(&token).cast(), &BORROWED);
+            // SAFETY: the vtable's functions keep the `RawWaker` contract;
+            // `token` outlives every borrowed waker made here.
+            unsafe { Waker::from_raw(raw) }
+        };
+        let mut entry = pin!(TimerEntry::new());
+        let waker = borrowed();
+        let _ = time.arm(entry.as_mut(), 0, 10, &Context::from_waker(&waker));
+        assert!(time
+            .poll_armed(entry.as_mut(), &Context::from_waker(&waker))
+            .is_pending());
+        // Another task's token at the same address.
+        *token.0.lock().unwrap() = second.clone();
+        assert!(time
+            .poll_armed(entry.as_mut(), &Context::from_waker(&waker))
+            .is_pending());
+        assert_eq!(fire(&time, 0, 10), 1);
+        assert_eq!(first.wakes.load(Relaxed), 0);
+        assert_eq!(
+            second.wakes.load(Relaxed),
+            1,
+            "the last poll's waker was never woken"
+        );
     }
 
     #[test]
