@@ -127,20 +127,24 @@ impl Clock {
         self.instant_tick(Instant::now())
     }
 
-    /// When `tick` begins (far in the future if that is past the end of
+    /// When `tick` begins ([`far_future`] if that is past the end of
     /// `Instant`).
     pub(crate) fn tick_instant(&self, tick: u64) -> Instant {
         self.start
             .checked_add(Duration::from_millis(tick))
-            .unwrap_or_else(|| self.start + Duration::from_secs(86_400 * 365 * 30))
+            .unwrap_or_else(far_future)
     }
 
     /// How long from `now` until `tick` begins (zero if it has).
     pub(crate) fn until_tick(&self, tick: u64, now: Instant) -> Duration {
-        self.start
-            .checked_add(Duration::from_millis(tick))
-            .map_or(Duration::MAX, |at| at.saturating_duration_since(now))
+        self.tick_instant(tick).saturating_duration_since(now)
     }
+}
+
+/// About thirty years from now: "never", for deadlines that do not fit in
+/// an `Instant`.
+pub(crate) fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(86_400 * 365 * 30)
 }
 
 #[cfg(test)]

@@ -195,9 +195,8 @@ impl Handle {
     }
 
     /// Fires the due timers of wheel `wheel` (a worker's own, every
-    /// `event_interval` tasks), waking their tasks here. `fired` is a
-    /// buffer, left empty.
-    /// Returns whether any fired.
+    /// `event_interval` tasks), waking their tasks here, and returns whether
+    /// any fired. `fired` is a buffer, left empty.
     pub(crate) fn fire_timers(&self, wheel: usize, fired: &mut Vec<Waker>) -> bool {
         let Some(time) = self.time() else {
             return false;

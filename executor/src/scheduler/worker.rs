@@ -255,14 +255,21 @@ impl Core {
     /// Fires the due timers of this worker's own wheel, whether or not the
     /// driver is free: they wake their tasks into this worker's queue.
     fn fire_timers(&self, shared: &Shared) {
-        let mut fired = self.fired.take();
         self.in_driver.set(true);
-        let any = shared.driver.fire_timers(self.index, &mut fired);
+        let any = self.with_fired(|fired| shared.driver.fire_timers(self.index, fired));
         self.in_driver.set(false);
-        self.fired.set(fired);
         if any && self.has_work_to_share(shared) {
             shared.notify_parked();
         }
+    }
+
+    /// Runs `fire` with this worker's buffer for the wakers of fired timers
+    /// (taken out meanwhile: a waker woken there cannot reach it again).
+    fn with_fired<R>(&self, fire: impl FnOnce(&mut Vec<Waker>) -> R) -> R {
+        let mut fired = self.fired.take();
+        let out = fire(&mut fired);
+        self.fired.set(fired);
+        out
     }
 
     /// A busy worker's look at the driver: a turn that does not block, if
@@ -315,37 +322,33 @@ impl Core {
             if parked == Parked::Watcher && !shared.is_shutdown() {
                 // Awake at the earliest deadline, or woken for an earlier
                 // one: what is due wakes its tasks onto this worker.
-                let mut fired = self.fired.take();
-                shared.driver.fire_all_timers(&mut fired);
-                self.fired.set(fired);
+                self.with_fired(|fired| shared.driver.fire_all_timers(fired));
             }
             self.in_driver.set(false);
             metrics.unparked(shared.clock());
             if shared.is_shutdown() {
                 return;
             }
-            if self.has_local_work(shared) {
+            let has_work = self.has_local_work(shared);
+            if has_work {
                 // The driver (or the watch) woke tasks onto this worker.
                 if !shared.idle.unpark_worker_by_id(self.index) {
                     // A notifier got here first and made us a searcher.
                     self.is_searching.set(true);
                 }
-                if matches!(parked, Parked::Watcher | Parked::Driver) {
-                    shared.keep_a_watch(self.index);
-                }
-                if self.has_work_to_share(shared) {
-                    shared.notify_parked();
-                }
-                return;
-            }
-            if !shared.idle.is_parked(self.index) {
+            } else if shared.idle.is_parked(self.index) {
+                continue;
+            } else {
                 // Woken by a notifier, which made us a searcher.
                 self.is_searching.set(true);
-                if matches!(parked, Parked::Watcher | Parked::Driver) {
-                    shared.keep_a_watch(self.index);
-                }
-                return;
             }
+            if matches!(parked, Parked::Watcher | Parked::Driver) {
+                shared.keep_a_watch(self.index);
+            }
+            if has_work && self.has_work_to_share(shared) {
+                shared.notify_parked();
+            }
+            return;
         }
     }
 

@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use super::time_handle;
+use crate::driver::clock::far_future;
 use crate::driver::time::{shut_down_panic, TimeHandle, TimerEntry};
 use crate::scheduler::Handle;
 
@@ -54,11 +55,6 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 /// The timer driver of `handle`'s runtime, which `time_handle` checked.
 fn time_of(handle: &Handle) -> &TimeHandle {
     handle.time().expect("timers are enabled on this runtime")
-}
-
-/// About thirty years from now: "never", for deadlines that overflow.
-pub(crate) fn far_future() -> Instant {
-    Instant::now() + Duration::from_secs(86_400 * 365 * 30)
 }
 
 /// A future that completes at its deadline; made by [`sleep`] and

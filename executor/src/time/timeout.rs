@@ -7,8 +7,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use super::sleep::{far_future, Sleep};
+use super::sleep::Sleep;
 use crate::coop;
+use crate::driver::clock::far_future;
 
 /// Runs `future` for at most `duration`: `Ok` with its output if it
 /// finishes in time, [`Elapsed`] otherwise. The future is dropped with the

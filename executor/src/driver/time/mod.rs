@@ -190,7 +190,7 @@ impl Wake {
     };
 }
 
-/// Adds one to a counter that only lock holders write.
+/// Adds `n` to a counter that only lock holders write.
 fn add(counter: &StdAtomicU64, n: u64) {
     counter.store(counter.load(Relaxed).wrapping_add(n), Relaxed);
 }
