@@ -251,7 +251,7 @@ impl Timers {
     }
 }
 
-/// One socket's readiness word and its reader's waker slot.
+/// One socket's readiness word and its readers' waker slot and list.
 #[derive(Debug)]
 pub struct Readiness(ScheduledIo);
 

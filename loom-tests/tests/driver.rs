@@ -1,7 +1,9 @@
 //! loom models of the I/O driver's protocols: a worker parking in the
 //! driver while another unparks it, two workers racing for the driver, and
 //! a socket's readiness against the reader's waker (no lost edge-triggered
-//! event, even across a failed read that clears what it saw).
+//! event, even across a failed read that clears what it saw), and two
+//! readers of one socket against one event (the displaced waiter is listed,
+//! and woken).
 #![cfg(taskcell_loom)]
 
 use std::sync::Arc as StdArc;
@@ -121,5 +123,33 @@ fn a_new_edge_survives_a_stale_clear() {
             again.is_ready() || woken.0.load(SeqCst),
             "the turn-2 edge was lost"
         );
+    });
+}
+
+/// Two tasks wait to read one socket while its readiness arrives: the
+/// second's registration displaces the first from the slot into the list,
+/// racing the driver's event. Each either sees the readiness or is woken.
+#[test]
+fn two_waiters_on_one_socket_both_see_the_event_or_wake() {
+    loom::model(|| {
+        let io = Arc::new(Readiness::new());
+        let first = {
+            let io = io.clone();
+            thread::spawn(move || {
+                let (woken, waker) = flag();
+                let ready = io.poll_readable(&mut Context::from_waker(&waker));
+                (ready.is_ready(), woken)
+            })
+        };
+        let driver = {
+            let io = io.clone();
+            thread::spawn(move || io.set_readable(1))
+        };
+        let (woken, waker) = flag();
+        let second = io.poll_readable(&mut Context::from_waker(&waker));
+        driver.join().unwrap();
+        let (first_ready, first_woken) = first.join().unwrap();
+        assert!(second.is_ready() || woken.0.load(SeqCst), "second lost");
+        assert!(first_ready || first_woken.0.load(SeqCst), "first lost");
     });
 }

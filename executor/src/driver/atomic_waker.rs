@@ -16,6 +16,13 @@
 //!    moves are `AcqRel` read-modify-writes of one word, so each owner
 //!    happens-after the previous one.
 //!
+//! 4. A `register` that replaces a *different* waker hands the old one back
+//!    to its caller rather than dropping it: the slot holds one waiter, and
+//!    a caller that lets several tasks wait (a socket's `ScheduledIo`) keeps
+//!    the others elsewhere. If a `wake` came while registering, both the
+//!    new and the old waker are woken: that wake-up was meant for whoever
+//!    waited.
+//!
 //! For readiness: the driver sets the readiness word, then calls `wake`; a
 //! task calls `register`, then reads the readiness word. Both `AcqRel`
 //! operations hit this state word, so either `wake` finds the new waker, or
@@ -51,8 +58,10 @@ impl AtomicWaker {
         }
     }
 
-    /// Makes `waker` the one the next [`wake`](Self::wake) wakes.
-    pub(crate) fn register(&self, waker: &Waker) {
+    /// Makes `waker` the one the next [`wake`](Self::wake) wakes, and
+    /// returns the different waker it replaced, if any (rule 4).
+    #[must_use = "a replaced waker still waits: wake it or keep it"]
+    pub(crate) fn register(&self, waker: &Waker) -> Option<Waker> {
         match self
             .state
             .compare_exchange(WAITING, REGISTERING, Acquire, Acquire)
@@ -70,31 +79,29 @@ impl AtomicWaker {
                     .state
                     .compare_exchange(REGISTERING, WAITING, AcqRel, Acquire)
                 {
-                    Ok(_) => drop(old),
+                    Ok(_) => old,
                     Err(actual) => {
                         // A `wake` came while registering: it left the waker
-                        // to us (rule 1).
+                        // to us (rule 1), and the replaced one waited for it
+                        // too (rule 4).
                         debug_assert_eq!(actual, REGISTERING | WAKING);
                         // SAFETY: rule 1 — the state still holds
                         // `REGISTERING`; no one else touches the slot.
                         let waker = self.waker.with_mut(|slot| unsafe { (*slot).take() });
                         self.state.swap(WAITING, AcqRel);
-                        drop(old);
-                        if let Some(waker) = waker {
-                            waker.wake();
+                        for waker in [old, waker].into_iter().flatten() {
+                            crate::task::wake_contained(waker);
                         }
+                        None
                     }
                 }
             }
-            Err(WAKING) => {
-                // A wake is under way and may have taken an older waker:
-                // wake this one so that the task polls again.
-                waker.wake_by_ref();
-            }
             Err(_) => {
-                // Another `register` at the same time: not supported by
-                // design (one waiting task per direction), harmless.
+                // A wake is under way and may have taken an older waker, or
+                // another `register` holds the slot at this instant: wake
+                // this one so that its task polls (and registers) again.
                 waker.wake_by_ref();
+                None
             }
         }
     }

@@ -8,6 +8,7 @@
 //! | bits    | meaning                                                    |
 //! |---------|------------------------------------------------------------|
 //! | 0–4     | readiness: readable, writable, read closed, write closed, error |
+//! | 5–6     | listed: the read (write) overflow list may hold waiters    |
 //! | 16–30   | the driver tick of the event that last set readiness       |
 //! | 31      | shut down: the driver is gone, every operation fails       |
 //!
@@ -18,27 +19,61 @@
 //! edge-triggered, so that event would never come again; losing it would
 //! hang the task.
 //!
-//! Each direction has one [`AtomicWaker`]: one task reads and one task
-//! writes at a time (a split stream's two halves), as in tokio.
+//! # Waiters
+//!
+//! Any number of tasks may wait on one socket in one direction (tasks in
+//! `accept` on one listener, in `recv_from` on one UDP socket): every
+//! method takes `&self`. Each direction has
+//!
+//! - a **slot**, an [`AtomicWaker`]: where a task registers. One reader and
+//!   one writer (a split stream's two halves, one accept loop) never go
+//!   further: no lock, no allocation.
+//! - an **overflow list** behind a lock, which holds the wakers the slot
+//!   displaced. A `register` that replaces a different waker gets the old
+//!   one back (`AtomicWaker` rule 4) and lists it here.
+//!
+//! The rule that loses no wake-up: **a waker leaves the slot only to be
+//! woken or to be listed, and a waker is listed only under the list's lock,
+//! which then sets the direction's listed bit with a read-modify-write of
+//! the readiness word.**
+//! - If that RMW finds readiness in its direction, the lister wakes the
+//!   list itself: the event may have come before the bit was set.
+//! - Otherwise the driver's readiness RMW comes later in the word's order,
+//!   sees the bit, and wakes the list (after the lister's unlock, so it
+//!   finds the new waker). The bit is cleared only by whoever empties the
+//!   list, under its lock.
+//!
+//! A woken task that finds nothing registers again, as in tokio. Every
+//! waiter of a direction is woken by its readiness (tokio wakes every
+//! waiter whose interest matches, too); the list costs the driver nothing
+//! while its bit is clear. A listed waker whose task stopped waiting stays
+//! listed until the next event of its direction or until the socket is
+//! deregistered, as the slot's last waker does; a waker is listed once,
+//! however often it is displaced.
 
 use std::io;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use crate::driver::atomic_waker::AtomicWaker;
-use crate::sync::{AtomicUsize, Ordering::AcqRel, Ordering::Acquire};
+use crate::sync::{AtomicUsize, Mutex, Ordering::AcqRel, Ordering::Acquire};
 
 pub(crate) const READABLE: usize = 0b0_0001;
 pub(crate) const WRITABLE: usize = 0b0_0010;
 pub(crate) const READ_CLOSED: usize = 0b0_0100;
 pub(crate) const WRITE_CLOSED: usize = 0b0_1000;
 pub(crate) const ERROR: usize = 0b1_0000;
-const READY_MASK: usize = 0b1_1111;
+pub(crate) const READY_MASK: usize = 0b1_1111;
 /// Closed halves are final: a failed attempt never clears them.
 const FINAL: usize = READ_CLOSED | WRITE_CLOSED;
+const LISTED_READ: usize = 1 << 5;
+const LISTED_WRITE: usize = 1 << 6;
 
 const TICK_SHIFT: u32 = 16;
 const TICK_MASK: usize = 0x7fff << TICK_SHIFT;
 const SHUTDOWN: usize = 1 << 31;
+
+/// How many listed wakers are woken per pass, outside the lock.
+const WAKE_BATCH: usize = 32;
 
 /// Which way a task waits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,11 +85,33 @@ pub(crate) enum Direction {
 impl Direction {
     /// The readiness that lets an attempt in this direction make progress
     /// (an error does, too: the attempt then reports it).
-    fn mask(self) -> usize {
+    pub(crate) fn mask(self) -> usize {
         match self {
             Direction::Read => READABLE | READ_CLOSED | ERROR,
             Direction::Write => WRITABLE | WRITE_CLOSED | ERROR,
         }
+    }
+
+    fn listed(self) -> usize {
+        match self {
+            Direction::Read => LISTED_READ,
+            Direction::Write => LISTED_WRITE,
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The directions a task waiting for `mask` waits in: a wait for
+    /// errors alone waits with the readers (the driver wakes them on an
+    /// error).
+    fn of(mask: usize) -> impl Iterator<Item = Direction> {
+        let read = mask & (READABLE | READ_CLOSED) != 0 || mask & READY_MASK == ERROR;
+        let write = mask & (WRITABLE | WRITE_CLOSED) != 0;
+        [(read, Direction::Read), (write, Direction::Write)]
+            .into_iter()
+            .filter_map(|(waits, direction)| waits.then_some(direction))
     }
 }
 
@@ -66,12 +123,21 @@ pub(crate) struct ReadyEvent {
     ready: usize,
 }
 
+impl ReadyEvent {
+    /// The readiness bits seen (of the mask waited for).
+    pub(crate) fn ready(self) -> usize {
+        self.ready
+    }
+}
+
 /// One registered socket's readiness and waiters; see the module docs.
 #[derive(Debug)]
 pub(crate) struct ScheduledIo {
     readiness: AtomicUsize,
     reader: AtomicWaker,
     writer: AtomicWaker,
+    /// The wakers the slots displaced, by direction (see "Waiters").
+    listed: Mutex<[Vec<Waker>; 2]>,
     /// Where this registration sits in the driver's registration set
     /// (touched only under that set's lock).
     pub(crate) index: AtomicUsize,
@@ -83,12 +149,21 @@ impl ScheduledIo {
             readiness: AtomicUsize::new(0),
             reader: AtomicWaker::new(),
             writer: AtomicWaker::new(),
+            listed: Mutex::new([Vec::new(), Vec::new()]),
             index: AtomicUsize::new(0),
         }
     }
 
+    fn slot(&self, direction: Direction) -> &AtomicWaker {
+        match direction {
+            Direction::Read => &self.reader,
+            Direction::Write => &self.writer,
+        }
+    }
+
     /// Driver side: ORs `ready` in under `tick`, then wakes the waiters it
-    /// concerns. No lock, no allocation.
+    /// concerns. No lock, no allocation, unless a direction it wakes has
+    /// listed waiters.
     pub(crate) fn set_readiness(&self, tick: u16, ready: usize) {
         let tick = (usize::from(tick) << TICK_SHIFT) & TICK_MASK;
         let mut current = self.readiness.load(Acquire);
@@ -102,20 +177,26 @@ impl ScheduledIo {
                 Err(actual) => current = actual,
             }
         }
-        if ready & Direction::Read.mask() != 0 {
-            self.reader.wake();
-        }
-        if ready & Direction::Write.mask() != 0 {
-            self.writer.wake();
+        // `current` is the word this RMW replaced: its listed bits are the
+        // ones in force when the readiness went in (module docs, "Waiters").
+        for direction in [Direction::Read, Direction::Write] {
+            if ready & direction.mask() != 0 {
+                self.slot(direction).wake();
+                if current & direction.listed() != 0 {
+                    self.wake_listed(direction);
+                }
+            }
         }
     }
 
-    /// Marks the registration dead (the driver shut down) and wakes both
-    /// waiters: from now on every operation fails.
+    /// Marks the registration dead (the driver shut down) and wakes every
+    /// waiter: from now on every operation fails.
     pub(crate) fn shutdown(&self) {
         self.readiness.fetch_or(SHUTDOWN, AcqRel);
-        self.reader.wake();
-        self.writer.wake();
+        for direction in [Direction::Read, Direction::Write] {
+            self.slot(direction).wake();
+            self.wake_listed(direction);
+        }
     }
 
     /// Drops the waiters' wakers: for a registration that is being released
@@ -126,6 +207,66 @@ impl ScheduledIo {
     pub(crate) fn clear_wakers(&self) {
         drop(self.reader.take());
         drop(self.writer.take());
+        let listed = {
+            let mut listed = self.listed.lock();
+            self.readiness
+                .fetch_and(!(LISTED_READ | LISTED_WRITE), AcqRel);
+            std::mem::take(&mut *listed)
+        };
+        // Outside the lock: dropping a waker may drop a task.
+        drop(listed);
+    }
+
+    /// Lists `waker`, which the slot of `direction` displaced (module docs,
+    /// "Waiters").
+    fn list(&self, direction: Direction, waker: Waker) {
+        let (duplicate, before) = {
+            let mut listed = self.listed.lock();
+            let list = &mut listed[direction.index()];
+            let duplicate = if list.iter().any(|listed| listed.will_wake(&waker)) {
+                Some(waker)
+            } else {
+                list.push(waker);
+                None
+            };
+            (
+                duplicate,
+                self.readiness.fetch_or(direction.listed(), AcqRel),
+            )
+        };
+        drop(duplicate);
+        if before & (direction.mask() | SHUTDOWN) != 0 {
+            // The event may have come before the bit: the lister wakes.
+            self.wake_listed(direction);
+        }
+    }
+
+    /// Wakes every listed waiter of `direction`, outside the lock, and
+    /// clears its listed bit once the list is empty.
+    fn wake_listed(&self, direction: Direction) {
+        loop {
+            let mut batch: [Option<Waker>; WAKE_BATCH] = std::array::from_fn(|_| None);
+            let more = {
+                let mut listed = self.listed.lock();
+                let list = &mut listed[direction.index()];
+                let from = list.len().saturating_sub(WAKE_BATCH);
+                for (slot, waker) in batch.iter_mut().zip(list.drain(from..)) {
+                    *slot = Some(waker);
+                }
+                if list.is_empty() {
+                    self.readiness.fetch_and(!direction.listed(), AcqRel);
+                }
+                !list.is_empty()
+            };
+            // A panic in a (foreign) waker stays there (`task` rule 7).
+            batch
+                .into_iter()
+                .flatten()
+                .for_each(crate::task::wake_contained);
+            if !more {
+                return;
+            }
+        }
     }
 
     /// Task side: `Ready` once the socket may make progress in `direction`
@@ -136,20 +277,32 @@ impl ScheduledIo {
         cx: &mut Context<'_>,
         direction: Direction,
     ) -> Poll<io::Result<ReadyEvent>> {
+        self.poll_ready_mask(cx, direction.mask())
+    }
+
+    /// Task side: `Ready` once the readiness word holds any of `mask`'s
+    /// bits (or the driver is gone: an error); otherwise registers `cx`'s
+    /// waker in each direction `mask` concerns.
+    pub(crate) fn poll_ready_mask(
+        &self,
+        cx: &mut Context<'_>,
+        mask: usize,
+    ) -> Poll<io::Result<ReadyEvent>> {
         // One unit of the task's budget per attempt (`crate::coop`), given
         // back if the socket is not ready.
         let coop = std::task::ready!(crate::coop::poll_proceed(cx));
-        if let Some(ready) = self.ready_now(direction) {
+        if let Some(ready) = self.ready_now(mask) {
             coop.made_progress();
             return Poll::Ready(ready);
         }
-        match direction {
-            Direction::Read => self.reader.register(cx.waker()),
-            Direction::Write => self.writer.register(cx.waker()),
+        for direction in Direction::of(mask) {
+            if let Some(displaced) = self.slot(direction).register(cx.waker()) {
+                self.list(direction, displaced);
+            }
         }
         // Readiness set before the waker was in place would otherwise be
         // missed (see `AtomicWaker`'s module docs).
-        match self.ready_now(direction) {
+        match self.ready_now(mask) {
             Some(ready) => {
                 coop.made_progress();
                 Poll::Ready(ready)
@@ -158,12 +311,14 @@ impl ScheduledIo {
         }
     }
 
-    fn ready_now(&self, direction: Direction) -> Option<io::Result<ReadyEvent>> {
+    /// What the readiness word holds of `mask` now, with no waiting: `None`
+    /// if nothing (an error if the driver is gone).
+    pub(crate) fn ready_now(&self, mask: usize) -> Option<io::Result<ReadyEvent>> {
         let current = self.readiness.load(Acquire);
         if current & SHUTDOWN != 0 {
             return Some(Err(gone()));
         }
-        let ready = current & direction.mask();
+        let ready = current & mask & READY_MASK;
         (ready != 0).then_some(Ok(ReadyEvent {
             tick: current & TICK_MASK,
             ready,
@@ -208,6 +363,25 @@ impl ScheduledIo {
                 result => return Poll::Ready(result),
             }
         }
+    }
+
+    /// Runs `attempt` once if the readiness word says the socket may make
+    /// progress for `mask`, clearing what it saw on `WouldBlock`; without
+    /// readiness, `WouldBlock` with no system call (tokio's `try_io`).
+    pub(crate) fn try_io<R>(
+        &self,
+        mask: usize,
+        attempt: impl FnOnce() -> io::Result<R>,
+    ) -> io::Result<R> {
+        let event = match self.ready_now(mask) {
+            Some(event) => event?,
+            None => return Err(io::ErrorKind::WouldBlock.into()),
+        };
+        let result = attempt();
+        if matches!(&result, Err(err) if err.kind() == io::ErrorKind::WouldBlock) {
+            self.clear_readiness(event);
+        }
+        result
     }
 }
 
@@ -319,5 +493,169 @@ mod tests {
             io.poll_ready(&mut cx, Direction::Write),
             Poll::Ready(Err(_))
         ));
+    }
+
+    fn pending(io: &ScheduledIo, waker: &Waker, direction: Direction) -> bool {
+        io.poll_ready(&mut Context::from_waker(waker), direction)
+            .is_pending()
+    }
+
+    #[test]
+    fn every_waiter_of_a_direction_wakes() {
+        let io = ScheduledIo::new();
+        let waiters: Vec<_> = (0..40).map(|_| counter()).collect();
+        for (_, waker) in &waiters {
+            assert!(pending(&io, waker, Direction::Read));
+        }
+        // The slot holds the last; the other 39 are listed (more than one
+        // wake batch).
+        io.set_readiness(1, READABLE);
+        for (i, (wakes, _)) in waiters.iter().enumerate() {
+            assert_eq!(wakes.0.load(SeqCst), 1, "waiter {i}");
+        }
+        // Woken, the list is empty and its bit clear: the next event wakes
+        // no one twice.
+        assert_eq!(io.readiness.load(SeqCst) & (LISTED_READ | LISTED_WRITE), 0);
+        io.set_readiness(2, READABLE);
+        assert!(waiters.iter().all(|(wakes, _)| wakes.0.load(SeqCst) == 1));
+    }
+
+    #[test]
+    fn a_waiter_is_listed_once_however_often_it_is_displaced() {
+        let io = ScheduledIo::new();
+        let (a_wakes, a) = counter();
+        let (b_wakes, b) = counter();
+        for _ in 0..10 {
+            assert!(pending(&io, &a, Direction::Write));
+            assert!(pending(&io, &b, Direction::Write));
+        }
+        // b in the slot; a and b listed once each, not ten times.
+        assert_eq!(io.listed.lock()[Direction::Write.index()].len(), 2);
+        io.set_readiness(1, WRITABLE);
+        // b is woken from the slot and from the list: a spare wake-up,
+        // which costs it one poll.
+        assert_eq!((a_wakes.0.load(SeqCst), b_wakes.0.load(SeqCst)), (1, 2));
+    }
+
+    #[test]
+    fn listed_waiters_wake_only_for_their_direction() {
+        let io = ScheduledIo::new();
+        let readers = [counter(), counter()];
+        let writers = [counter(), counter()];
+        for (_, waker) in &readers {
+            assert!(pending(&io, waker, Direction::Read));
+        }
+        for (_, waker) in &writers {
+            assert!(pending(&io, waker, Direction::Write));
+        }
+        io.set_readiness(1, WRITABLE);
+        assert!(readers.iter().all(|(wakes, _)| wakes.0.load(SeqCst) == 0));
+        assert!(writers.iter().all(|(wakes, _)| wakes.0.load(SeqCst) == 1));
+        io.set_readiness(2, READ_CLOSED);
+        assert!(readers.iter().all(|(wakes, _)| wakes.0.load(SeqCst) == 1));
+    }
+
+    #[test]
+    fn a_waiter_displaced_after_the_event_is_woken_by_its_lister() {
+        let io = ScheduledIo::new();
+        let (a_wakes, a) = counter();
+        let (_, b) = counter();
+        assert!(pending(&io, &a, Direction::Read));
+        // b's registration displaces a, and the event's readiness lands
+        // before a is listed: the driver's RMW saw the listed bit clear and
+        // leaves the list alone. Replayed by hand: readiness in, then a
+        // listed.
+        io.readiness.fetch_or(READABLE, SeqCst);
+        io.list(Direction::Read, a.clone());
+        assert_eq!(a_wakes.0.load(SeqCst), 1, "the lister wakes what it lists");
+        // b finds the readiness itself.
+        assert!(io
+            .poll_ready(&mut Context::from_waker(&b), Direction::Read)
+            .is_ready());
+    }
+
+    #[test]
+    fn interest_in_both_directions_wakes_on_either() {
+        let io = ScheduledIo::new();
+        let (wakes, waker) = counter();
+        let (_, other) = counter();
+        let both = Direction::Read.mask() | Direction::Write.mask();
+        let mut cx = Context::from_waker(&waker);
+        assert!(io.poll_ready_mask(&mut cx, both).is_pending());
+        // Another writer displaces it from the write slot only.
+        assert!(pending(&io, &other, Direction::Write));
+        io.set_readiness(1, WRITABLE);
+        assert_eq!(wakes.0.load(SeqCst), 1);
+        let Poll::Ready(Ok(event)) = io.poll_ready_mask(&mut cx, both) else {
+            panic!("writable");
+        };
+        assert_eq!(event.ready(), WRITABLE);
+    }
+
+    #[test]
+    fn shutdown_and_release_reach_listed_waiters() {
+        let io = ScheduledIo::new();
+        let (a_wakes, a) = counter();
+        let (b_wakes, b) = counter();
+        assert!(pending(&io, &a, Direction::Read));
+        assert!(pending(&io, &b, Direction::Read));
+        io.shutdown();
+        assert_eq!((a_wakes.0.load(SeqCst), b_wakes.0.load(SeqCst)), (1, 1));
+
+        // Released: the listed wakers are dropped, not kept.
+        let io = ScheduledIo::new();
+        let (a_wakes, a) = counter();
+        let (_, b) = counter();
+        assert!(pending(&io, &a, Direction::Read));
+        assert!(pending(&io, &b, Direction::Read));
+        drop(a);
+        assert_eq!(Arc::strong_count(&a_wakes), 2, "listed");
+        io.clear_wakers();
+        assert_eq!(Arc::strong_count(&a_wakes), 1, "dropped");
+        assert_eq!(io.readiness.load(SeqCst) & LISTED_READ, 0);
+    }
+
+    #[test]
+    fn a_panicking_listed_waker_does_not_stop_the_others() {
+        struct Panics;
+        impl Wake for Panics {
+            fn wake(self: Arc<Self>) {
+                panic!("a waker that panics");
+            }
+        }
+        let io = ScheduledIo::new();
+        let panics = Waker::from(Arc::new(Panics));
+        let (first, a) = counter();
+        let (last, b) = counter();
+        assert!(pending(&io, &a, Direction::Read));
+        assert!(pending(&io, &panics, Direction::Read));
+        assert!(pending(&io, &b, Direction::Read));
+        io.set_readiness(1, READABLE);
+        assert_eq!((first.0.load(SeqCst), last.0.load(SeqCst)), (1, 1));
+    }
+
+    #[test]
+    fn try_io_attempts_only_when_ready_and_clears_on_would_block() {
+        let io = ScheduledIo::new();
+        let mut calls = 0;
+        let err = io
+            .try_io(Direction::Read.mask(), || {
+                calls += 1;
+                Ok(())
+            })
+            .unwrap_err();
+        assert_eq!((err.kind(), calls), (io::ErrorKind::WouldBlock, 0));
+        io.set_readiness(1, READABLE);
+        let err = io
+            .try_io(Direction::Read.mask(), || {
+                calls += 1;
+                Err::<(), _>(io::ErrorKind::WouldBlock.into())
+            })
+            .unwrap_err();
+        assert_eq!((err.kind(), calls), (io::ErrorKind::WouldBlock, 1));
+        assert!(io.ready_now(Direction::Read.mask()).is_none(), "cleared");
+        io.set_readiness(2, READABLE);
+        assert_eq!(io.try_io(Direction::Read.mask(), || Ok(5)).unwrap(), 5);
+        assert!(io.ready_now(Direction::Read.mask()).is_some(), "kept");
     }
 }
