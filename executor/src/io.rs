@@ -1,6 +1,8 @@
 //! The byte-stream traits the runtime's sockets implement, and their
 //! extension traits (`read`, `read_exact`, `write_all`, `close`, …), from
-//! the `futures` family: the same traits smol's ecosystem uses.
+//! the `futures` family: the same traits smol's ecosystem uses; and
+//! [`Interest`] and [`Ready`], for the sockets' readiness API (`ready`,
+//! `readable`, `try_read`, …).
 //!
 //! ```
 //! use taskcell_executor::io::{AsyncReadExt, AsyncWriteExt};
@@ -16,5 +18,8 @@
 //! });
 //! ```
 
+mod ready;
+
+pub use self::ready::{Interest, Ready};
 pub use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 pub use futures_util::io::{AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt};

@@ -44,13 +44,17 @@
 //! [`Builder::enable_io`]: crate::Builder::enable_io
 
 #[macro_use]
+mod ready;
+#[macro_use]
 mod stream;
 mod tcp;
 mod udp;
 #[cfg(unix)]
 mod unix;
 
-pub use self::tcp::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, TcpListener, TcpStream, WriteHalf};
+pub use self::tcp::{
+    OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, TcpListener, TcpStream, WriteHalf,
+};
 pub use self::udp::UdpSocket;
 #[cfg(unix)]
 pub use self::unix::{UnixListener, UnixStream};

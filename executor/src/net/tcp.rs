@@ -7,9 +7,23 @@ use std::io;
 use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
 use std::sync::Arc as StdArc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use super::{each_addr, socket_into_std};
 use crate::driver::io::{Direction, PollEvented};
+use crate::io::Interest;
+
+/// A doc test's preamble: `a` and `b`, two ends of one TCP connection.
+macro_rules! tcp_pair {
+    () => {
+        "# use taskcell_executor::net::{TcpListener, TcpStream};\n\
+         # let rt = taskcell_executor::Runtime::new().unwrap();\n\
+         # rt.block_on(async {\n\
+         # let listener = TcpListener::bind(\"127.0.0.1:0\").await.unwrap();\n\
+         # let a = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();\n\
+         # let (b, _) = listener.accept().await.unwrap();\n"
+    };
+}
 
 /// A TCP socket listening for connections.
 ///
@@ -298,6 +312,83 @@ impl TcpStream {
         self.io.get_ref().nodelay()
     }
 
+    /// Waits for data and copies it into `buf` without taking it: the next
+    /// read gets it again. Returns the byte count (0 at EOF).
+    ///
+    /// Cancel-safe: nothing is taken.
+    ///
+    /// ```
+    /// use taskcell_executor::io::{AsyncReadExt, AsyncWriteExt};
+    #[doc = tcp_pair!()]
+    /// let (mut a, mut b) = (a, b);
+    /// b.write_all(b"peek").await.unwrap();
+    /// let mut buf = [0; 4];
+    /// assert_eq!(a.peek(&mut buf).await.unwrap(), 4);
+    /// a.read_exact(&mut buf).await.unwrap(); // still there
+    /// assert_eq!(&buf, b"peek");
+    /// # });
+    /// ```
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        // Not `poll_read_io`: a short peek leaves the data, and the
+        // readiness, in place.
+        poll_fn(|cx| self.io.poll_io(cx, Direction::Read, |s| s.peek(buf))).await
+    }
+
+    /// Sets `IP_TTL`: the time-to-live of the packets this stream sends.
+    ///
+    /// ```
+    #[doc = tcp_pair!()]
+    /// a.set_ttl(42).unwrap();
+    /// assert_eq!(a.ttl().unwrap(), 42);
+    /// # drop(b);
+    /// # });
+    /// ```
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.io.get_ref().set_ttl(ttl)
+    }
+
+    /// `IP_TTL`; see [`set_ttl`](Self::set_ttl).
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.io.get_ref().ttl()
+    }
+
+    /// Sets `SO_LINGER`: with `Some(d)`, closing waits up to `d` for unsent
+    /// data to go out (with `Some(Duration::ZERO)`, closing discards it and
+    /// resets the connection: the peer reads an error, not EOF); with
+    /// `None`, the default, closing returns at once and the system sends
+    /// what is left in the background.
+    ///
+    /// The wait happens in the drop of the stream, on the calling thread.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    #[doc = tcp_pair!()]
+    /// a.set_linger(Some(Duration::ZERO)).unwrap();
+    /// assert_eq!(a.linger().unwrap(), Some(Duration::ZERO));
+    /// # drop(b);
+    /// # });
+    /// ```
+    pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
+        socket2::SockRef::from(self.io.get_ref()).set_linger(linger)
+    }
+
+    /// `SO_LINGER`; see [`set_linger`](Self::set_linger).
+    pub fn linger(&self) -> io::Result<Option<Duration>> {
+        socket2::SockRef::from(self.io.get_ref()).linger()
+    }
+
+    /// Takes the socket's pending error (`SO_ERROR`), clearing it.
+    ///
+    /// ```
+    #[doc = tcp_pair!()]
+    /// assert!(a.take_error().unwrap().is_none());
+    /// # drop(b);
+    /// # });
+    /// ```
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.io.get_ref().take_error()
+    }
+
     /// Takes over a standard stream (made non-blocking here).
     ///
     /// # Panics
@@ -395,7 +486,10 @@ impl TcpStream {
         let stream = StdArc::new(self);
         (
             OwnedReadHalf(StdArc::clone(&stream)),
-            OwnedWriteHalf(stream),
+            OwnedWriteHalf {
+                stream,
+                shutdown_on_drop: true,
+            },
         )
     }
 }
@@ -408,6 +502,13 @@ impl fmt::Debug for TcpStream {
 
 stream_io!(TcpStream, |s| s.io);
 stream_io!(&TcpStream, |s| s.io);
+
+readiness_api!(
+    TcpStream,
+    tcp_pair!(),
+    "# b.writable().await.unwrap();\n# b.try_write(b\"x\").unwrap();\n"
+);
+stream_try_api!(TcpStream, tcp_pair!());
 
 #[cfg(feature = "hyper")]
 hyper_io!(TcpStream, |s| &s.io);
@@ -427,16 +528,175 @@ pub struct OwnedReadHalf(StdArc<TcpStream>);
 /// The write half of a [`TcpStream`]; see [`TcpStream::into_split`].
 /// Dropping it shuts down writing.
 #[derive(Debug)]
-pub struct OwnedWriteHalf(StdArc<TcpStream>);
+pub struct OwnedWriteHalf {
+    stream: StdArc<TcpStream>,
+    /// False once the half is given back to [`reunite`](Self::reunite).
+    shutdown_on_drop: bool,
+}
 
 impl Drop for OwnedWriteHalf {
     fn drop(&mut self) {
-        // The peer sees EOF; an error means it is gone already.
-        let _ = self.0.io.get_ref().shutdown(Shutdown::Write);
+        if self.shutdown_on_drop {
+            // The peer sees EOF; an error means it is gone already.
+            let _ = self.stream.io.get_ref().shutdown(Shutdown::Write);
+        }
     }
 }
 
 async_read!(ReadHalf<'_>, |s| s.0.io);
 async_write!(WriteHalf<'_>, |s| s.0.io);
 async_read!(OwnedReadHalf, |s| s.0.io);
-async_write!(OwnedWriteHalf, |s| s.0.io);
+async_write!(OwnedWriteHalf, |s| s.stream.io);
+
+/// The stream methods a read half offers, through `$stream`.
+macro_rules! read_half_api {
+    ($ty:ty, |$s:ident| $stream:expr) => {
+        impl $ty {
+            /// Waits for readiness; see [`TcpStream::ready`].
+            pub async fn ready(&self, interest: Interest) -> io::Result<crate::io::Ready> {
+                let $s = self;
+                $stream.ready(interest).await
+            }
+
+            /// Waits until readable; see [`TcpStream::readable`].
+            pub async fn readable(&self) -> io::Result<()> {
+                let $s = self;
+                $stream.readable().await
+            }
+
+            /// Reads without waiting; see [`TcpStream::try_read`].
+            pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+                let $s = self;
+                $stream.try_read(buf)
+            }
+
+            /// Reads into several buffers without waiting; see
+            /// [`TcpStream::try_read_vectored`].
+            pub fn try_read_vectored(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
+                let $s = self;
+                $stream.try_read_vectored(bufs)
+            }
+
+            /// Copies waiting data without taking it; see [`TcpStream::peek`].
+            pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+                let $s = self;
+                $stream.peek(buf).await
+            }
+
+            /// This end's address.
+            pub fn local_addr(&self) -> io::Result<SocketAddr> {
+                let $s = self;
+                $stream.local_addr()
+            }
+
+            /// The peer's address.
+            pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+                let $s = self;
+                $stream.peer_addr()
+            }
+        }
+    };
+}
+
+/// The stream methods a write half offers, through `$stream`.
+macro_rules! write_half_api {
+    ($ty:ty, |$s:ident| $stream:expr) => {
+        impl $ty {
+            /// Waits for readiness; see [`TcpStream::ready`].
+            pub async fn ready(&self, interest: Interest) -> io::Result<crate::io::Ready> {
+                let $s = self;
+                $stream.ready(interest).await
+            }
+
+            /// Waits until writable; see [`TcpStream::writable`].
+            pub async fn writable(&self) -> io::Result<()> {
+                let $s = self;
+                $stream.writable().await
+            }
+
+            /// Writes without waiting; see [`TcpStream::try_write`].
+            pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+                let $s = self;
+                $stream.try_write(buf)
+            }
+
+            /// Writes several buffers without waiting; see
+            /// [`TcpStream::try_write_vectored`].
+            pub fn try_write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+                let $s = self;
+                $stream.try_write_vectored(bufs)
+            }
+
+            /// This end's address.
+            pub fn local_addr(&self) -> io::Result<SocketAddr> {
+                let $s = self;
+                $stream.local_addr()
+            }
+
+            /// The peer's address.
+            pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+                let $s = self;
+                $stream.peer_addr()
+            }
+        }
+    };
+}
+
+read_half_api!(ReadHalf<'_>, |s| s.0);
+read_half_api!(OwnedReadHalf, |s| s.0);
+write_half_api!(WriteHalf<'_>, |s| s.0);
+write_half_api!(OwnedWriteHalf, |s| s.stream);
+
+impl OwnedReadHalf {
+    /// Joins this half and `other` back into the stream, if they are the
+    /// two halves of one stream; otherwise gives both back in the error.
+    ///
+    /// ```
+    /// # use taskcell_executor::net::{TcpListener, TcpStream};
+    /// # let rt = taskcell_executor::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// let addr = listener.local_addr().unwrap();
+    /// let (read, write) = TcpStream::connect(addr).await.unwrap().into_split();
+    /// let (other_read, other_write) = TcpStream::connect(addr).await.unwrap().into_split();
+    /// let err = read.reunite(other_write).unwrap_err();
+    /// let stream = err.0.reunite(write).unwrap();
+    /// assert_eq!(stream.peer_addr().unwrap(), addr);
+    /// # drop(other_read);
+    /// # });
+    /// ```
+    pub fn reunite(self, other: OwnedWriteHalf) -> Result<TcpStream, ReuniteError> {
+        reunite(self, other)
+    }
+}
+
+impl OwnedWriteHalf {
+    /// Joins this half and `other` back into the stream; see
+    /// [`OwnedReadHalf::reunite`].
+    pub fn reunite(self, other: OwnedReadHalf) -> Result<TcpStream, ReuniteError> {
+        reunite(other, self)
+    }
+}
+
+fn reunite(read: OwnedReadHalf, mut write: OwnedWriteHalf) -> Result<TcpStream, ReuniteError> {
+    if !StdArc::ptr_eq(&read.0, &write.stream) {
+        return Err(ReuniteError(read, write));
+    }
+    // The stream goes on whole: its writing is not shut down.
+    write.shutdown_on_drop = false;
+    drop(write);
+    Ok(StdArc::try_unwrap(read.0)
+        .unwrap_or_else(|_| unreachable!("the two halves hold the only references")))
+}
+
+/// The two halves given to `reunite`, which were not of one stream.
+#[derive(Debug)]
+pub struct ReuniteError(pub OwnedReadHalf, pub OwnedWriteHalf);
+
+impl fmt::Display for ReuniteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("tried to reunite halves that are not from the same socket")
+    }
+}
+
+impl std::error::Error for ReuniteError {}

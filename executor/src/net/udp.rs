@@ -3,10 +3,12 @@
 use std::fmt;
 use std::future::poll_fn;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+use std::task::{Context, Poll};
 
 use super::{each_addr, socket_into_std};
 use crate::driver::io::{Direction, PollEvented};
+use crate::io::Interest;
 
 /// A UDP socket. Every operation takes `&self`, so one task may receive
 /// while another sends.
@@ -193,6 +195,314 @@ impl UdpSocket {
     /// ```
     pub fn into_std(self) -> io::Result<std::net::UdpSocket> {
         Ok(socket_into_std(self.io.into_inner()?))
+    }
+}
+
+/// A doc test's preamble: `a` and `b`, two sockets connected to each other.
+macro_rules! udp_pair {
+    () => {
+        "# use taskcell_executor::net::UdpSocket;\n\
+         # let rt = taskcell_executor::Runtime::new().unwrap();\n\
+         # rt.block_on(async {\n\
+         # let a = UdpSocket::bind(\"127.0.0.1:0\").await.unwrap();\n\
+         # let b = UdpSocket::bind(\"127.0.0.1:0\").await.unwrap();\n\
+         # a.connect(b.local_addr().unwrap()).await.unwrap();\n\
+         # b.connect(a.local_addr().unwrap()).await.unwrap();\n"
+    };
+}
+
+readiness_api!(UdpSocket, udp_pair!(), "# b.send(b\"x\").await.unwrap();\n");
+
+/// The UDP side of the readiness API, `peek`, and socket options.
+impl UdpSocket {
+    /// Polls for receive readiness: `Ready(Ok(()))` once a datagram may be
+    /// waiting. Of the tasks that call this on one socket, each is woken
+    /// by the next datagram's arrival (and may find it taken).
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// # use taskcell_executor::net::UdpSocket;
+    /// # let rt = taskcell_executor::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    /// socket.send_to(b"x", socket.local_addr().unwrap()).await.unwrap();
+    /// poll_fn(|cx| socket.poll_recv_ready(cx)).await.unwrap();
+    /// # });
+    /// ```
+    pub fn poll_recv_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_ready_for(cx, Interest::READABLE).map_ok(drop)
+    }
+
+    /// Polls for send readiness: `Ready(Ok(()))` once the socket may take
+    /// a datagram.
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// # let rt = taskcell_executor::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// let socket = taskcell_executor::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    /// poll_fn(|cx| socket.poll_send_ready(cx)).await.unwrap();
+    /// # });
+    /// ```
+    pub fn poll_send_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_ready_for(cx, Interest::WRITABLE).map_ok(drop)
+    }
+
+    /// Receives one datagram from the connected peer without waiting:
+    /// `WouldBlock` if none is there yet (then wait with
+    /// [`readable`](Self::readable)).
+    ///
+    /// ```
+    /// use std::io;
+    #[doc = udp_pair!()]
+    /// let mut buf = [0; 8];
+    /// assert_eq!(a.try_recv(&mut buf).unwrap_err().kind(), io::ErrorKind::WouldBlock);
+    /// b.send(b"hey").await.unwrap();
+    /// let n = loop {
+    ///     a.readable().await.unwrap();
+    ///     match a.try_recv(&mut buf) {
+    ///         Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+    ///         n => break n.unwrap(),
+    ///     }
+    /// };
+    /// assert_eq!(&buf[..n], b"hey");
+    /// # });
+    /// ```
+    pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.try_io(Interest::READABLE, |s| s.recv(buf))
+    }
+
+    /// Receives one datagram and its sender without waiting: `WouldBlock`
+    /// if none is there yet.
+    ///
+    /// ```
+    /// use std::io;
+    #[doc = udp_pair!()]
+    /// b.send(b"hey").await.unwrap();
+    /// let mut buf = [0; 8];
+    /// let (n, from) = loop {
+    ///     a.readable().await.unwrap();
+    ///     match a.try_recv_from(&mut buf) {
+    ///         Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+    ///         got => break got.unwrap(),
+    ///     }
+    /// };
+    /// assert_eq!((&buf[..n], from), (&b"hey"[..], b.local_addr().unwrap()));
+    /// # });
+    /// ```
+    pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.io.try_io(Interest::READABLE, |s| s.recv_from(buf))
+    }
+
+    /// Sends `buf` to the connected peer without waiting: `WouldBlock` if
+    /// the socket's buffer is full.
+    ///
+    /// ```
+    #[doc = udp_pair!()]
+    /// a.writable().await.unwrap();
+    /// assert_eq!(a.try_send(b"hi").unwrap(), 2);
+    /// # });
+    /// ```
+    pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io.try_io(Interest::WRITABLE, |s| s.send(buf))
+    }
+
+    /// Sends `buf` to `target` without waiting: `WouldBlock` if the
+    /// socket's buffer is full. `target` is an address, not a name: there
+    /// is no lookup that could block.
+    ///
+    /// ```
+    /// # let rt = taskcell_executor::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// let socket = taskcell_executor::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    /// socket.writable().await.unwrap();
+    /// assert_eq!(socket.try_send_to(b"hi", socket.local_addr().unwrap()).unwrap(), 2);
+    /// # });
+    /// ```
+    pub fn try_send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
+        self.io
+            .try_io(Interest::WRITABLE, |s| s.send_to(buf, target))
+    }
+
+    /// Waits for a datagram and copies it into `buf` without taking it:
+    /// the next receive gets it again. Returns its length (cut to `buf`'s)
+    /// and its sender.
+    ///
+    /// Cancel-safe: no datagram is taken.
+    ///
+    /// ```
+    #[doc = udp_pair!()]
+    /// b.send(b"twice").await.unwrap();
+    /// let mut buf = [0; 8];
+    /// let (n, from) = a.peek_from(&mut buf).await.unwrap();
+    /// assert_eq!((&buf[..n], from), (&b"twice"[..], b.local_addr().unwrap()));
+    /// assert_eq!(a.recv(&mut buf).await.unwrap(), 5);
+    /// # });
+    /// ```
+    pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        poll_fn(|cx| self.io.poll_io(cx, Direction::Read, |s| s.peek_from(buf))).await
+    }
+
+    /// Waits for a datagram and returns its sender, without taking it.
+    ///
+    /// Cancel-safe: no datagram is taken.
+    ///
+    /// ```
+    #[doc = udp_pair!()]
+    /// b.send(b"who").await.unwrap();
+    /// assert_eq!(a.peek_sender().await.unwrap(), b.local_addr().unwrap());
+    /// # });
+    /// ```
+    pub async fn peek_sender(&self) -> io::Result<SocketAddr> {
+        // An empty buffer: the datagram is not copied, and (peeked) stays.
+        self.peek_from(&mut []).await.map(|(_, from)| from)
+    }
+
+    /// The connected peer's address (`NotConnected` before
+    /// [`connect`](Self::connect)).
+    ///
+    /// ```
+    #[doc = udp_pair!()]
+    /// assert_eq!(a.peer_addr().unwrap(), b.local_addr().unwrap());
+    /// # });
+    /// ```
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+
+    /// Sets `IP_TTL`: the time-to-live of the packets this socket sends.
+    ///
+    /// ```
+    #[doc = udp_pair!()]
+    /// a.set_ttl(42).unwrap();
+    /// assert_eq!(a.ttl().unwrap(), 42);
+    /// # drop(b);
+    /// # });
+    /// ```
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.io.get_ref().set_ttl(ttl)
+    }
+
+    /// `IP_TTL`; see [`set_ttl`](Self::set_ttl).
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.io.get_ref().ttl()
+    }
+
+    /// Sets `SO_BROADCAST`: whether this socket may send to a broadcast
+    /// address.
+    ///
+    /// ```
+    #[doc = udp_pair!()]
+    /// a.set_broadcast(true).unwrap();
+    /// assert!(a.broadcast().unwrap());
+    /// # drop(b);
+    /// # });
+    /// ```
+    pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
+        self.io.get_ref().set_broadcast(on)
+    }
+
+    /// `SO_BROADCAST`; see [`set_broadcast`](Self::set_broadcast).
+    pub fn broadcast(&self) -> io::Result<bool> {
+        self.io.get_ref().broadcast()
+    }
+
+    /// Sets `IP_MULTICAST_LOOP`: whether IPv4 multicast this socket sends
+    /// comes back to the local host's own members.
+    ///
+    /// ```
+    #[doc = udp_pair!()]
+    /// a.set_multicast_loop_v4(false).unwrap();
+    /// assert!(!a.multicast_loop_v4().unwrap());
+    /// # drop(b);
+    /// # });
+    /// ```
+    pub fn set_multicast_loop_v4(&self, on: bool) -> io::Result<()> {
+        self.io.get_ref().set_multicast_loop_v4(on)
+    }
+
+    /// `IP_MULTICAST_LOOP`; see
+    /// [`set_multicast_loop_v4`](Self::set_multicast_loop_v4).
+    pub fn multicast_loop_v4(&self) -> io::Result<bool> {
+        self.io.get_ref().multicast_loop_v4()
+    }
+
+    /// Sets `IP_MULTICAST_TTL`: the time-to-live of IPv4 multicast this
+    /// socket sends (1, the default, stays on the local network).
+    ///
+    /// ```
+    #[doc = udp_pair!()]
+    /// a.set_multicast_ttl_v4(4).unwrap();
+    /// assert_eq!(a.multicast_ttl_v4().unwrap(), 4);
+    /// # drop(b);
+    /// # });
+    /// ```
+    pub fn set_multicast_ttl_v4(&self, ttl: u32) -> io::Result<()> {
+        self.io.get_ref().set_multicast_ttl_v4(ttl)
+    }
+
+    /// `IP_MULTICAST_TTL`; see
+    /// [`set_multicast_ttl_v4`](Self::set_multicast_ttl_v4).
+    pub fn multicast_ttl_v4(&self) -> io::Result<u32> {
+        self.io.get_ref().multicast_ttl_v4()
+    }
+
+    /// Sets `IPV6_MULTICAST_LOOP`, as
+    /// [`set_multicast_loop_v4`](Self::set_multicast_loop_v4) for IPv6.
+    pub fn set_multicast_loop_v6(&self, on: bool) -> io::Result<()> {
+        self.io.get_ref().set_multicast_loop_v6(on)
+    }
+
+    /// `IPV6_MULTICAST_LOOP`.
+    pub fn multicast_loop_v6(&self) -> io::Result<bool> {
+        self.io.get_ref().multicast_loop_v6()
+    }
+
+    /// Joins the IPv4 multicast group `group` on the interface with
+    /// address `interface` (`0.0.0.0`: the system picks one).
+    ///
+    /// ```no_run
+    /// use std::net::Ipv4Addr;
+    /// # let rt = taskcell_executor::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// let socket = taskcell_executor::net::UdpSocket::bind("0.0.0.0:5353").await.unwrap();
+    /// socket
+    ///     .join_multicast_v4(Ipv4Addr::new(224, 0, 0, 251), Ipv4Addr::UNSPECIFIED)
+    ///     .unwrap();
+    /// # });
+    /// ```
+    pub fn join_multicast_v4(&self, group: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
+        self.io.get_ref().join_multicast_v4(&group, &interface)
+    }
+
+    /// Leaves an IPv4 multicast group; see
+    /// [`join_multicast_v4`](Self::join_multicast_v4).
+    pub fn leave_multicast_v4(&self, group: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
+        self.io.get_ref().leave_multicast_v4(&group, &interface)
+    }
+
+    /// Joins the IPv6 multicast group `group` on the interface with index
+    /// `interface` (0: the system picks one).
+    pub fn join_multicast_v6(&self, group: &Ipv6Addr, interface: u32) -> io::Result<()> {
+        self.io.get_ref().join_multicast_v6(group, interface)
+    }
+
+    /// Leaves an IPv6 multicast group; see
+    /// [`join_multicast_v6`](Self::join_multicast_v6).
+    pub fn leave_multicast_v6(&self, group: &Ipv6Addr, interface: u32) -> io::Result<()> {
+        self.io.get_ref().leave_multicast_v6(group, interface)
+    }
+
+    /// Takes the socket's pending error (`SO_ERROR`), clearing it.
+    ///
+    /// ```
+    #[doc = udp_pair!()]
+    /// assert!(a.take_error().unwrap().is_none());
+    /// # drop(b);
+    /// # });
+    /// ```
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.io.get_ref().take_error()
     }
 }
 

@@ -300,5 +300,21 @@ impl fmt::Debug for UnixStream {
 stream_io!(UnixStream, |s| s.io);
 stream_io!(&UnixStream, |s| s.io);
 
+/// A doc test's preamble: `a` and `b`, a connected pair.
+macro_rules! unix_pair {
+    () => {
+        "# let rt = taskcell_executor::Runtime::new().unwrap();\n\
+         # rt.block_on(async {\n\
+         # let (a, b) = taskcell_executor::net::UnixStream::pair().unwrap();\n"
+    };
+}
+
+readiness_api!(
+    UnixStream,
+    unix_pair!(),
+    "# b.writable().await.unwrap();\n# b.try_write(b\"x\").unwrap();\n"
+);
+stream_try_api!(UnixStream, unix_pair!());
+
 #[cfg(feature = "hyper")]
 hyper_io!(UnixStream, |s| &s.io);

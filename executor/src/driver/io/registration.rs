@@ -2,6 +2,7 @@
 //! the piece every public socket type wraps.
 
 use std::fmt;
+use std::future::poll_fn;
 use std::io;
 use std::sync::Arc as StdArc;
 use std::task::{Context, Poll};
@@ -10,6 +11,7 @@ use mio::event::Source;
 
 use super::scheduled_io::{Direction, ReadyEvent, ScheduledIo};
 use crate::driver::io::IoHandle;
+use crate::io::{Interest, Ready};
 use crate::runtime;
 use crate::scheduler::Handle;
 
@@ -89,6 +91,36 @@ impl<E: Source> PollEvented<E> {
         direction: Direction,
     ) -> Poll<io::Result<ReadyEvent>> {
         self.shared.poll_ready(cx, direction)
+    }
+
+    /// `Ready` once the socket is ready for any of `interest` (the readiness
+    /// found, masked to it); otherwise `cx`'s waker waits for it, beside any
+    /// other task's.
+    pub(crate) fn poll_ready_for(
+        &self,
+        cx: &mut Context<'_>,
+        interest: Interest,
+    ) -> Poll<io::Result<Ready>> {
+        self.shared
+            .poll_ready_mask(cx, interest.mask())
+            .map_ok(|event| Ready::from_bits(event.ready()))
+    }
+
+    /// Waits until the socket is ready for any of `interest`.
+    pub(crate) async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+        poll_fn(|cx| self.poll_ready_for(cx, interest)).await
+    }
+
+    /// Runs `attempt` once if the socket was last seen ready for
+    /// `interest`, and forgets that readiness if it hits `WouldBlock`;
+    /// otherwise `WouldBlock` without a system call (tokio's `try_io`).
+    pub(crate) fn try_io<R>(
+        &self,
+        interest: Interest,
+        attempt: impl FnOnce(&E) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let io = self.get_ref();
+        self.shared.try_io(interest.mask(), || attempt(io))
     }
 
     /// After `WouldBlock`: forgets the readiness `event` reported.

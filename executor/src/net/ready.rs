@@ -1,0 +1,253 @@
+//! The readiness API every socket shares, with tokio's names and meanings:
+//! wait for readiness (`ready`, `readable`, `writable`), then attempt
+//! without waiting (`try_read`, `try_recv_from`, `try_io`, …), which hits
+//! `WouldBlock` if another task got there first, and so back to waiting:
+//!
+//! ```text
+//! loop {
+//!     socket.readable().await?;
+//!     match socket.try_read(&mut buf) {
+//!         Ok(n) => break n,
+//!         Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+//!         Err(e) => return Err(e),
+//!     }
+//! }
+//! ```
+//!
+//! Any number of tasks may wait on one socket at once; each is woken by
+//! the readiness it waits for (`driver/io/scheduled_io.rs`, "Waiters").
+//! Written once here as macros: `$setup` is a doc test's hidden preamble
+//! that binds `a` and `b`, two sockets of the type connected to each other,
+//! and `$send` a statement by which `b` sends `a` one byte.
+
+/// `ready`, `readable`, `writable` and `try_io` for `$ty`, whose
+/// `PollEvented` is `self.io`.
+macro_rules! readiness_api {
+    ($ty:ident, $setup:expr, $send:expr) => {
+        impl $ty {
+            #[doc = concat!(
+                "Waits until the socket is ready for any of `interest`, and returns the \
+                 readiness found.\n\n",
+                "The readiness may be stale by the time it is used (another task may \
+                 have drained the socket): the attempt that follows can hit \
+                 `WouldBlock`, and should then wait again. Any number of tasks may wait \
+                 at once; each is woken.\n\n",
+                "Cancel-safe: dropping the future loses nothing.\n\n",
+                "```\n",
+                "use taskcell_executor::io::Interest;\n",
+                $setup,
+                "let ready = a.ready(Interest::READABLE | Interest::WRITABLE).await.unwrap();\n",
+                "assert!(ready.is_writable());\n",
+                "# drop(b);\n",
+                "# });\n",
+                "```"
+            )]
+            pub async fn ready(&self, interest: crate::io::Interest) -> std::io::Result<crate::io::Ready> {
+                self.io.ready(interest).await
+            }
+
+            #[doc = concat!(
+                "Waits until the socket is readable (or its read half closed, or it has \
+                 an error to report): `ready(Interest::READABLE)`. Usually followed by a \
+                 `try_` read, which may still hit `WouldBlock`.\n\n",
+                "Cancel-safe.\n\n",
+                "```\n",
+                $setup,
+                $send,
+                "a.readable().await.unwrap();\n",
+                "# });\n",
+                "```"
+            )]
+            pub async fn readable(&self) -> std::io::Result<()> {
+                self.io.ready(crate::io::Interest::READABLE).await.map(drop)
+            }
+
+            #[doc = concat!(
+                "Waits until the socket is writable (or its write half closed, or it has \
+                 an error to report): `ready(Interest::WRITABLE)`. Usually followed by a \
+                 `try_` write, which may still hit `WouldBlock`.\n\n",
+                "Cancel-safe.\n\n",
+                "```\n",
+                $setup,
+                "a.writable().await.unwrap();\n",
+                "# drop(b);\n",
+                "# });\n",
+                "```"
+            )]
+            pub async fn writable(&self) -> std::io::Result<()> {
+                self.io.ready(crate::io::Interest::WRITABLE).await.map(drop)
+            }
+
+            #[doc = concat!(
+                "Runs `f`, an operation of the caller's own on this socket (through its \
+                 file descriptor), if the socket was last seen ready for `interest`. If \
+                 `f` returns `WouldBlock`, that readiness is forgotten, so the next wait \
+                 waits for a new event. If the socket was not seen ready, returns \
+                 `WouldBlock` without calling `f`.\n\n",
+                "`f` must do its own non-blocking I/O and report `WouldBlock` truthfully: \
+                 the socket is edge-triggered, and readiness forgotten while data remains \
+                 would wait for an event that never comes.\n\n",
+                "```\n",
+                "use std::io;\n",
+                "use taskcell_executor::io::Interest;\n",
+                $setup,
+                $send,
+                "a.readable().await.unwrap();\n",
+                "// An operation that finds nothing after all: the readiness is forgotten.\n",
+                "let err = a.try_io(Interest::READABLE, || Err::<(), _>(io::ErrorKind::WouldBlock.into()));\n",
+                "assert_eq!(err.unwrap_err().kind(), io::ErrorKind::WouldBlock);\n",
+                "// Not seen ready now: `f` is not called.\n",
+                "let err = a.try_io(Interest::READABLE, || -> io::Result<()> { unreachable!() });\n",
+                "assert_eq!(err.unwrap_err().kind(), io::ErrorKind::WouldBlock);\n",
+                "# });\n",
+                "```"
+            )]
+            pub fn try_io<R>(
+                &self,
+                interest: crate::io::Interest,
+                f: impl FnOnce() -> std::io::Result<R>,
+            ) -> std::io::Result<R> {
+                self.io.try_io(interest, |_| f())
+            }
+        }
+    };
+}
+
+/// The stream side of the readiness API for `$ty` (whose `PollEvented` is
+/// `self.io`): `poll_read_ready`, `poll_write_ready`, `try_read`,
+/// `try_read_vectored`, `try_write`, `try_write_vectored`.
+macro_rules! stream_try_api {
+    ($ty:ident, $setup:expr) => {
+        impl $ty {
+            #[doc = concat!(
+                "Polls for read readiness: `Ready(Ok(()))` once the stream is readable \
+                 (or its read half closed).\n\n",
+                "As tokio's: of the tasks that call this (or poll a read) on one stream, \
+                 the one whose call came last is woken first; the others are woken too, \
+                 by the same event, and may find nothing.\n\n",
+                "```\n",
+                "use std::future::poll_fn;\n",
+                $setup,
+                "b.writable().await.unwrap();\n",
+                "b.try_write(b\"x\").unwrap();\n",
+                "poll_fn(|cx| a.poll_read_ready(cx)).await.unwrap();\n",
+                "# });\n",
+                "```"
+            )]
+            pub fn poll_read_ready(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+                self.io
+                    .poll_ready_for(cx, crate::io::Interest::READABLE)
+                    .map_ok(drop)
+            }
+
+            #[doc = concat!(
+                "Polls for write readiness: `Ready(Ok(()))` once the stream is writable \
+                 (or its write half closed). Wakes as `poll_read_ready` does.\n\n",
+                "```\n",
+                "use std::future::poll_fn;\n",
+                $setup,
+                "poll_fn(|cx| a.poll_write_ready(cx)).await.unwrap();\n",
+                "# drop(b);\n",
+                "# });\n",
+                "```"
+            )]
+            pub fn poll_write_ready(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+                self.io
+                    .poll_ready_for(cx, crate::io::Interest::WRITABLE)
+                    .map_ok(drop)
+            }
+
+            #[doc = concat!(
+                "Reads what the stream holds into `buf` without waiting: the byte count \
+                 (0 at EOF, or for an empty `buf`), or `WouldBlock` when there is \
+                 nothing to read yet (then wait with `readable`).\n\n",
+                "```\n",
+                "use std::io;\n",
+                $setup,
+                "let mut buf = [0; 8];\n",
+                "assert_eq!(a.try_read(&mut buf).unwrap_err().kind(), io::ErrorKind::WouldBlock);\n",
+                "b.writable().await.unwrap();\n",
+                "assert_eq!(b.try_write(b\"hey\").unwrap(), 3);\n",
+                "let n = loop {\n",
+                "    a.readable().await.unwrap();\n",
+                "    match a.try_read(&mut buf) {\n",
+                "        Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,\n",
+                "        n => break n.unwrap(),\n",
+                "    }\n",
+                "};\n",
+                "assert_eq!(&buf[..n], b\"hey\");\n",
+                "# });\n",
+                "```"
+            )]
+            pub fn try_read(&self, buf: &mut [u8]) -> std::io::Result<usize> {
+                self.io.try_io(crate::io::Interest::READABLE, |mut io| {
+                    std::io::Read::read(&mut io, buf)
+                })
+            }
+
+            #[doc = concat!(
+                "Reads into several buffers in order (`readv`) without waiting; as \
+                 [`try_read`](Self::try_read).\n\n",
+                "```\n",
+                "use std::io::{self, IoSliceMut};\n",
+                $setup,
+                "b.writable().await.unwrap();\n",
+                "b.try_write(b\"abcd\").unwrap();\n",
+                "let (mut head, mut tail) = ([0; 1], [0; 8]);\n",
+                "let n = loop {\n",
+                "    a.readable().await.unwrap();\n",
+                "    let mut bufs = [IoSliceMut::new(&mut head), IoSliceMut::new(&mut tail)];\n",
+                "    match a.try_read_vectored(&mut bufs) {\n",
+                "        Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,\n",
+                "        n => break n.unwrap(),\n",
+                "    }\n",
+                "};\n",
+                "assert_eq!((n, &head, &tail[..3]), (4, b\"a\", &b\"bcd\"[..]));\n",
+                "# });\n",
+                "```"
+            )]
+            pub fn try_read_vectored(&self, bufs: &mut [std::io::IoSliceMut<'_>]) -> std::io::Result<usize> {
+                self.io.try_io(crate::io::Interest::READABLE, |mut io| {
+                    std::io::Read::read_vectored(&mut io, bufs)
+                })
+            }
+
+            #[doc = concat!(
+                "Writes as much of `buf` as the stream takes without waiting: the byte \
+                 count, or `WouldBlock` when its send buffer is full (then wait with \
+                 `writable`).\n\n",
+                "```\n",
+                $setup,
+                "a.writable().await.unwrap();\n",
+                "assert_eq!(a.try_write(b\"hi\").unwrap(), 2);\n",
+                "# drop(b);\n",
+                "# });\n",
+                "```"
+            )]
+            pub fn try_write(&self, buf: &[u8]) -> std::io::Result<usize> {
+                self.io.try_io(crate::io::Interest::WRITABLE, |mut io| {
+                    std::io::Write::write(&mut io, buf)
+                })
+            }
+
+            #[doc = concat!(
+                "Writes several buffers in order (`writev`) without waiting; as \
+                 [`try_write`](Self::try_write).\n\n",
+                "```\n",
+                "use std::io::IoSlice;\n",
+                $setup,
+                "a.writable().await.unwrap();\n",
+                "let bufs = [IoSlice::new(b\"a\"), IoSlice::new(b\"bc\")];\n",
+                "assert_eq!(a.try_write_vectored(&bufs).unwrap(), 3);\n",
+                "# drop(b);\n",
+                "# });\n",
+                "```"
+            )]
+            pub fn try_write_vectored(&self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
+                self.io.try_io(crate::io::Interest::WRITABLE, |mut io| {
+                    std::io::Write::write_vectored(&mut io, bufs)
+                })
+            }
+        }
+    };
+}

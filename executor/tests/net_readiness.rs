@@ -1,0 +1,314 @@
+//! The readiness API with tokio's semantics: `readable`/`writable`/`ready`
+//! wait, `try_*` attempt without waiting and hit `WouldBlock` when there is
+//! nothing (clearing the readiness, so that the next wait really waits),
+//! `peek` takes nothing, a peer that hangs up reads as EOF, a zero linger
+//! resets, split halves reunite only with their own, and a socket whose
+//! runtime is gone fails instead of hanging.
+#![cfg(not(miri))]
+
+mod common;
+mod io_common;
+
+use std::future::{poll_fn, Future};
+use std::io::{self, ErrorKind, IoSlice, IoSliceMut};
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Waker};
+use std::time::Duration;
+
+use taskcell_executor::io::{AsyncReadExt, AsyncWriteExt, Interest};
+use taskcell_executor::net::{TcpListener, TcpStream, UdpSocket, UnixStream};
+use taskcell_executor::spawn;
+
+async fn tcp_pair() -> (TcpStream, TcpStream) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let client = TcpStream::connect(listener.local_addr().unwrap())
+        .await
+        .unwrap();
+    let (server, _) = listener.accept().await.unwrap();
+    (client, server)
+}
+
+/// Whether `fut` is still pending after one poll.
+fn pending_once<F: Future>(fut: F) -> bool {
+    let mut fut = pin!(fut);
+    fut.as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+        .is_pending()
+}
+
+/// `readable` then `try_read` until it does not block, as tokio's docs
+/// write the loop.
+macro_rules! read_when_readable {
+    ($socket:expr, $buf:expr) => {
+        loop {
+            $socket.readable().await.unwrap();
+            match $socket.try_read($buf) {
+                Err(e) if e.kind() == ErrorKind::WouldBlock => continue,
+                result => break result,
+            }
+        }
+    };
+}
+
+#[test]
+fn try_read_blocks_until_data_then_reads_it_and_eof_after_hang_up() {
+    common::guarded(|| {
+        io_common::rt_all(2).block_on(async {
+            let (a, b) = tcp_pair().await;
+            let mut buf = [0; 16];
+            assert_eq!(
+                a.try_read(&mut buf).unwrap_err().kind(),
+                ErrorKind::WouldBlock
+            );
+            assert!(pending_once(a.readable()), "nothing to read yet");
+
+            b.writable().await.unwrap();
+            assert_eq!(b.try_write(b"hello").unwrap(), 5);
+            let n = read_when_readable!(a, &mut buf).unwrap();
+            assert_eq!(&buf[..n], b"hello");
+
+            drop(b);
+            let ready = a.ready(Interest::READABLE).await.unwrap();
+            assert!(ready.is_readable());
+            assert_eq!(read_when_readable!(a, &mut buf).unwrap(), 0, "EOF");
+        });
+    });
+}
+
+#[test]
+fn a_would_block_attempt_clears_readiness_so_the_next_wait_waits() {
+    common::guarded(|| {
+        io_common::current_thread_all().block_on(async {
+            let (a, b) = UnixStream::pair().unwrap();
+            (&b).write_all(b"x").await.unwrap();
+            a.readable().await.unwrap();
+            // Someone else's attempt finds nothing after all.
+            let err = a.try_io(Interest::READABLE, || {
+                Err::<(), _>(io::ErrorKind::WouldBlock.into())
+            });
+            assert_eq!(err.unwrap_err().kind(), ErrorKind::WouldBlock);
+            assert!(pending_once(a.readable()), "readiness was forgotten");
+            // The byte is still there for the next event's reader, and a
+            // new edge brings it.
+            (&b).write_all(b"y").await.unwrap();
+            let mut buf = [0; 4];
+            let n = read_when_readable!(a, &mut buf).unwrap();
+            assert_eq!(&buf[..n], b"xy");
+        });
+    });
+}
+
+#[test]
+fn try_write_fills_the_socket_then_writable_waits_for_the_peer_to_drain() {
+    common::guarded(|| {
+        io_common::rt_all(2).block_on(async {
+            let (a, b) = tcp_pair().await;
+            let chunk = vec![7u8; 64 * 1024];
+            let mut sent = 0;
+            loop {
+                a.writable().await.unwrap();
+                match a.try_write_vectored(&[IoSlice::new(&chunk), IoSlice::new(&chunk)]) {
+                    Ok(n) => sent += n,
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                    Err(e) => panic!("{e}"),
+                }
+            }
+            assert!(sent > 0);
+            assert!(pending_once(a.writable()), "the send buffer is full");
+            // The peer drains to EOF.
+            let drain = spawn(async move {
+                let mut got = 0;
+                let mut buf = vec![0; 64 * 1024];
+                loop {
+                    let (head, tail) = buf.split_at_mut(1);
+                    let mut bufs = [IoSliceMut::new(head), IoSliceMut::new(tail)];
+                    b.readable().await.unwrap();
+                    match b.try_read_vectored(&mut bufs) {
+                        Ok(0) => return got,
+                        Ok(n) => got += n,
+                        Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+            });
+            a.writable().await.unwrap();
+            let more = a.try_write(b"more").unwrap();
+            assert!(more > 0);
+            drop(a);
+            assert_eq!(drain.await.unwrap(), sent + more);
+        });
+    });
+}
+
+#[test]
+fn ready_for_both_reports_each_direction() {
+    common::guarded(|| {
+        io_common::rt_all(2).block_on(async {
+            let (a, b) = tcp_pair().await;
+            let both = Interest::READABLE | Interest::WRITABLE;
+            let ready = a.ready(both).await.unwrap();
+            assert!(ready.is_writable());
+            assert!(!ready.is_readable());
+            (&b).write_all(b"z").await.unwrap();
+            // Wait for the read side, then ask for both: both are reported.
+            a.readable().await.unwrap();
+            let ready = a.ready(both).await.unwrap();
+            assert!(ready.is_readable() && ready.is_writable());
+            assert!(!ready.is_read_closed());
+        });
+    });
+}
+
+#[test]
+fn many_tasks_waiting_readable_on_one_udp_socket_each_get_a_datagram() {
+    const TASKS: usize = 8;
+    common::guarded(|| {
+        io_common::rt_all(2).block_on(async {
+            let socket = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+            let addr = socket.local_addr().unwrap();
+            let receivers: Vec<_> = (0..TASKS)
+                .map(|_| {
+                    let socket = Arc::clone(&socket);
+                    spawn(async move {
+                        let mut buf = [0; 8];
+                        loop {
+                            socket.readable().await.unwrap();
+                            match socket.try_recv_from(&mut buf) {
+                                Ok((n, _)) => break buf[..n].to_vec(),
+                                Err(e) if e.kind() == ErrorKind::WouldBlock => continue,
+                                Err(e) => panic!("{e}"),
+                            }
+                        }
+                    })
+                })
+                .collect();
+            taskcell_executor::time::sleep(Duration::from_millis(20)).await;
+            let sender = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            for i in 0..TASKS as u8 {
+                sender.writable().await.unwrap();
+                assert_eq!(sender.try_send_to(&[i], addr).unwrap(), 1);
+                taskcell_executor::time::sleep(Duration::from_millis(2)).await;
+            }
+            let mut got: Vec<u8> = Vec::new();
+            for receiver in receivers {
+                got.extend(receiver.await.unwrap());
+            }
+            got.sort();
+            assert_eq!(got, (0..TASKS as u8).collect::<Vec<_>>());
+        });
+    });
+}
+
+#[test]
+fn udp_peek_takes_nothing_and_try_recv_would_block_when_empty() {
+    common::guarded(|| {
+        io_common::rt_all(2).block_on(async {
+            let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            a.connect(b.local_addr().unwrap()).await.unwrap();
+            b.connect(a.local_addr().unwrap()).await.unwrap();
+            let mut buf = [0; 8];
+            assert_eq!(
+                a.try_recv(&mut buf).unwrap_err().kind(),
+                ErrorKind::WouldBlock
+            );
+            b.writable().await.unwrap();
+            b.try_send(b"one").unwrap();
+            assert_eq!(a.peek_sender().await.unwrap(), b.local_addr().unwrap());
+            let (n, from) = a.peek_from(&mut buf).await.unwrap();
+            assert_eq!((&buf[..n], from), (&b"one"[..], b.local_addr().unwrap()));
+            poll_fn(|cx| a.poll_recv_ready(cx)).await.unwrap();
+            poll_fn(|cx| a.poll_send_ready(cx)).await.unwrap();
+            assert_eq!(a.try_recv(&mut buf).unwrap(), 3, "peeked, not taken");
+            assert_eq!(
+                a.try_recv(&mut buf).unwrap_err().kind(),
+                ErrorKind::WouldBlock
+            );
+        });
+    });
+}
+
+#[test]
+fn tcp_peek_and_the_halves_readiness() {
+    common::guarded(|| {
+        io_common::rt_all(2).block_on(async {
+            let (a, mut b) = tcp_pair().await;
+            let (read, write) = a.into_split();
+            b.write_all(b"abc").await.unwrap();
+            let mut buf = [0; 8];
+            let n = read.peek(&mut buf).await.unwrap();
+            assert_eq!(&buf[..n], &b"abc"[..n]);
+            let n = read_when_readable!(read, &mut buf).unwrap();
+            assert!(n >= 1 && buf[..n] == b"abc"[..n]);
+            write.writable().await.unwrap();
+            assert_eq!(write.try_write(b"ok").unwrap(), 2);
+            let mut back = [0; 2];
+            b.read_exact(&mut back).await.unwrap();
+            assert_eq!(&back, b"ok");
+            // Reunited, the stream still writes: the write half's drop did
+            // not shut writing down.
+            let mut a = read.reunite(write).unwrap();
+            a.write_all(b"!").await.unwrap();
+            b.read_exact(&mut back[..1]).await.unwrap();
+            assert_eq!(&back[..1], b"!");
+        });
+    });
+}
+
+#[test]
+fn halves_of_different_streams_do_not_reunite() {
+    common::guarded(|| {
+        io_common::rt_all(2).block_on(async {
+            let (a, _a_peer) = tcp_pair().await;
+            let (b, mut b_peer) = tcp_pair().await;
+            let (a_read, a_write) = a.into_split();
+            let (b_read, b_write) = b.into_split();
+            let err = a_read.reunite(b_write).unwrap_err();
+            assert!(err.to_string().contains("not from the same socket"));
+            let (a_read, b_write) = (err.0, err.1);
+            // Both halves come back whole; the mismatched write half still
+            // writes, and shuts down when dropped.
+            let _a = a_read.reunite(a_write).unwrap();
+            drop(b_read);
+            b_write.writable().await.unwrap();
+            assert_eq!(b_write.try_write(b"w").unwrap(), 1);
+            drop(b_write);
+            let mut got = Vec::new();
+            b_peer.read_to_end(&mut got).await.unwrap();
+            assert_eq!(got, b"w");
+        });
+    });
+}
+
+#[test]
+fn a_zero_linger_resets_the_connection() {
+    common::guarded(|| {
+        io_common::rt_all(2).block_on(async {
+            let (a, mut b) = tcp_pair().await;
+            a.set_linger(Some(Duration::ZERO)).unwrap();
+            assert_eq!(a.linger().unwrap(), Some(Duration::ZERO));
+            a.set_ttl(9).unwrap();
+            assert_eq!(a.ttl().unwrap(), 9);
+            drop(a);
+            let mut buf = [0; 1];
+            let err = b.read(&mut buf).await.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::ConnectionReset);
+        });
+    });
+}
+
+#[test]
+fn readiness_fails_once_the_runtime_is_gone() {
+    common::guarded(|| {
+        let rt = io_common::rt_all(2);
+        let (a, _b) = rt.block_on(tcp_pair());
+        drop(rt);
+        let other = io_common::current_thread_all();
+        other.block_on(async {
+            assert!(a.readable().await.is_err());
+            assert!(a.ready(Interest::WRITABLE).await.is_err());
+            assert!(a.try_write(b"x").is_err());
+        });
+    });
+}
