@@ -1,18 +1,20 @@
-//! Runs one `rt` or `timers` workload a fixed number of times, for counting
-//! instructions, which stay steady on a busy machine where times do not
-//! (compare two builds of the runtime, say), or for profiling:
+//! Runs one `rt`, `timers` or `net` workload a fixed number of times, for
+//! counting instructions, which stay steady on a busy machine where times do
+//! not (compare two builds of the runtime, say), or for profiling:
 //!
 //! ```text
 //! cargo build --release -p taskcell-benches --example rt_insns
 //! valgrind --tool=callgrind --callgrind-out-file=/dev/null \
 //!     target/release/examples/rt_insns ping_pong 20
 //! valgrind --tool=callgrind target/release/examples/rt_insns --tokio sleeps 5
+//! valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+//!     target/release/examples/rt_insns tcp_ping_pong 4
 //! ```
 //!
 //! With no arguments it lists the workloads. `--tokio` runs tokio's side.
 //! The worker count follows `TASKCELL_WORKERS`, as for the benches.
 
-use taskcell_benches::{rt, timers};
+use taskcell_benches::{net, rt, timers};
 
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
@@ -20,7 +22,12 @@ fn main() {
     if tokio {
         args.remove(0);
     }
-    let workloads = || rt::WORKLOADS.iter().chain(timers::WORKLOADS.iter());
+    let workloads = || {
+        rt::WORKLOADS
+            .iter()
+            .chain(timers::WORKLOADS.iter())
+            .chain(net::WORKLOADS.iter())
+    };
     let [name, iters] = &args[..] else {
         eprintln!("usage: rt_insns [--tokio] WORKLOAD ITERS");
         for workload in workloads() {

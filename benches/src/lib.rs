@@ -18,6 +18,8 @@
 //! - [`coop`]: a ping-pong pair's latency while hog tasks loop on an
 //!   always-ready timer (what the cooperative budget is for).
 //! - [`memory`]: resident memory per pending task.
+//! - [`net`]: one-byte round trips over a loopback TCP connection (run by
+//!   the `rt_insns` example only).
 //! - [`timers`]: timer churn: sleeps set and fired, timeouts set and
 //!   cancelled.
 //!
@@ -36,6 +38,7 @@ pub mod body;
 pub mod cell;
 pub mod coop;
 pub mod memory;
+pub mod net;
 pub mod rt;
 pub mod timers;
 
