@@ -179,12 +179,16 @@ impl ScheduledIo {
         }
         // `current` is the word this RMW replaced: its listed bits are the
         // ones in force when the readiness went in (module docs, "Waiters").
-        for direction in [Direction::Read, Direction::Write] {
-            if ready & direction.mask() != 0 {
-                self.slot(direction).wake();
-                if current & direction.listed() != 0 {
-                    self.wake_listed(direction);
-                }
+        if ready & Direction::Read.mask() != 0 {
+            self.reader.wake();
+            if current & LISTED_READ != 0 {
+                self.wake_listed(Direction::Read);
+            }
+        }
+        if ready & Direction::Write.mask() != 0 {
+            self.writer.wake();
+            if current & LISTED_WRITE != 0 {
+                self.wake_listed(Direction::Write);
             }
         }
     }
@@ -218,7 +222,9 @@ impl ScheduledIo {
     }
 
     /// Lists `waker`, which the slot of `direction` displaced (module docs,
-    /// "Waiters").
+    /// "Waiters"). Out of line: one waiter per direction never comes here.
+    #[cold]
+    #[inline(never)]
     fn list(&self, direction: Direction, waker: Waker) {
         let (duplicate, before) = {
             let mut listed = self.listed.lock();
@@ -243,6 +249,8 @@ impl ScheduledIo {
 
     /// Wakes every listed waiter of `direction`, outside the lock, and
     /// clears its listed bit once the list is empty.
+    #[cold]
+    #[inline(never)]
     fn wake_listed(&self, direction: Direction) {
         loop {
             let mut batch: [Option<Waker>; WAKE_BATCH] = std::array::from_fn(|_| None);
@@ -277,7 +285,9 @@ impl ScheduledIo {
         cx: &mut Context<'_>,
         direction: Direction,
     ) -> Poll<io::Result<ReadyEvent>> {
-        self.poll_ready_mask(cx, direction.mask())
+        self.poll_ready_with(cx, direction.mask(), |waker| {
+            self.register(direction, waker);
+        })
     }
 
     /// Task side: `Ready` once the readiness word holds any of `mask`'s
@@ -288,6 +298,22 @@ impl ScheduledIo {
         cx: &mut Context<'_>,
         mask: usize,
     ) -> Poll<io::Result<ReadyEvent>> {
+        self.poll_ready_with(cx, mask, |waker| {
+            for direction in Direction::of(mask) {
+                self.register(direction, waker);
+            }
+        })
+    }
+
+    /// The wait both `poll_ready`s share; `register` puts the waker in the
+    /// slots the wait concerns.
+    #[inline(always)]
+    fn poll_ready_with(
+        &self,
+        cx: &mut Context<'_>,
+        mask: usize,
+        register: impl FnOnce(&Waker),
+    ) -> Poll<io::Result<ReadyEvent>> {
         // One unit of the task's budget per attempt (`crate::coop`), given
         // back if the socket is not ready.
         let coop = std::task::ready!(crate::coop::poll_proceed(cx));
@@ -295,11 +321,7 @@ impl ScheduledIo {
             coop.made_progress();
             return Poll::Ready(ready);
         }
-        for direction in Direction::of(mask) {
-            if let Some(displaced) = self.slot(direction).register(cx.waker()) {
-                self.list(direction, displaced);
-            }
-        }
+        register(cx.waker());
         // Readiness set before the waker was in place would otherwise be
         // missed (see `AtomicWaker`'s module docs).
         match self.ready_now(mask) {
@@ -308,6 +330,15 @@ impl ScheduledIo {
                 Poll::Ready(ready)
             }
             None => Poll::Pending,
+        }
+    }
+
+    /// Puts `waker` in the slot of `direction`, listing the waker it
+    /// displaces (module docs, "Waiters").
+    #[inline(always)]
+    fn register(&self, direction: Direction, waker: &Waker) {
+        if let Some(displaced) = self.slot(direction).register(waker) {
+            self.list(direction, displaced);
         }
     }
 
