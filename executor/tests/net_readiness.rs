@@ -312,3 +312,136 @@ fn readiness_fails_once_the_runtime_is_gone() {
         });
     });
 }
+
+#[test]
+fn buf_reads_fill_spare_capacity_and_advance() {
+    common::guarded(|| {
+        io_common::rt_all(2).block_on(async {
+            // A stream into a `BytesMut` with no spare capacity: it grows.
+            let (a, b) = UnixStream::pair().unwrap();
+            (&b).write_all(b"bytes").await.unwrap();
+            let mut buf = bytes::BytesMut::new();
+            while buf.len() < 5 {
+                a.readable().await.unwrap();
+                match a.try_read_buf(&mut buf) {
+                    Ok(n) => assert!(n > 0),
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                    Err(e) => panic!("{e}"),
+                }
+            }
+            assert_eq!(&buf[..], b"bytes");
+
+            // Datagrams into a `Vec`'s spare capacity, after what it holds.
+            let x = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            let y = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            x.connect(y.local_addr().unwrap()).await.unwrap();
+            y.connect(x.local_addr().unwrap()).await.unwrap();
+            let mut got = Vec::with_capacity(64);
+            got.extend_from_slice(b"<");
+            y.send(b"one").await.unwrap();
+            assert_eq!(x.recv_buf(&mut got).await.unwrap(), 3);
+            y.send(b"two").await.unwrap();
+            let (n, from) = x.recv_buf_from(&mut got).await.unwrap();
+            assert_eq!((n, from), (3, y.local_addr().unwrap()));
+            assert_eq!(got, b"<onetwo");
+            let err = x.try_recv_buf(&mut got).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::WouldBlock);
+            let err = x.try_recv_buf_from(&mut got).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::WouldBlock);
+            assert_eq!(got, b"<onetwo", "nothing appended by a failed read");
+        });
+    });
+}
+
+#[test]
+fn try_io_runs_the_callers_own_syscall_on_the_descriptor() {
+    use std::os::fd::AsRawFd;
+    common::guarded(|| {
+        io_common::current_thread_all().block_on(async {
+            let (a, b) = UnixStream::pair().unwrap();
+            (&b).write_all(b"raw").await.unwrap();
+            let mut buf = [0u8; 8];
+            let n = loop {
+                a.readable().await.unwrap();
+                let read = a.try_io(Interest::READABLE, || {
+                    // SAFETY: `buf` is valid for writes of its length.
+                    let n =
+                        unsafe { libc::recv(a.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+                    usize::try_from(n).map_err(|_| io::Error::last_os_error())
+                });
+                match read {
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => continue,
+                    n => break n.unwrap(),
+                }
+            };
+            assert_eq!(&buf[..n], b"raw");
+        });
+    });
+}
+
+#[test]
+fn unix_streams_split_reunite_and_connect_by_address() {
+    use std::os::unix::net::SocketAddr as UnixAddr;
+    use taskcell_executor::net::UnixListener;
+    common::guarded(|| {
+        io_common::rt_all(2).block_on(async {
+            let path = std::env::temp_dir().join(format!(
+                "taskcell-net-readiness-{}.sock",
+                std::process::id()
+            ));
+            let _ = std::fs::remove_file(&path);
+            let addr = UnixAddr::from_pathname(&path).unwrap();
+            let listener = UnixListener::bind_addr(&addr).unwrap();
+            let mut client = UnixStream::connect_addr(&addr).await.unwrap();
+            let (server, _) = listener.accept().await.unwrap();
+
+            // Borrowed halves: one task reads and writes at once.
+            let (mut reader, mut writer) = UnixStream::split(&mut client);
+            writer.write_all(b"up").await.unwrap();
+            let (mut s_read, mut s_write) = server.into_split();
+            let mut two = [0; 2];
+            s_read.readable().await.unwrap();
+            s_read.read_exact(&mut two).await.unwrap();
+            assert_eq!(&two, b"up");
+            s_write.writable().await.unwrap();
+            s_write.write_all(b"dn").await.unwrap();
+            reader.read_exact(&mut two).await.unwrap();
+            assert_eq!(&two, b"dn");
+
+            // Reunited, the server end still writes; dropped, it is EOF.
+            let server = s_read.reunite(s_write).unwrap();
+            (&server).write_all(b"!").await.unwrap();
+            drop(server);
+            let mut rest = Vec::new();
+            client.read_to_end(&mut rest).await.unwrap();
+            assert_eq!(rest, b"!");
+            let std_stream = client.into_std().unwrap();
+            assert!(std_stream.peer_addr().is_ok());
+            drop(listener);
+            std::fs::remove_file(&path).unwrap();
+        });
+    });
+}
+
+#[test]
+fn udp_options_round_trip() {
+    common::guarded(|| {
+        io_common::current_thread_all().block_on(async {
+            let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            socket.set_tos(0x20).unwrap();
+            assert_eq!(socket.tos().unwrap(), 0x20);
+            socket.set_ttl(7).unwrap();
+            assert_eq!(socket.ttl().unwrap(), 7);
+            socket.set_broadcast(true).unwrap();
+            assert!(socket.broadcast().unwrap());
+            socket.set_multicast_ttl_v4(3).unwrap();
+            assert_eq!(socket.multicast_ttl_v4().unwrap(), 3);
+            socket.set_multicast_loop_v4(false).unwrap();
+            assert!(!socket.multicast_loop_v4().unwrap());
+            assert_eq!(
+                socket.peer_addr().unwrap_err().kind(),
+                ErrorKind::NotConnected
+            );
+        });
+    });
+}

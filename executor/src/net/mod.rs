@@ -43,14 +43,38 @@
 //! [`Runtime::new`]: crate::Runtime::new
 //! [`Builder::enable_io`]: crate::Builder::enable_io
 
+/// `AsRawFd` and `AsFd` for `$ty`, whose `PollEvented` is `self.io`: the
+/// descriptor for a caller's own system calls (in `try_io`, say) and for
+/// socket-option crates. The socket stays registered; a caller must not
+/// close the descriptor or make it blocking.
+macro_rules! fd_impls {
+    ($($ty:ty),*) => {$(
+        #[cfg(unix)]
+        impl std::os::fd::AsRawFd for $ty {
+            fn as_raw_fd(&self) -> std::os::fd::RawFd {
+                self.io.get_ref().as_raw_fd()
+            }
+        }
+
+        #[cfg(unix)]
+        impl std::os::fd::AsFd for $ty {
+            fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+                self.io.get_ref().as_fd()
+            }
+        }
+    )*};
+}
+
 #[macro_use]
 mod ready;
 #[macro_use]
 mod stream;
+#[macro_use]
+mod split;
 mod tcp;
 mod udp;
 #[cfg(unix)]
-mod unix;
+pub mod unix;
 
 pub use self::tcp::{
     OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, TcpListener, TcpStream, WriteHalf,
@@ -68,6 +92,27 @@ use std::net::{SocketAddr, ToSocketAddrs};
 /// shutdown) leaves nothing to shut down: that is success, not an error.
 /// The runtime's streams are always connected, so this is the only way to
 /// get `NotConnected` here.
+/// Reads into `buf`'s spare capacity with `read` (a `recv` of socket2's,
+/// which writes only what it receives), then advances `buf` past what was
+/// read. Uninitialised memory is offered as such: nothing is zeroed first.
+pub(crate) fn read_into_buf<B: bytes::BufMut + ?Sized, R>(
+    buf: &mut B,
+    read: impl FnOnce(&mut [std::mem::MaybeUninit<u8>]) -> io::Result<(usize, R)>,
+) -> io::Result<(usize, R)> {
+    let spare = buf.chunk_mut();
+    // SAFETY: `as_uninit_slice_mut` asks that no initialised byte be
+    // de-initialised: only `read` writes here, and socket2's `recv`s write
+    // received data, never uninitialised bytes.
+    let spare = unsafe { spare.as_uninit_slice_mut() };
+    let len = spare.len();
+    let (n, with) = read(spare)?;
+    assert!(n <= len, "a recv claimed {n} bytes of a {len}-byte buffer");
+    // SAFETY: `read` initialised the first `n ≤ len` bytes of the chunk
+    // `chunk_mut` returned (the contract of `advance_mut`).
+    unsafe { buf.advance_mut(n) };
+    Ok((n, with))
+}
+
 pub(crate) fn write_shut(result: io::Result<()>) -> io::Result<()> {
     match result {
         Err(err) if err.kind() == io::ErrorKind::NotConnected => Ok(()),

@@ -213,6 +213,39 @@ macro_rules! stream_try_api {
             }
 
             #[doc = concat!(
+                "Reads what the stream holds into `buf`'s spare capacity, without \
+                 waiting, and advances `buf` past it: as [`try_read`](Self::try_read), \
+                 for a growable buffer such as `Vec<u8>` or `bytes::BytesMut` (which \
+                 grows if it has no spare capacity).\n\n",
+                "```\n",
+                "use std::io;\n",
+                $setup,
+                "b.writable().await.unwrap();\n",
+                "b.try_write(b\"grow\").unwrap();\n",
+                "let mut buf = Vec::with_capacity(2);\n",
+                "buf.push(b'>');\n",
+                "loop {\n",
+                "    a.readable().await.unwrap();\n",
+                "    match a.try_read_buf(&mut buf) {\n",
+                "        Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,\n",
+                "        n => { n.unwrap(); }\n",
+                "    }\n",
+                "    if buf.len() == 5 { break }\n",
+                "}\n",
+                "assert_eq!(buf, b\">grow\");\n",
+                "# });\n",
+                "```"
+            )]
+            pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> std::io::Result<usize> {
+                self.io.try_io(crate::io::Interest::READABLE, |io| {
+                    crate::net::read_into_buf(buf, |spare| {
+                        socket2::SockRef::from(io).recv(spare).map(|n| (n, ()))
+                    })
+                    .map(|(n, ())| n)
+                })
+            }
+
+            #[doc = concat!(
                 "Writes as much of `buf` as the stream takes without waiting: the byte \
                  count, or `WouldBlock` when its send buffer is full (then wait with \
                  `writable`).\n\n",

@@ -4,14 +4,12 @@
 use std::fmt;
 use std::future::poll_fn;
 use std::io;
-use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
-use std::sync::Arc as StdArc;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::{each_addr, socket_into_std};
 use crate::driver::io::{Direction, PollEvented};
-use crate::io::Interest;
 
 /// A doc test's preamble: `a` and `b`, two ends of one TCP connection.
 macro_rules! tcp_pair {
@@ -124,6 +122,25 @@ impl TcpListener {
     /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
+    }
+
+    /// Sets `IP_TTL` for the streams this listener accepts.
+    ///
+    /// ```
+    /// # let rt = taskcell_executor::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// let listener = taskcell_executor::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// listener.set_ttl(100).unwrap();
+    /// assert_eq!(listener.ttl().unwrap(), 100);
+    /// # });
+    /// ```
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.io.get_ref().set_ttl(ttl)
+    }
+
+    /// `IP_TTL`; see [`set_ttl`](Self::set_ttl).
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.io.get_ref().ttl()
     }
 
     /// Takes over a standard listener (made non-blocking here).
@@ -431,67 +448,6 @@ impl TcpStream {
         let stream = self.io.into_inner()?;
         Ok(socket_into_std(stream))
     }
-
-    /// Borrows the stream as a read half and a write half, for one task
-    /// that reads and writes at once (one reader and one writer at a time).
-    ///
-    /// With [`AsyncReadExt`](crate::io::AsyncReadExt) in scope,
-    /// `stream.split()` finds that trait's `split(self)` first (method
-    /// lookup tries the stream by value before `&mut`), which splits through
-    /// a lock; call this one as `TcpStream::split(&mut stream)`.
-    ///
-    /// ```
-    /// use taskcell_executor::io::{AsyncReadExt, AsyncWriteExt};
-    /// # use taskcell_executor::net::{TcpListener, TcpStream};
-    /// # let rt = taskcell_executor::Runtime::new().unwrap();
-    /// # rt.block_on(async {
-    /// # let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    /// let mut stream = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
-    /// let (mut peer, _) = listener.accept().await.unwrap();
-    /// let (mut reader, mut writer) = TcpStream::split(&mut stream);
-    /// writer.write_all(b"x").await.unwrap();
-    /// peer.write_all(b"y").await.unwrap();
-    /// let mut byte = [0];
-    /// reader.read_exact(&mut byte).await.unwrap();
-    /// assert_eq!(&byte, b"y");
-    /// # });
-    /// ```
-    pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
-        (ReadHalf(self), WriteHalf(self))
-    }
-
-    /// Splits the stream into owned halves, for a reading task and a
-    /// writing task. Dropping the write half shuts down writing.
-    ///
-    /// ```
-    /// use taskcell_executor::io::{AsyncReadExt, AsyncWriteExt};
-    /// # use taskcell_executor::net::{TcpListener, TcpStream};
-    /// # let rt = taskcell_executor::Runtime::new().unwrap();
-    /// # rt.block_on(async {
-    /// # let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    /// let stream = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
-    /// let (mut peer, _) = listener.accept().await.unwrap();
-    /// let (mut reader, mut writer) = stream.into_split();
-    /// taskcell_executor::spawn(async move { writer.write_all(b"bye").await.unwrap() });
-    /// let mut got = Vec::new();
-    /// peer.read_to_end(&mut got).await.unwrap(); // EOF: the write half was dropped
-    /// assert_eq!(got, b"bye");
-    /// peer.write_all(b"ok").await.unwrap();
-    /// let mut back = [0; 2];
-    /// reader.read_exact(&mut back).await.unwrap(); // the read half still reads
-    /// assert_eq!(&back, b"ok");
-    /// # });
-    /// ```
-    pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
-        let stream = StdArc::new(self);
-        (
-            OwnedReadHalf(StdArc::clone(&stream)),
-            OwnedWriteHalf {
-                stream,
-                shutdown_on_drop: true,
-            },
-        )
-    }
 }
 
 impl fmt::Debug for TcpStream {
@@ -509,194 +465,9 @@ readiness_api!(
     "# b.writable().await.unwrap();\n# b.try_write(b\"x\").unwrap();\n"
 );
 stream_try_api!(TcpStream, tcp_pair!());
+stream_halves!(TcpStream, tcp_pair!(), peek: peek);
 
 #[cfg(feature = "hyper")]
 hyper_io!(TcpStream, |s| &s.io);
 
-/// The read half of a borrowed [`TcpStream`]; see [`TcpStream::split`].
-#[derive(Debug)]
-pub struct ReadHalf<'a>(&'a TcpStream);
-
-/// The write half of a borrowed [`TcpStream`]; see [`TcpStream::split`].
-#[derive(Debug)]
-pub struct WriteHalf<'a>(&'a TcpStream);
-
-/// The read half of a [`TcpStream`]; see [`TcpStream::into_split`].
-#[derive(Debug)]
-pub struct OwnedReadHalf(StdArc<TcpStream>);
-
-/// The write half of a [`TcpStream`]; see [`TcpStream::into_split`].
-/// Dropping it shuts down writing.
-#[derive(Debug)]
-pub struct OwnedWriteHalf {
-    stream: StdArc<TcpStream>,
-    /// False once the half is given back to [`reunite`](Self::reunite).
-    shutdown_on_drop: bool,
-}
-
-impl Drop for OwnedWriteHalf {
-    fn drop(&mut self) {
-        if self.shutdown_on_drop {
-            // The peer sees EOF; an error means it is gone already.
-            let _ = self.stream.io.get_ref().shutdown(Shutdown::Write);
-        }
-    }
-}
-
-async_read!(ReadHalf<'_>, |s| s.0.io);
-async_write!(WriteHalf<'_>, |s| s.0.io);
-async_read!(OwnedReadHalf, |s| s.0.io);
-async_write!(OwnedWriteHalf, |s| s.stream.io);
-
-/// The stream methods a read half offers, through `$stream`.
-macro_rules! read_half_api {
-    ($ty:ty, |$s:ident| $stream:expr) => {
-        impl $ty {
-            /// Waits for readiness; see [`TcpStream::ready`].
-            pub async fn ready(&self, interest: Interest) -> io::Result<crate::io::Ready> {
-                let $s = self;
-                $stream.ready(interest).await
-            }
-
-            /// Waits until readable; see [`TcpStream::readable`].
-            pub async fn readable(&self) -> io::Result<()> {
-                let $s = self;
-                $stream.readable().await
-            }
-
-            /// Reads without waiting; see [`TcpStream::try_read`].
-            pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-                let $s = self;
-                $stream.try_read(buf)
-            }
-
-            /// Reads into several buffers without waiting; see
-            /// [`TcpStream::try_read_vectored`].
-            pub fn try_read_vectored(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
-                let $s = self;
-                $stream.try_read_vectored(bufs)
-            }
-
-            /// Copies waiting data without taking it; see [`TcpStream::peek`].
-            pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-                let $s = self;
-                $stream.peek(buf).await
-            }
-
-            /// This end's address.
-            pub fn local_addr(&self) -> io::Result<SocketAddr> {
-                let $s = self;
-                $stream.local_addr()
-            }
-
-            /// The peer's address.
-            pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-                let $s = self;
-                $stream.peer_addr()
-            }
-        }
-    };
-}
-
-/// The stream methods a write half offers, through `$stream`.
-macro_rules! write_half_api {
-    ($ty:ty, |$s:ident| $stream:expr) => {
-        impl $ty {
-            /// Waits for readiness; see [`TcpStream::ready`].
-            pub async fn ready(&self, interest: Interest) -> io::Result<crate::io::Ready> {
-                let $s = self;
-                $stream.ready(interest).await
-            }
-
-            /// Waits until writable; see [`TcpStream::writable`].
-            pub async fn writable(&self) -> io::Result<()> {
-                let $s = self;
-                $stream.writable().await
-            }
-
-            /// Writes without waiting; see [`TcpStream::try_write`].
-            pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-                let $s = self;
-                $stream.try_write(buf)
-            }
-
-            /// Writes several buffers without waiting; see
-            /// [`TcpStream::try_write_vectored`].
-            pub fn try_write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
-                let $s = self;
-                $stream.try_write_vectored(bufs)
-            }
-
-            /// This end's address.
-            pub fn local_addr(&self) -> io::Result<SocketAddr> {
-                let $s = self;
-                $stream.local_addr()
-            }
-
-            /// The peer's address.
-            pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-                let $s = self;
-                $stream.peer_addr()
-            }
-        }
-    };
-}
-
-read_half_api!(ReadHalf<'_>, |s| s.0);
-read_half_api!(OwnedReadHalf, |s| s.0);
-write_half_api!(WriteHalf<'_>, |s| s.0);
-write_half_api!(OwnedWriteHalf, |s| s.stream);
-
-impl OwnedReadHalf {
-    /// Joins this half and `other` back into the stream, if they are the
-    /// two halves of one stream; otherwise gives both back in the error.
-    ///
-    /// ```
-    /// # use taskcell_executor::net::{TcpListener, TcpStream};
-    /// # let rt = taskcell_executor::Runtime::new().unwrap();
-    /// # rt.block_on(async {
-    /// # let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    /// let addr = listener.local_addr().unwrap();
-    /// let (read, write) = TcpStream::connect(addr).await.unwrap().into_split();
-    /// let (other_read, other_write) = TcpStream::connect(addr).await.unwrap().into_split();
-    /// let err = read.reunite(other_write).unwrap_err();
-    /// let stream = err.0.reunite(write).unwrap();
-    /// assert_eq!(stream.peer_addr().unwrap(), addr);
-    /// # drop(other_read);
-    /// # });
-    /// ```
-    pub fn reunite(self, other: OwnedWriteHalf) -> Result<TcpStream, ReuniteError> {
-        reunite(self, other)
-    }
-}
-
-impl OwnedWriteHalf {
-    /// Joins this half and `other` back into the stream; see
-    /// [`OwnedReadHalf::reunite`].
-    pub fn reunite(self, other: OwnedReadHalf) -> Result<TcpStream, ReuniteError> {
-        reunite(other, self)
-    }
-}
-
-fn reunite(read: OwnedReadHalf, mut write: OwnedWriteHalf) -> Result<TcpStream, ReuniteError> {
-    if !StdArc::ptr_eq(&read.0, &write.stream) {
-        return Err(ReuniteError(read, write));
-    }
-    // The stream goes on whole: its writing is not shut down.
-    write.shutdown_on_drop = false;
-    drop(write);
-    Ok(StdArc::try_unwrap(read.0)
-        .unwrap_or_else(|_| unreachable!("the two halves hold the only references")))
-}
-
-/// The two halves given to `reunite`, which were not of one stream.
-#[derive(Debug)]
-pub struct ReuniteError(pub OwnedReadHalf, pub OwnedWriteHalf);
-
-impl fmt::Display for ReuniteError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("tried to reunite halves that are not from the same socket")
-    }
-}
-
-impl std::error::Error for ReuniteError {}
+fd_impls!(TcpListener, TcpStream);

@@ -6,6 +6,8 @@ use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use std::task::{Context, Poll};
 
+use bytes::BufMut;
+
 use super::{each_addr, socket_into_std};
 use crate::driver::io::{Direction, PollEvented};
 use crate::io::Interest;
@@ -324,6 +326,102 @@ impl UdpSocket {
             .try_io(Interest::WRITABLE, |s| s.send_to(buf, target))
     }
 
+    /// Receives one datagram from the connected peer into `buf`'s spare
+    /// capacity, and advances `buf` past it; returns its length (cut to the
+    /// spare capacity: a `Vec` or `BytesMut` with none grows a little first,
+    /// so reserve what the largest datagram needs).
+    ///
+    /// Cancel-safe: a datagram is taken only when the future completes.
+    ///
+    /// ```
+    #[doc = udp_pair!()]
+    /// b.send(b"into").await.unwrap();
+    /// let mut buf = Vec::with_capacity(1500);
+    /// assert_eq!(a.recv_buf(&mut buf).await.unwrap(), 4);
+    /// assert_eq!(buf, b"into");
+    /// # });
+    /// ```
+    pub async fn recv_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        poll_fn(|cx| {
+            self.io
+                .poll_io(cx, Direction::Read, |s| recv_buf(s, &mut *buf))
+        })
+        .await
+    }
+
+    /// [`recv_buf`](Self::recv_buf) without waiting: `WouldBlock` if no
+    /// datagram is there yet.
+    ///
+    /// ```
+    /// use std::io;
+    #[doc = udp_pair!()]
+    /// let mut buf = Vec::with_capacity(64);
+    /// assert_eq!(a.try_recv_buf(&mut buf).unwrap_err().kind(), io::ErrorKind::WouldBlock);
+    /// # drop(b);
+    /// # });
+    /// ```
+    pub fn try_recv_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.io.try_io(Interest::READABLE, |s| recv_buf(s, buf))
+    }
+
+    /// Receives one datagram into `buf`'s spare capacity, and advances
+    /// `buf` past it; returns its length and its sender. As
+    /// [`recv_buf`](Self::recv_buf), from any sender.
+    ///
+    /// Cancel-safe: a datagram is taken only when the future completes.
+    ///
+    /// ```
+    #[doc = udp_pair!()]
+    /// b.send(b"from").await.unwrap();
+    /// let mut buf = Vec::with_capacity(1500);
+    /// let (n, from) = a.recv_buf_from(&mut buf).await.unwrap();
+    /// assert_eq!((n, from), (4, b.local_addr().unwrap()));
+    /// # });
+    /// ```
+    pub async fn recv_buf_from<B: BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
+        poll_fn(|cx| {
+            self.io
+                .poll_io(cx, Direction::Read, |s| recv_buf_from(s, &mut *buf))
+        })
+        .await
+    }
+
+    /// [`recv_buf_from`](Self::recv_buf_from) without waiting:
+    /// `WouldBlock` if no datagram is there yet.
+    ///
+    /// ```
+    /// use std::io;
+    #[doc = udp_pair!()]
+    /// let mut buf = Vec::with_capacity(64);
+    /// let err = a.try_recv_buf_from(&mut buf).unwrap_err();
+    /// assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+    /// # drop(b);
+    /// # });
+    /// ```
+    pub fn try_recv_buf_from<B: BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
+        self.io
+            .try_io(Interest::READABLE, |s| recv_buf_from(s, buf))
+    }
+
+    /// Sets `IP_TOS`: the type-of-service byte of the IPv4 packets this
+    /// socket sends (DSCP and ECN).
+    ///
+    /// ```
+    #[doc = udp_pair!()]
+    /// a.set_tos(0x10).unwrap();
+    /// assert_eq!(a.tos().unwrap(), 0x10);
+    /// # drop(b);
+    /// # });
+    /// ```
+    pub fn set_tos(&self, tos: u32) -> io::Result<()> {
+        socket2::SockRef::from(self.io.get_ref()).set_tos_v4(tos)
+    }
+
+    /// `IP_TOS`; see [`set_tos`](Self::set_tos).
+    pub fn tos(&self) -> io::Result<u32> {
+        socket2::SockRef::from(self.io.get_ref()).tos_v4()
+    }
+
     /// Waits for a datagram and copies it into `buf` without taking it:
     /// the next receive gets it again. Returns its length (cut to `buf`'s)
     /// and its sender.
@@ -506,8 +604,35 @@ impl UdpSocket {
     }
 }
 
+/// One datagram from the connected peer into `buf`'s spare capacity.
+fn recv_buf(socket: &mio::net::UdpSocket, buf: &mut impl BufMut) -> io::Result<usize> {
+    super::read_into_buf(buf, |spare| {
+        socket2::SockRef::from(socket).recv(spare).map(|n| (n, ()))
+    })
+    .map(|(n, ())| n)
+}
+
+/// One datagram and its sender into `buf`'s spare capacity.
+fn recv_buf_from(
+    socket: &mio::net::UdpSocket,
+    buf: &mut impl BufMut,
+) -> io::Result<(usize, SocketAddr)> {
+    super::read_into_buf(buf, |spare| {
+        let (n, from) = socket2::SockRef::from(socket).recv_from(spare)?;
+        let from = from.as_socket().ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                "a UDP sender that is not an IP address",
+            )
+        })?;
+        Ok((n, from))
+    })
+}
+
 impl fmt::Debug for UdpSocket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("UdpSocket").field(self.io.get_ref()).finish()
     }
 }
+
+fd_impls!(UdpSocket);

@@ -1,4 +1,6 @@
-//! [`UnixListener`] and [`UnixStream`] (Unix only).
+//! Unix-domain sockets (Unix only): [`UnixListener`] and [`UnixStream`]
+//! (also at [`net`](crate::net)'s root), and the halves of a split
+//! `UnixStream`.
 
 use std::fmt;
 use std::future::poll_fn;
@@ -122,6 +124,53 @@ impl UnixListener {
         self.io.get_ref().local_addr()
     }
 
+    /// Binds to `addr`, a socket address made beforehand (on Linux, one in
+    /// the abstract namespace too: `SocketAddr::from_abstract_name`).
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime with I/O enabled.
+    ///
+    /// ```
+    /// use std::os::unix::net::SocketAddr;
+    /// # let path = std::env::temp_dir().join(format!("taskcell-bind-addr-{}.sock", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// # let rt = taskcell_executor::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// let addr = SocketAddr::from_pathname(&path).unwrap();
+    /// let listener = taskcell_executor::net::UnixListener::bind_addr(&addr).unwrap();
+    /// let stream = taskcell_executor::net::UnixStream::connect_addr(&addr).await.unwrap();
+    /// assert_eq!(listener.local_addr().unwrap().as_pathname(), Some(path.as_path()));
+    /// # drop(stream);
+    /// # });
+    /// # std::fs::remove_file(&path).unwrap();
+    /// ```
+    #[track_caller]
+    pub fn bind_addr(addr: &SocketAddr) -> io::Result<UnixListener> {
+        let listener = mio::net::UnixListener::bind_addr(addr)?;
+        Ok(UnixListener {
+            io: PollEvented::new(listener, "`UnixListener::bind_addr`")?,
+        })
+    }
+
+    /// Gives the socket back as a standard listener, still non-blocking.
+    ///
+    /// ```
+    /// # let path = std::env::temp_dir().join(format!("taskcell-listener-into-std-{}.sock", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// # let rt = taskcell_executor::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// let listener = taskcell_executor::net::UnixListener::bind(&path).unwrap();
+    /// let std_listener = listener.into_std().unwrap();
+    /// assert!(std_listener.local_addr().unwrap().as_pathname().is_some());
+    /// # });
+    /// # std::fs::remove_file(&path).unwrap();
+    /// ```
+    pub fn into_std(self) -> io::Result<std::os::unix::net::UnixListener> {
+        let listener = self.io.into_inner()?;
+        Ok(super::socket_into_std(listener))
+    }
+
     /// Takes over a standard listener (made non-blocking here).
     ///
     /// # Panics
@@ -205,11 +254,17 @@ impl UnixStream {
                 "`UnixStream::connect`",
             )?,
         };
-        poll_fn(|cx| stream.io.poll_ready(cx, Direction::Write)).await?;
-        if let Some(err) = stream.io.get_ref().take_error()? {
-            return Err(err);
-        }
+        stream.connected().await?;
         Ok(stream)
+    }
+
+    /// Waits for a non-blocking connect to finish.
+    async fn connected(&self) -> io::Result<()> {
+        poll_fn(|cx| self.io.poll_ready(cx, Direction::Write)).await?;
+        match self.io.get_ref().take_error()? {
+            Some(err) => Err(err),
+            None => Ok(()),
+        }
     }
 
     /// A connected pair of streams.
@@ -263,6 +318,38 @@ impl UnixStream {
         self.io.get_ref().peer_addr()
     }
 
+    /// Connects to `addr`, a socket address made beforehand; see
+    /// [`UnixListener::bind_addr`].
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime with I/O enabled (when first polled).
+    pub async fn connect_addr(addr: &SocketAddr) -> io::Result<UnixStream> {
+        let stream = UnixStream {
+            io: PollEvented::new(
+                mio::net::UnixStream::connect_addr(addr)?,
+                "`UnixStream::connect_addr`",
+            )?,
+        };
+        stream.connected().await?;
+        Ok(stream)
+    }
+
+    /// Gives the socket back as a standard stream, still non-blocking.
+    ///
+    /// ```
+    /// # let rt = taskcell_executor::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// let (a, _b) = taskcell_executor::net::UnixStream::pair().unwrap();
+    /// let std_stream = a.into_std().unwrap();
+    /// assert!(std_stream.peer_addr().is_ok());
+    /// # });
+    /// ```
+    pub fn into_std(self) -> io::Result<std::os::unix::net::UnixStream> {
+        let stream = self.io.into_inner()?;
+        Ok(super::socket_into_std(stream))
+    }
+
     /// Takes over a standard stream (made non-blocking here).
     ///
     /// # Panics
@@ -303,9 +390,10 @@ stream_io!(&UnixStream, |s| s.io);
 /// A doc test's preamble: `a` and `b`, a connected pair.
 macro_rules! unix_pair {
     () => {
-        "# let rt = taskcell_executor::Runtime::new().unwrap();\n\
+        "# use taskcell_executor::net::UnixStream;\n\
+         # let rt = taskcell_executor::Runtime::new().unwrap();\n\
          # rt.block_on(async {\n\
-         # let (a, b) = taskcell_executor::net::UnixStream::pair().unwrap();\n"
+         # let (a, b) = UnixStream::pair().unwrap();\n"
     };
 }
 
@@ -315,6 +403,9 @@ readiness_api!(
     "# b.writable().await.unwrap();\n# b.try_write(b\"x\").unwrap();\n"
 );
 stream_try_api!(UnixStream, unix_pair!());
+stream_halves!(UnixStream, unix_pair!(), peek:);
 
 #[cfg(feature = "hyper")]
 hyper_io!(UnixStream, |s| &s.io);
+
+fd_impls!(UnixListener, UnixStream);
