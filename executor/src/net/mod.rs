@@ -9,6 +9,13 @@
 //! `read`, `write_all`, … are re-exported in [`io`](crate::io)), and with
 //! the `hyper` feature, hyper's `Read` and `Write`.
 //!
+//! Every socket also has tokio's readiness API: `ready(Interest)`,
+//! `readable`, `writable`, then `try_read`, `try_recv_from`, `try_io`, …
+//! without waiting (`WouldBlock` when another task got there first; wait
+//! again). Any number of tasks may wait on one socket at once — tasks in
+//! `accept` on one listener, in `recv_from` or `readable` on one UDP socket
+//! — and each is woken when the readiness it waits for arrives.
+//!
 //! Sockets need a runtime with I/O enabled ([`Runtime::new`] or
 //! [`Builder::enable_io`]): making one anywhere else panics with a message
 //! that says so. A socket that outlives its runtime fails every operation
