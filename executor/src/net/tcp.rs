@@ -69,6 +69,9 @@ impl TcpListener {
     /// Waits for a connection and accepts it. The new stream belongs to
     /// this listener's runtime.
     ///
+    /// Cancel-safe: a connection is taken only when the future completes.
+    /// Any number of tasks may wait here on one listener; each is woken.
+    ///
     /// An error (such as `EMFILE`, out of file descriptors) is returned as
     /// it comes; the listener stays usable.
     ///
@@ -221,6 +224,9 @@ pub struct TcpStream {
 
 impl TcpStream {
     /// Connects to `addr` (the first of its addresses that accepts).
+    ///
+    /// Dropping the future abandons the connection under way and closes
+    /// its socket; nothing else is lost.
     ///
     /// # Panics
     ///
@@ -387,6 +393,22 @@ impl TcpStream {
     /// ```
     pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
         socket2::SockRef::from(self.io.get_ref()).set_linger(linger)
+    }
+
+    /// Sets a zero `SO_LINGER`: dropping the stream resets the connection
+    /// at once, discarding unsent data, and the peer reads an error instead
+    /// of EOF. `set_linger(Some(Duration::ZERO))`, which never blocks.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    #[doc = tcp_pair!()]
+    /// a.set_zero_linger().unwrap();
+    /// assert_eq!(a.linger().unwrap(), Some(Duration::ZERO));
+    /// # drop(b);
+    /// # });
+    /// ```
+    pub fn set_zero_linger(&self) -> io::Result<()> {
+        self.set_linger(Some(Duration::ZERO))
     }
 
     /// `SO_LINGER`; see [`set_linger`](Self::set_linger).

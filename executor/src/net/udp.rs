@@ -78,6 +78,9 @@ impl UdpSocket {
 
     /// Sends `buf` to `target`; returns how many bytes went.
     ///
+    /// Cancel-safe: the datagram is sent whole or not at all. Resolving a
+    /// host name blocks the calling thread (see the module docs).
+    ///
     /// ```
     /// # use taskcell_executor::net::UdpSocket;
     /// # let rt = taskcell_executor::Runtime::new().unwrap();
@@ -100,6 +103,9 @@ impl UdpSocket {
     /// Receives one datagram into `buf`; returns its length (cut to `buf`'s)
     /// and its sender.
     ///
+    /// Cancel-safe: a datagram is taken only when the future completes.
+    /// Any number of tasks may wait here on one socket; each is woken.
+    ///
     /// ```
     /// # use taskcell_executor::net::UdpSocket;
     /// # let rt = taskcell_executor::Runtime::new().unwrap();
@@ -117,6 +123,8 @@ impl UdpSocket {
 
     /// Sends `buf` to the connected peer.
     ///
+    /// Cancel-safe: the datagram is sent whole or not at all.
+    ///
     /// ```
     /// # use taskcell_executor::net::UdpSocket;
     /// # let rt = taskcell_executor::Runtime::new().unwrap();
@@ -131,6 +139,8 @@ impl UdpSocket {
     }
 
     /// Receives one datagram from the connected peer.
+    ///
+    /// Cancel-safe: a datagram is taken only when the future completes.
     ///
     /// ```
     /// # use taskcell_executor::net::UdpSocket;

@@ -63,6 +63,9 @@ impl UnixListener {
 
     /// Waits for a connection and accepts it.
     ///
+    /// Cancel-safe: a connection is taken only when the future completes.
+    /// Any number of tasks may wait here on one listener; each is woken.
+    ///
     /// ```
     /// # use taskcell_executor::net::{UnixListener, UnixStream};
     /// # let path = std::env::temp_dir().join(format!("taskcell-accept-{}.sock", std::process::id()));
