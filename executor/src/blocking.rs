@@ -110,13 +110,18 @@ impl BlockingPool {
         }
     }
 
-    pub(crate) fn push(&self, task: Notified<BlockingSchedule>, handle: &Handle) {
+    /// Queues `task` for a blocking thread, starting one if none is idle
+    /// and the cap allows; gives the task back if the pool has shut down,
+    /// for the caller to cancel (`scheduler::Refused`).
+    pub(crate) fn push(
+        &self,
+        task: Notified<BlockingSchedule>,
+        handle: &Handle,
+    ) -> Option<Notified<BlockingSchedule>> {
         let mut state = self.state.lock();
         if state.shutdown {
-            drop(state);
-            // The notification's reference claims the task: it is cancelled.
-            task.0.shutdown();
-            return;
+            // Refused: the caller cancels it (`scheduler::Refused`).
+            return Some(task);
         }
         state.queue.push_back(task);
         if state.idle > state.notified {
@@ -132,6 +137,7 @@ impl BlockingPool {
                 eprintln!("taskcell-executor: could not start a blocking thread: {err}");
             }
         }
+        None
     }
 
     fn spawn_thread(&self, handle: &Handle) -> std::io::Result<()> {

@@ -10,6 +10,8 @@ use std::cell::{Cell, RefCell};
 
 use crate::scheduler::worker;
 use crate::scheduler::Handle;
+use crate::task::{JoinHandle, Meta};
+use std::future::Future;
 
 struct Context {
     /// The runtime that `spawn` and `Handle::current` use here.
@@ -161,4 +163,46 @@ pub(crate) fn with_handle<R>(f: impl FnOnce(&Handle) -> R) -> Option<R> {
         .try_with(|cx| cx.handle.borrow().as_ref().map(f))
         .ok()
         .flatten()
+}
+
+/// Spawns `future` on the runtime of the calling code; `None` outside any.
+///
+/// Nothing of the user's is dropped under the context's borrow: a task the
+/// runtime refuses (it has shut down) is cancelled once the borrow is
+/// released, and a future with no runtime to go to is dropped after it. A
+/// `Drop` may enter a runtime (`block_on`), which needs that borrow free.
+#[inline]
+pub(crate) fn spawn<F>(future: F, meta: Meta<'_>) -> Option<JoinHandle<F::Output>>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let mut future = Some(future);
+    let spawned =
+        with_handle(|handle| handle.spawn_or_refuse(future.take().expect("spawned once"), meta));
+    drop(future);
+    let (join, refused) = spawned?;
+    if let Some(refused) = refused {
+        refused.cancel();
+    }
+    Some(join)
+}
+
+/// Runs `f` on the blocking pool of the runtime of the calling code; `None`
+/// outside any. As [`spawn`], nothing is dropped under the borrow.
+pub(crate) fn spawn_blocking<F, R>(f: F, meta: Meta<'_>) -> Option<JoinHandle<R>>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let mut f = Some(f);
+    let spawned = with_handle(|handle| {
+        handle.spawn_blocking_or_refuse(f.take().expect("spawned once"), meta)
+    });
+    drop(f);
+    let (join, refused) = spawned?;
+    if let Some(refused) = refused {
+        refused.cancel();
+    }
+    Some(join)
 }

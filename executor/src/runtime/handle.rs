@@ -232,7 +232,7 @@ where
     F::Output: Send + 'static,
 {
     let meta = Meta::caller();
-    match context::with_handle(|handle| handle.spawn(future, meta)) {
+    match context::spawn(future, meta) {
         Some(join) => join,
         None => panic!(
             "`taskcell_executor::spawn` called outside a taskcell runtime: call it from a \
@@ -261,7 +261,7 @@ where
     R: Send + 'static,
 {
     let meta = Meta::caller();
-    match context::with_handle(|handle| handle.spawn_blocking(f, meta)) {
+    match context::spawn_blocking(f, meta) {
         Some(join) => join,
         None => panic!(
             "`taskcell_executor::spawn_blocking` called outside a taskcell runtime: call it from a \

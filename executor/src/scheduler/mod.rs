@@ -125,6 +125,37 @@ struct Remote {
     metrics: WorkerMetrics,
 }
 
+/// A task that a runtime which has shut down refused: [`cancel`] drops its
+/// future (or closure) and completes its `JoinHandle` as cancelled.
+///
+/// Handed back rather than cancelled in place by the spawns that run under
+/// a borrow of the thread's runtime context (`context::spawn`): the drop
+/// runs user code, which may enter a runtime (`block_on` in a `Drop`) and
+/// so needs that borrow released.
+///
+/// [`cancel`]: Refused::cancel
+#[must_use = "a refused task is cancelled only by `cancel`"]
+pub(crate) enum Refused {
+    /// A task of the runtime's own.
+    Task(Task<Handle>, Notified<Handle>),
+    /// A `spawn_blocking` closure.
+    Blocking(Notified<BlockingSchedule>),
+}
+
+impl Refused {
+    /// Cancels the task: the list's (or the notification's) reference
+    /// claims it; its notification is never queued.
+    pub(crate) fn cancel(self) {
+        match self {
+            Refused::Task(task, notified) => {
+                task.shutdown();
+                drop(notified);
+            }
+            Refused::Blocking(notified) => notified.0.shutdown(),
+        }
+    }
+}
+
 impl Handle {
     /// A scheduler of `flavor` with `config`, and one core per worker for
     /// the flavour's builder to place.
@@ -187,21 +218,56 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (task, notified, join) = new_task(future, self.clone(), TaskId::fresh(), meta);
-        match self.shared.owned.bind(task) {
-            Ok(()) => self.shared.schedule(notified, false),
-            Err(task) => {
-                // Shut down: the list's reference claims the task and
-                // cancels it; the notification is never queued.
-                task.shutdown();
-                drop(notified);
-            }
+        let (join, refused) = self.spawn_or_refuse(future, meta);
+        if let Some(refused) = refused {
+            refused.cancel();
         }
         join
     }
 
+    /// Spawns `future` as a new task of this runtime; if the runtime has
+    /// shut down, hands the task back for the caller to cancel (see
+    /// [`Refused`]).
+    #[inline]
+    pub(crate) fn spawn_or_refuse<F>(
+        &self,
+        future: F,
+        meta: Meta<'_>,
+    ) -> (JoinHandle<F::Output>, Option<Refused>)
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (task, notified, join) = new_task(future, self.clone(), TaskId::fresh(), meta);
+        match self.shared.owned.bind(task) {
+            Ok(()) => {
+                self.shared.schedule(notified, false);
+                (join, None)
+            }
+            Err(task) => (join, Some(Refused::Task(task, notified))),
+        }
+    }
+
     /// Runs `f` on the blocking pool.
     pub(crate) fn spawn_blocking<F, R>(&self, f: F, meta: Meta<'_>) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let (join, refused) = self.spawn_blocking_or_refuse(f, meta);
+        if let Some(refused) = refused {
+            refused.cancel();
+        }
+        join
+    }
+
+    /// Runs `f` on the blocking pool; if the pool has shut down, hands the
+    /// task back for the caller to cancel (see [`Refused`]).
+    pub(crate) fn spawn_blocking_or_refuse<F, R>(
+        &self,
+        f: F,
+        meta: Meta<'_>,
+    ) -> (JoinHandle<R>, Option<Refused>)
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
@@ -212,8 +278,8 @@ impl Handle {
             TaskId::fresh(),
             meta,
         );
-        self.shared.blocking.push(notified, self);
-        join
+        let refused = self.shared.blocking.push(notified, self);
+        (join, refused.map(Refused::Blocking))
     }
 
     /// The pool behind `spawn_blocking`.

@@ -84,7 +84,7 @@ impl<'a> Builder<'a> {
         F::Output: Send + 'static,
     {
         let meta = self.meta();
-        match context::with_handle(|handle| handle.spawn(future, meta)) {
+        match context::spawn(future, meta) {
             Some(join) => join,
             None => panic!(
                 "`task::Builder::spawn` called outside a taskcell runtime: call it from a task, \
@@ -134,7 +134,7 @@ impl<'a> Builder<'a> {
         R: Send + 'static,
     {
         let meta = self.meta();
-        match context::with_handle(|handle| handle.spawn_blocking(f, meta)) {
+        match context::spawn_blocking(f, meta) {
             Some(join) => join,
             None => panic!(
                 "`task::Builder::spawn_blocking` called outside a taskcell runtime: call it from \

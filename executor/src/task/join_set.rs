@@ -300,7 +300,7 @@ impl<T: Send + 'static> JoinSet<T> {
         F: Future<Output = T> + Send + 'static,
     {
         let meta = Meta::caller();
-        match context::with_handle(|handle| handle.spawn(future, meta)) {
+        match context::spawn(future, meta) {
             Some(handle) => self.insert(handle),
             None => panic!(
                 "`JoinSet::spawn` called outside a taskcell runtime: call it from a task, a \
