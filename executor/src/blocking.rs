@@ -104,7 +104,7 @@ impl BlockingPool {
             }),
             work: Condvar::new(),
             exited: Condvar::new(),
-            max_threads: max_threads.max(1),
+            max_threads,
             keep_alive,
             hooks,
         }

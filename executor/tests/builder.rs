@@ -212,3 +212,11 @@ fn runtime_new_runs_tasks() {
         );
     });
 }
+
+/// Zero blocking threads is a configuration bug, refused as tokio refuses
+/// it rather than quietly made one.
+#[test]
+#[should_panic(expected = "max_blocking_threads cannot be 0")]
+fn zero_blocking_threads_panics() {
+    Builder::new_multi_thread().max_blocking_threads(0);
+}

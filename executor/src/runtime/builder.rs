@@ -290,6 +290,11 @@ impl Builder {
     /// The most threads the blocking pool starts (default 512); further
     /// `spawn_blocking` closures wait in a queue.
     ///
+    /// # Panics
+    ///
+    /// If `n` is zero, as tokio's: a pool without threads would never run a
+    /// `spawn_blocking` closure.
+    ///
     /// ```
     /// let rt = taskcell_executor::Builder::new_multi_thread()
     ///     .max_blocking_threads(2)
@@ -305,7 +310,13 @@ impl Builder {
     /// });
     /// assert_eq!(sum, 56);
     /// ```
+    #[track_caller]
     pub fn max_blocking_threads(&mut self, n: usize) -> &mut Builder {
+        assert!(
+            n > 0,
+            "max_blocking_threads cannot be 0: the blocking pool needs a thread to run \
+             `spawn_blocking` closures"
+        );
         self.max_blocking_threads = n;
         self
     }
