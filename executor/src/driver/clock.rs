@@ -1,11 +1,14 @@
 //! [`Clock`]: the runtime's one clock. It starts when the runtime is built,
-//! and everything that measures time in the runtime counts from that start:
+//! and everything that measures time in the runtime counts from that start,
+//! on the precise monotonic clock (`Instant`):
 //!
 //! - the timer wheels count 1 ms ticks from it ([`Clock::deadline_tick`],
-//!   [`Clock::now_tick`]), reading the precise monotonic clock, since a
-//!   timer must never fire early;
-//! - busy time ([`Clock::nanos`]) and task stamps ([`Clock::coarse_ms`])
-//!   read the system's coarse monotonic clock where there is one.
+//!   [`Clock::now_tick`]), since a timer must never fire early;
+//! - busy time ([`Clock::nanos`]) is summed from readings at each park, each
+//!   wake-up and every `event_interval` tasks, so that a stretch of any
+//!   length counts for what it lasted;
+//! - task stamps read [`Clock::coarse_ms`], a shared word those same
+//!   readings refresh.
 
 use std::time::{Duration, Instant};
 
@@ -15,51 +18,23 @@ use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
 /// The runtime's clock: when it started, and a coarse reading in
 /// milliseconds that the workers refresh every `event_interval` tasks and
-/// whenever they wake up. Tasks stamp it at each poll's end, so a poll
-/// reads one shared, rarely written word instead of the system clock.
+/// whenever they park or wake up. Tasks stamp it at each poll's end, so a
+/// poll reads one shared, rarely written word instead of the system clock.
 ///
-/// Its coarse readings come from the system's coarse monotonic clock where
-/// there is one (`CLOCK_MONOTONIC_COARSE` on Linux: a few nanoseconds a
-/// reading, against tens for the precise clock, and a worker reads it at
-/// every park and wake-up), with the resolution of the kernel's tick, a few
-/// milliseconds. Busy time summed from such readings is right on average: a
-/// stretch shorter than a tick counts as a whole tick or as nothing, as
-/// often as its start falls near a tick or not. Timer ticks read the
-/// precise clock (`Instant`), from the same start.
+/// A worker reads the system's precise monotonic clock (`CLOCK_MONOTONIC`
+/// through the vDSO on Linux, some tens of nanoseconds) at each park, each
+/// wake-up and every `event_interval` tasks, never per poll. Busy time
+/// summed from those readings is exact for stretches of any length (a
+/// coarse clock, of the kernel's tick, would count a stretch shorter than a
+/// tick as nothing or as a whole tick).
 ///
 /// Alone on its cache line(s): every poll reads it, and it must not share a
 /// line with a word that other threads write often.
 #[repr(align(128))]
 pub(crate) struct Clock {
-    /// The start, on the precise clock: tick 0 of the timer wheels.
+    /// The start: tick 0 of the timer wheels, nanosecond 0 of busy time.
     start: Instant,
-    /// The start, on the coarse clock, in nanoseconds.
-    start_nanos: u64,
     coarse_ms: AtomicU32,
-}
-
-/// Nanoseconds on a monotonic clock, coarse where that is cheaper.
-#[cfg(all(target_os = "linux", not(miri)))]
-fn monotonic_nanos() -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable `timespec`; `clock_gettime` writes
-    // only it, and `CLOCK_MONOTONIC_COARSE` exists on every Linux since 2.6.32.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut ts) };
-    debug_assert_eq!(rc, 0);
-    (ts.tv_sec as u64)
-        .saturating_mul(1_000_000_000)
-        .saturating_add(ts.tv_nsec as u64)
-}
-
-/// Nanoseconds on a monotonic clock (since the first reading).
-#[cfg(not(all(target_os = "linux", not(miri))))]
-fn monotonic_nanos() -> u64 {
-    static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
-    let epoch = *EPOCH.get_or_init(Instant::now);
-    u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX)
 }
 
 impl Clock {
@@ -67,7 +42,6 @@ impl Clock {
     pub(crate) fn new() -> Clock {
         Clock {
             start: Instant::now(),
-            start_nanos: monotonic_nanos(),
             coarse_ms: AtomicU32::new(0),
         }
     }
@@ -99,9 +73,9 @@ impl Clock {
         (self.nanos() / 1_000_000) as u32
     }
 
-    /// Nanoseconds since the start, on the coarse clock.
+    /// Nanoseconds since the start, read now (saturates after 584 years).
     pub(crate) fn nanos(&self) -> u64 {
-        monotonic_nanos().saturating_sub(self.start_nanos)
+        u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX)
     }
 
     /// The first timer tick at or after `deadline`: deadlines round *up*,

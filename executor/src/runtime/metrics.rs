@@ -18,33 +18,39 @@ use crate::runtime::Handle;
 /// A worker's counters, alone on their cache line (128 bytes: two lines on
 /// CPUs that fetch lines in pairs).
 #[repr(align(128))]
-#[derive(Default)]
 pub(crate) struct WorkerMetrics {
     polls: AtomicU64,
     steals: AtomicU64,
     parks: AtomicU64,
-    /// The nanoseconds spent busy, in one word so that a reader on another
-    /// thread always sees a whole value (two words, read one after the
-    /// other, could count a stretch that ends between the reads twice):
-    ///
-    /// - parked: `total << 1`;
-    /// - busy since `since` (nanoseconds since the runtime started):
-    ///   `(total - since) << 1 | 1`, in 63-bit wrapping arithmetic, so that
-    ///   the total at time `now` is `(word >> 1) + now`.
+    /// The nanoseconds spent busy, as last published by the worker: at the
+    /// end of each busy stretch and every `event_interval` tasks within one.
+    /// Only the worker writes it, each value from its own readings of one
+    /// monotonic clock; readers load it and read no clock. So a reading is
+    /// a value the worker stored: never more than the time it was busy,
+    /// never less than an earlier reading, and never torn. A stretch under
+    /// way shows up to its last publication (tokio's busy time, too, grows
+    /// only at the end of a batch of tasks).
     busy: AtomicU64,
+    /// The worker's own: when the stretch under way began (nanoseconds
+    /// since the runtime started), or `IDLE`.
+    since: AtomicU64,
+    /// The worker's own: the busy total when the stretch under way began.
+    base: AtomicU64,
 }
 
-/// The low bit of `busy`: a stretch is under way.
-const BUSY: u64 = 1;
-/// The 63 bits of a busy value (292 years of nanoseconds).
-const LOW63: u64 = u64::MAX >> 1;
+/// `since` while the worker is not busy.
+const IDLE: u64 = u64::MAX;
 
-/// The busy total that `word` stands for at `now`.
-fn busy_total(word: u64, now: u64) -> u64 {
-    if word & BUSY != 0 {
-        (word >> 1).wrapping_add(now) & LOW63
-    } else {
-        word >> 1
+impl Default for WorkerMetrics {
+    fn default() -> WorkerMetrics {
+        WorkerMetrics {
+            polls: AtomicU64::new(0),
+            steals: AtomicU64::new(0),
+            parks: AtomicU64::new(0),
+            busy: AtomicU64::new(0),
+            since: AtomicU64::new(IDLE),
+            base: AtomicU64::new(0),
+        }
     }
 }
 
@@ -80,28 +86,52 @@ impl WorkerMetrics {
     /// The busy stretch ends: the worker parks, or the current-thread core
     /// goes back (its `block_on` returns), which is not counted as a park.
     pub(crate) fn stopped(&self, clock: &Clock) {
-        let word = self.busy.load(Relaxed);
-        if word & BUSY != 0 {
-            self.busy
-                .store(busy_total(word, clock.nanos()) << 1, Relaxed);
+        if self.since.load(Relaxed) != IDLE {
+            let now = clock.nanos();
+            clock.refresh_to(now);
+            self.end_at(now);
         }
     }
 
     /// The worker woke up (or started): a busy stretch begins. One reading
-    /// of the system clock serves the stretch and the coarse clock.
+    /// of the clock serves the stretch and the coarse reading.
     pub(crate) fn unparked(&self, clock: &Clock) {
         let now = clock.nanos();
         clock.refresh_to(now);
-        let total = busy_total(self.busy.load(Relaxed), now);
-        self.busy
-            .store((total.wrapping_sub(now) & LOW63) << 1 | BUSY, Relaxed);
+        self.begin_at(now);
     }
 
-    fn busy(&self, clock: &Clock) -> Duration {
-        // The clock first: a stretch that ends after this reading is then
-        // counted up to at most the time it ended.
+    /// Every `event_interval` tasks: refreshes the coarse reading and
+    /// publishes the busy time so far, from one reading of the clock.
+    pub(crate) fn tick(&self, clock: &Clock) {
         let now = clock.nanos();
-        Duration::from_nanos(busy_total(self.busy.load(Relaxed), now))
+        clock.refresh_to(now);
+        if self.since.load(Relaxed) != IDLE {
+            self.publish_at(now);
+        }
+    }
+
+    fn begin_at(&self, now: u64) {
+        self.base.store(self.busy.load(Relaxed), Relaxed);
+        self.since.store(now, Relaxed);
+    }
+
+    fn end_at(&self, now: u64) {
+        self.publish_at(now);
+        self.since.store(IDLE, Relaxed);
+    }
+
+    /// Publishes the busy total at `now`, within a stretch. `now` is never
+    /// before the stretch's start (one thread's readings of a monotonic
+    /// clock), so the total never goes back; `saturating_sub` only guards.
+    fn publish_at(&self, now: u64) {
+        let stretch = now.saturating_sub(self.since.load(Relaxed));
+        let total = self.base.load(Relaxed).saturating_add(stretch);
+        self.busy.store(total, Relaxed);
+    }
+
+    fn busy(&self) -> Duration {
+        Duration::from_nanos(self.busy.load(Relaxed))
     }
 }
 
@@ -300,7 +330,7 @@ impl RuntimeMetrics {
     /// assert!(rt.handle().metrics().worker_total_busy_duration(0).as_millis() >= 30);
     /// ```
     pub fn worker_total_busy_duration(&self, worker: usize) -> Duration {
-        self.worker(worker).busy(self.handle.inner.clock())
+        self.worker(worker).busy()
     }
 }
 
@@ -319,19 +349,23 @@ impl fmt::Debug for RuntimeMetrics {
 mod tests {
     use super::*;
 
-    /// The one-word busy time: a parked total reads as itself whatever the
-    /// time; a stretch begun at `since` adds `now - since`, even when
-    /// `since` exceeds the total (the usual case), through the wrap.
+    /// Busy time is what the worker last published: stretches add up, a
+    /// stretch under way shows up to its last publication, and readings
+    /// never go back.
     #[test]
-    fn busy_time_in_one_word() {
-        let parked = |total: u64| total << 1;
-        let busy = |total: u64, since: u64| (total.wrapping_sub(since) & LOW63) << 1 | BUSY;
-        assert_eq!(busy_total(parked(5), 1_000), 5);
-        assert_eq!(busy_total(busy(5, 100), 130), 35);
-        assert_eq!(busy_total(busy(0, 7), 7), 0);
-        let day = 86_400_000_000_000;
-        assert_eq!(busy_total(busy(3 * day, 40 * day), 41 * day), 4 * day);
-        // A stretch ends: the total is folded back into a parked word.
-        assert_eq!(busy_total(parked(busy_total(busy(10, 50), 80)), 1), 40);
+    fn busy_time_adds_up_published_stretches() {
+        let m = WorkerMetrics::new();
+        assert_eq!(m.busy(), Duration::ZERO);
+        m.begin_at(100);
+        assert_eq!(m.busy(), Duration::ZERO, "nothing published yet");
+        m.publish_at(130);
+        assert_eq!(m.busy(), Duration::from_nanos(30));
+        m.end_at(150);
+        assert_eq!(m.busy(), Duration::from_nanos(50));
+        m.begin_at(10_000);
+        assert_eq!(m.busy(), Duration::from_nanos(50), "idle time is not busy");
+        m.publish_at(10_007);
+        m.end_at(10_010);
+        assert_eq!(m.busy(), Duration::from_nanos(60));
     }
 }

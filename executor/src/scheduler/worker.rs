@@ -134,7 +134,7 @@ impl Core {
     #[inline(never)]
     fn maintenance(&self, shared: &Shared) {
         self.until_driver.set(self.event_interval);
-        shared.clock().refresh();
+        self.metrics(shared).tick(shared.clock());
         self.publish_polls(shared);
         self.fire_timers(shared);
         self.poll_driver(shared);
