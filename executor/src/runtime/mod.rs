@@ -28,8 +28,11 @@ use crate::task::JoinHandle;
 ///
 /// Dropping the runtime shuts it down: the workers stop, every pending
 /// future is dropped (each under its own task id), and the threads are
-/// joined. Dropping it inside a runtime task or `block_on` panics instead,
-/// as that thread may be one of the workers being waited for.
+/// joined. The futures' `Drop`s run inside the runtime's context, so
+/// `Handle::current()` works there. Dropping the runtime inside a runtime
+/// task or `block_on` panics instead, as that thread may be one of the
+/// workers being waited for; [`shutdown_background`](Self::shutdown_background)
+/// waits for nothing and works anywhere.
 ///
 /// ```
 /// use std::cell::RefCell;
@@ -161,16 +164,36 @@ impl Runtime {
         self.shutdown(Some(Instant::now() + timeout));
     }
 
+    /// Shuts the runtime down without waiting for anything:
+    /// `shutdown_timeout(Duration::ZERO)`. Tasks are cancelled as soon as
+    /// their current poll returns; blocking closures run to the end on
+    /// their detached threads. It may be called anywhere, inside a runtime
+    /// task too (where dropping a runtime, which waits, panics).
+    ///
+    /// ```
+    /// let outer = taskcell_executor::Runtime::new().unwrap();
+    /// let inner = taskcell_executor::Runtime::new().unwrap();
+    /// inner.spawn(std::future::pending::<()>());
+    /// outer.block_on(async move { inner.shutdown_background() });
+    /// ```
+    pub fn shutdown_background(self) {
+        self.shutdown_timeout(Duration::ZERO);
+    }
+
     fn shutdown(&mut self, deadline: Option<Instant>) {
         if self.shut_down {
             return;
         }
-        let deadline = if context::blocking_forbidden() {
+        // A zero timeout waits for nothing, so it is fine where blocking is
+        // not (tokio's `shutdown_background`, too).
+        let waits = deadline.is_none_or(|deadline| deadline > Instant::now());
+        let deadline = if waits && context::blocking_forbidden() {
             if !std::thread::panicking() {
                 panic!(
                     "a taskcell `Runtime` was dropped inside a runtime task or `block_on`: \
                      shutting down waits for the workers, which may include this very \
-                     thread. Drop it outside, or hand it to `spawn_blocking` to drop there."
+                     thread. Drop it outside, hand it to `spawn_blocking` to drop there, or \
+                     call `shutdown_background`, which waits for nothing."
                 );
             }
             // Already unwinding: shut down without waiting for a worker that
@@ -181,6 +204,10 @@ impl Runtime {
         };
         self.shut_down = true;
         let handle = &self.handle.inner;
+        // The futures dropped here run their `Drop`s inside this runtime's
+        // context, as tokio's: `Handle::current()` works there, and a spawn
+        // is refused (cancelled) rather than a panic.
+        let _context = context::enter_handle(handle);
         match &mut self.scheduler {
             Scheduler::CurrentThread(scheduler) => scheduler.shutdown(handle, deadline),
             Scheduler::MultiThread(scheduler) => scheduler.shutdown(handle, deadline),

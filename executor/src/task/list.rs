@@ -209,8 +209,14 @@ impl<S: 'static> OwnedTasks<S> {
     /// list's reference) to `f`, one shard lock at a time; `f` runs without
     /// the lock held.
     pub(crate) fn close_and_drain(&self, mut f: impl FnMut(Task<S>)) {
+        // Every shard closes before any task is handed to `f`: `f` may drop
+        // a future whose `Drop` spawns, and that spawn must be refused, in
+        // whatever shard its task falls, not bound to a runtime that will
+        // never run it.
         for Padded(shard) in self.shards.iter() {
             shard.lock().closed = true;
+        }
+        for Padded(shard) in self.shards.iter() {
             loop {
                 let task = {
                     let mut guard = shard.lock();
