@@ -429,7 +429,7 @@ fn udp_options_round_trip() {
         io_common::current_thread_all().block_on(async {
             let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
             socket.set_tos(0x20).unwrap();
-            assert_eq!(socket.tos().unwrap(), 0x20);
+            assert_eq!(socket.tos_v4().unwrap(), 0x20);
             socket.set_ttl(7).unwrap();
             assert_eq!(socket.ttl().unwrap(), 7);
             socket.set_broadcast(true).unwrap();
@@ -441,6 +441,57 @@ fn udp_options_round_trip() {
             assert_eq!(
                 socket.peer_addr().unwrap_err().kind(),
                 ErrorKind::NotConnected
+            );
+        });
+    });
+}
+
+#[test]
+fn an_error_alone_ends_only_a_wait_for_errors() {
+    common::guarded(|| {
+        io_common::rt_all(2).block_on(async {
+            // A connected UDP socket whose peer port is closed: its send
+            // draws an ICMP port-unreachable, an error and nothing to read.
+            let closed = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+            let port = closed.local_addr().unwrap();
+            drop(closed);
+            let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            a.connect(port).await.unwrap();
+            a.send(b"x").await.unwrap();
+            let ready = a.ready(Interest::ERROR).await.unwrap();
+            assert!(ready.is_error() && !ready.is_readable(), "{ready:?}");
+            // As tokio's: a wait for readable does not end on the error,
+            // and a try_recv without readiness does no system call.
+            assert!(pending_once(a.ready(Interest::READABLE)));
+            let mut buf = [0; 4];
+            assert_eq!(
+                a.try_recv(&mut buf).unwrap_err().kind(),
+                ErrorKind::WouldBlock
+            );
+            assert_eq!(
+                a.take_error().unwrap().map(|e| e.kind()),
+                Some(ErrorKind::ConnectionRefused)
+            );
+        });
+    });
+}
+
+#[test]
+fn a_forgotten_write_half_does_not_shut_writing_down() {
+    common::guarded(|| {
+        io_common::rt_all(2).block_on(async {
+            let (a, mut b) = tcp_pair().await;
+            let (read, write) = a.into_split();
+            assert!(write.as_ref().peer_addr().is_ok());
+            write.forget();
+            // No EOF yet: the peer's read is still pending.
+            let mut buf = [0; 1];
+            assert!(pending_once(b.read(&mut buf)));
+            drop(read);
+            assert_eq!(
+                b.read(&mut buf).await.unwrap(),
+                0,
+                "EOF once the stream goes"
             );
         });
     });

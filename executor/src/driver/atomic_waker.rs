@@ -23,6 +23,10 @@
 //!    new and the old waker are woken: that wake-up was meant for whoever
 //!    waited.
 //!
+//! 5. A `register` whose waker's `clone` panics leaves the slot as it was
+//!    and moves the state back before the panic goes on, so the slot keeps
+//!    working for every other waiter.
+//!
 //! For readiness: the driver sets the readiness word, then calls `wake`; a
 //! task calls `register`, then reads the readiness word. Both `AcqRel`
 //! operations hit this state word, so either `wake` finds the new waker, or
@@ -30,6 +34,7 @@
 //! in `loom-tests/tests/driver.rs`).
 
 use std::fmt;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::task::Waker;
 
 use crate::sync::{AtomicUsize, Ordering::AcqRel, Ordering::Acquire, UnsafeCell};
@@ -67,15 +72,24 @@ impl AtomicWaker {
             .compare_exchange(WAITING, REGISTERING, Acquire, Acquire)
         {
             Ok(_) => {
+                // A foreign waker's `clone` may panic: the state must still
+                // go back to `WAITING` (rule 5), or the slot would be stuck.
+                let mut cloned = Ok(());
                 // SAFETY: rule 1 — the state is `REGISTERING`: only this
                 // thread touches the slot.
                 let old = self.waker.with_mut(|slot| unsafe {
                     match &mut *slot {
                         Some(current) if current.will_wake(waker) => None,
-                        slot => slot.replace(waker.clone()),
+                        slot => match catch_unwind(AssertUnwindSafe(|| waker.clone())) {
+                            Ok(new) => slot.replace(new),
+                            Err(panic) => {
+                                cloned = Err(panic);
+                                None
+                            }
+                        },
                     }
                 });
-                match self
+                let old = match self
                     .state
                     .compare_exchange(REGISTERING, WAITING, AcqRel, Acquire)
                 {
@@ -94,7 +108,14 @@ impl AtomicWaker {
                         }
                         None
                     }
+                };
+                if let Err(panic) = cloned {
+                    // The slot is consistent again; the registering task
+                    // sees its waker's panic.
+                    drop(old);
+                    resume_unwind(panic);
                 }
+                old
             }
             Err(_) => {
                 // A wake is under way and may have taken an older waker, or

@@ -9,9 +9,10 @@ use crate::driver::io::scheduled_io::{ERROR, READABLE, READ_CLOSED, WRITABLE, WR
 /// The readiness a task waits for on a socket: `READABLE`, `WRITABLE`,
 /// `ERROR`, or a union of them (`Interest::READABLE | Interest::WRITABLE`).
 ///
-/// A wait for `READABLE` also ends when the read half is closed or the
-/// socket reports an error (so that the attempt that follows sees it); one
-/// for `WRITABLE` likewise.
+/// As in tokio, a wait for `READABLE` also ends when the read half is
+/// closed (a read then returns EOF at once), and one for `WRITABLE` when the
+/// write half is; an error condition ends only a wait that includes
+/// `ERROR`.
 ///
 /// ```
 /// use taskcell_executor::io::Interest;
@@ -97,10 +98,10 @@ impl Interest {
     pub(crate) fn mask(self) -> usize {
         let mut mask = 0;
         if self.is_readable() {
-            mask |= READABLE | READ_CLOSED | ERROR;
+            mask |= READABLE | READ_CLOSED;
         }
         if self.is_writable() {
-            mask |= WRITABLE | WRITE_CLOSED | ERROR;
+            mask |= WRITABLE | WRITE_CLOSED;
         }
         if self.is_error() {
             mask |= ERROR;

@@ -47,9 +47,9 @@ macro_rules! readiness_api {
             }
 
             #[doc = concat!(
-                "Waits until the socket is readable (or its read half closed, or it has \
-                 an error to report): `ready(Interest::READABLE)`. Usually followed by a \
-                 `try_` read, which may still hit `WouldBlock`.\n\n",
+                "Waits until the socket is readable (or its read half closed): \
+                 `ready(Interest::READABLE)`. Usually followed by a `try_` read, which \
+                 may still hit `WouldBlock`.\n\n",
                 "Cancel-safe.\n\n",
                 "```\n",
                 $setup,
@@ -63,9 +63,9 @@ macro_rules! readiness_api {
             }
 
             #[doc = concat!(
-                "Waits until the socket is writable (or its write half closed, or it has \
-                 an error to report): `ready(Interest::WRITABLE)`. Usually followed by a \
-                 `try_` write, which may still hit `WouldBlock`.\n\n",
+                "Waits until the socket is writable (or its write half closed): \
+                 `ready(Interest::WRITABLE)`. Usually followed by a `try_` write, which \
+                 may still hit `WouldBlock`.\n\n",
                 "Cancel-safe.\n\n",
                 "```\n",
                 $setup,

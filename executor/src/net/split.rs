@@ -146,6 +146,36 @@ macro_rules! stream_halves {
             pub fn reunite(self, other: OwnedReadHalf) -> Result<$stream, ReuniteError> {
                 reunite(other, self)
             }
+
+            /// Drops this half without shutting down writing: the peer does
+            /// not read EOF until the read half (the stream) goes, too.
+            pub fn forget(mut self) {
+                self.shutdown_on_drop = false;
+            }
+        }
+
+        impl AsRef<$stream> for OwnedReadHalf {
+            fn as_ref(&self) -> &$stream {
+                &self.0
+            }
+        }
+
+        impl AsRef<$stream> for OwnedWriteHalf {
+            fn as_ref(&self) -> &$stream {
+                &self.stream
+            }
+        }
+
+        impl AsRef<$stream> for ReadHalf<'_> {
+            fn as_ref(&self) -> &$stream {
+                self.0
+            }
+        }
+
+        impl AsRef<$stream> for WriteHalf<'_> {
+            fn as_ref(&self) -> &$stream {
+                self.0
+            }
         }
 
         fn reunite(

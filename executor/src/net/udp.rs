@@ -418,18 +418,28 @@ impl UdpSocket {
     ///
     /// ```
     #[doc = udp_pair!()]
-    /// a.set_tos(0x10).unwrap();
-    /// assert_eq!(a.tos().unwrap(), 0x10);
+    /// a.set_tos_v4(0x10).unwrap();
+    /// assert_eq!(a.tos_v4().unwrap(), 0x10);
     /// # drop(b);
     /// # });
     /// ```
-    pub fn set_tos(&self, tos: u32) -> io::Result<()> {
+    pub fn set_tos_v4(&self, tos: u32) -> io::Result<()> {
         socket2::SockRef::from(self.io.get_ref()).set_tos_v4(tos)
     }
 
-    /// `IP_TOS`; see [`set_tos`](Self::set_tos).
-    pub fn tos(&self) -> io::Result<u32> {
+    /// `IP_TOS`; see [`set_tos_v4`](Self::set_tos_v4).
+    pub fn tos_v4(&self) -> io::Result<u32> {
         socket2::SockRef::from(self.io.get_ref()).tos_v4()
+    }
+
+    /// [`set_tos_v4`](Self::set_tos_v4), under tokio's older name.
+    pub fn set_tos(&self, tos: u32) -> io::Result<()> {
+        self.set_tos_v4(tos)
+    }
+
+    /// [`tos_v4`](Self::tos_v4), under tokio's older name.
+    pub fn tos(&self) -> io::Result<u32> {
+        self.tos_v4()
     }
 
     /// Waits for a datagram and copies it into `buf` without taking it:
@@ -462,8 +472,36 @@ impl UdpSocket {
     /// # });
     /// ```
     pub async fn peek_sender(&self) -> io::Result<SocketAddr> {
-        // An empty buffer: the datagram is not copied, and (peeked) stays.
-        self.peek_from(&mut []).await.map(|(_, from)| from)
+        poll_fn(|cx| self.io.poll_io(cx, Direction::Read, peek_sender)).await
+    }
+
+    /// [`peek_from`](Self::peek_from) without waiting: `WouldBlock` if no
+    /// datagram is there yet.
+    ///
+    /// ```
+    /// use std::io;
+    #[doc = udp_pair!()]
+    /// let mut buf = [0; 8];
+    /// assert_eq!(a.try_peek_from(&mut buf).unwrap_err().kind(), io::ErrorKind::WouldBlock);
+    /// # drop(b);
+    /// # });
+    /// ```
+    pub fn try_peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.io.try_io(Interest::READABLE, |s| s.peek_from(buf))
+    }
+
+    /// [`peek_sender`](Self::peek_sender) without waiting: `WouldBlock` if
+    /// no datagram is there yet.
+    ///
+    /// ```
+    /// use std::io;
+    #[doc = udp_pair!()]
+    /// assert_eq!(a.try_peek_sender().unwrap_err().kind(), io::ErrorKind::WouldBlock);
+    /// # drop(b);
+    /// # });
+    /// ```
+    pub fn try_peek_sender(&self) -> io::Result<SocketAddr> {
+        self.io.try_io(Interest::READABLE, peek_sender)
     }
 
     /// The connected peer's address (`NotConnected` before
@@ -612,6 +650,21 @@ impl UdpSocket {
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.io.get_ref().take_error()
     }
+}
+
+/// The sender of the datagram at the head of the queue, which stays there
+/// (socket2's `peek_sender`, which copes with platforms that fail a peek
+/// into too small a buffer).
+fn peek_sender(socket: &mio::net::UdpSocket) -> io::Result<SocketAddr> {
+    socket2::SockRef::from(socket)
+        .peek_sender()?
+        .as_socket()
+        .ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                "a UDP sender that is not an IP address",
+            )
+        })
 }
 
 /// One datagram from the connected peer into `buf`'s spare capacity.

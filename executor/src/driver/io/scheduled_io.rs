@@ -8,7 +8,7 @@
 //! | bits    | meaning                                                    |
 //! |---------|------------------------------------------------------------|
 //! | 0–4     | readiness: readable, writable, read closed, write closed, error |
-//! | 5–6     | listed: the read (write) overflow list may hold waiters    |
+//! | 5–7     | listed: the read (write, error) overflow list may hold waiters |
 //! | 16–30   | the driver tick of the event that last set readiness       |
 //! | 31      | shut down: the driver is gone, every operation fails       |
 //!
@@ -32,12 +32,21 @@
 //!   displaced. A `register` that replaces a different waker gets the old
 //!   one back (`AtomicWaker` rule 4) and lists it here.
 //!
+//! Three directions: readers, writers, and tasks that wait for an error
+//! alone (`Interest::ERROR`). The driver wakes the readers' and writers'
+//! waiters on an error, too, so that the attempt that follows reports it.
+//!
 //! The rule that loses no wake-up: **a waker leaves the slot only to be
 //! woken or to be listed, and a waker is listed only under the list's lock,
 //! which then sets the direction's listed bit with a read-modify-write of
 //! the readiness word.**
-//! - If that RMW finds readiness in its direction, the lister wakes the
-//!   list itself: the event may have come before the bit was set.
+//! - If that RMW finds readiness that every waiter of the direction waits
+//!   for (`Direction::common`: readable or read-closed for readers), the
+//!   lister wakes the list itself: the event may have come before the bit
+//!   was set. (An error alone is not in it: a waiter that does not wait
+//!   for errors, woken by one, would find nothing, list the other waiter,
+//!   and so on without end. A reader listed in that instant waits for the
+//!   next event; tokio's readers do not wake on errors at all.)
 //! - Otherwise the driver's readiness RMW comes later in the word's order,
 //!   sees the bit, and wakes the list (after the lister's unlock, so it
 //!   finds the new waker). The bit is cleared only by whoever empties the
@@ -46,10 +55,13 @@
 //! A woken task that finds nothing registers again, as in tokio. Every
 //! waiter of a direction is woken by its readiness (tokio wakes every
 //! waiter whose interest matches, too); the list costs the driver nothing
-//! while its bit is clear. A listed waker whose task stopped waiting stays
-//! listed until the next event of its direction or until the socket is
-//! deregistered, as the slot's last waker does; a waker is listed once,
-//! however often it is displaced.
+//! while its bit is clear. A waker is listed once, however often it is
+//! displaced. A waker whose task stopped waiting (a `timeout` around
+//! `accept`, say) stays listed until the next event of its direction; so
+//! that such wakers cannot pile up on a quiet socket, a list that reaches
+//! its bound (64, or twice its length at its last wake-up or prune) is
+//! pruned: every waker in it is woken, and those still waiting list
+//! themselves again.
 
 use std::io;
 use std::task::{Context, Poll, Waker};
@@ -67,6 +79,8 @@ pub(crate) const READY_MASK: usize = 0b1_1111;
 const FINAL: usize = READ_CLOSED | WRITE_CLOSED;
 const LISTED_READ: usize = 1 << 5;
 const LISTED_WRITE: usize = 1 << 6;
+const LISTED_ERROR: usize = 1 << 7;
+const LISTED: usize = LISTED_READ | LISTED_WRITE | LISTED_ERROR;
 
 const TICK_SHIFT: u32 = 16;
 const TICK_MASK: usize = 0x7fff << TICK_SHIFT;
@@ -75,20 +89,40 @@ const SHUTDOWN: usize = 1 << 31;
 /// How many listed wakers are woken per pass, outside the lock.
 const WAKE_BATCH: usize = 32;
 
-/// Which way a task waits.
+/// The smallest length at which a list is pruned (see "Waiters").
+const PRUNE_AT: usize = 64;
+
+/// Which way a task waits: to read, to write, or for an error alone
+/// (`Interest::ERROR`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Direction {
     Read,
     Write,
+    Error,
 }
 
 impl Direction {
+    const ALL: [Direction; 3] = [Direction::Read, Direction::Write, Direction::Error];
+
     /// The readiness that lets an attempt in this direction make progress
     /// (an error does, too: the attempt then reports it).
     pub(crate) fn mask(self) -> usize {
         match self {
             Direction::Read => READABLE | READ_CLOSED | ERROR,
             Direction::Write => WRITABLE | WRITE_CLOSED | ERROR,
+            Direction::Error => ERROR,
+        }
+    }
+
+    /// The readiness that every waiter of this direction waits for, so
+    /// that a waiter woken by it finds it (see "Waiters"): an error is
+    /// not in it for readers and writers, since `Interest::READABLE` and
+    /// `Interest::WRITABLE` do not wait for errors, as in tokio.
+    fn common(self) -> usize {
+        match self {
+            Direction::Read => READABLE | READ_CLOSED,
+            Direction::Write => WRITABLE | WRITE_CLOSED,
+            Direction::Error => ERROR,
         }
     }
 
@@ -96,6 +130,7 @@ impl Direction {
         match self {
             Direction::Read => LISTED_READ,
             Direction::Write => LISTED_WRITE,
+            Direction::Error => LISTED_ERROR,
         }
     }
 
@@ -104,14 +139,35 @@ impl Direction {
     }
 
     /// The directions a task waiting for `mask` waits in: a wait for
-    /// errors alone waits with the readers (the driver wakes them on an
-    /// error).
+    /// errors alone has its own.
     fn of(mask: usize) -> impl Iterator<Item = Direction> {
-        let read = mask & (READABLE | READ_CLOSED) != 0 || mask & READY_MASK == ERROR;
+        let read = mask & (READABLE | READ_CLOSED) != 0;
         let write = mask & (WRITABLE | WRITE_CLOSED) != 0;
-        [(read, Direction::Read), (write, Direction::Write)]
-            .into_iter()
-            .filter_map(|(waits, direction)| waits.then_some(direction))
+        let error = !read && !write && mask & ERROR != 0;
+        [
+            (read, Direction::Read),
+            (write, Direction::Write),
+            (error, Direction::Error),
+        ]
+        .into_iter()
+        .filter_map(|(waits, direction)| waits.then_some(direction))
+    }
+}
+
+/// One direction's overflow list.
+#[derive(Debug)]
+struct Waiters {
+    wakers: Vec<Waker>,
+    /// The length at which listing prunes the list (see "Waiters").
+    prune_at: usize,
+}
+
+impl Waiters {
+    const fn new() -> Waiters {
+        Waiters {
+            wakers: Vec::new(),
+            prune_at: PRUNE_AT,
+        }
     }
 }
 
@@ -136,8 +192,10 @@ pub(crate) struct ScheduledIo {
     readiness: AtomicUsize,
     reader: AtomicWaker,
     writer: AtomicWaker,
+    /// The slot of the tasks that wait for an error alone.
+    error: AtomicWaker,
     /// The wakers the slots displaced, by direction (see "Waiters").
-    listed: Mutex<[Vec<Waker>; 2]>,
+    listed: Mutex<[Waiters; 3]>,
     /// Where this registration sits in the driver's registration set
     /// (touched only under that set's lock).
     pub(crate) index: AtomicUsize,
@@ -149,7 +207,8 @@ impl ScheduledIo {
             readiness: AtomicUsize::new(0),
             reader: AtomicWaker::new(),
             writer: AtomicWaker::new(),
-            listed: Mutex::new([Vec::new(), Vec::new()]),
+            error: AtomicWaker::new(),
+            listed: Mutex::new([Waiters::new(), Waiters::new(), Waiters::new()]),
             index: AtomicUsize::new(0),
         }
     }
@@ -158,6 +217,7 @@ impl ScheduledIo {
         match direction {
             Direction::Read => &self.reader,
             Direction::Write => &self.writer,
+            Direction::Error => &self.error,
         }
     }
 
@@ -191,13 +251,19 @@ impl ScheduledIo {
                 self.wake_listed(Direction::Write);
             }
         }
+        if ready & ERROR != 0 {
+            self.error.wake();
+            if current & LISTED_ERROR != 0 {
+                self.wake_listed(Direction::Error);
+            }
+        }
     }
 
     /// Marks the registration dead (the driver shut down) and wakes every
     /// waiter: from now on every operation fails.
     pub(crate) fn shutdown(&self) {
         self.readiness.fetch_or(SHUTDOWN, AcqRel);
-        for direction in [Direction::Read, Direction::Write] {
+        for direction in Direction::ALL {
             self.slot(direction).wake();
             self.wake_listed(direction);
         }
@@ -209,16 +275,23 @@ impl ScheduledIo {
     /// driver's next turn frees it; after shutdown there is no next turn, so
     /// a waker kept here would keep the whole runtime alive in a cycle.
     pub(crate) fn clear_wakers(&self) {
-        drop(self.reader.take());
-        drop(self.writer.take());
+        for direction in Direction::ALL {
+            crate::task::drop_contained(self.slot(direction).take());
+        }
         let listed = {
             let mut listed = self.listed.lock();
-            self.readiness
-                .fetch_and(!(LISTED_READ | LISTED_WRITE), AcqRel);
-            std::mem::take(&mut *listed)
+            self.readiness.fetch_and(!LISTED, AcqRel);
+            listed
+                .iter_mut()
+                .map(|waiters| std::mem::take(&mut waiters.wakers))
+                .collect::<Vec<_>>()
         };
-        // Outside the lock: dropping a waker may drop a task.
-        drop(listed);
+        // Outside the lock: dropping a waker may drop a task, or panic (a
+        // foreign waker's; `task` rule 7).
+        listed
+            .into_iter()
+            .flatten()
+            .for_each(crate::task::drop_contained);
     }
 
     /// Lists `waker`, which the slot of `direction` displaced (module docs,
@@ -226,22 +299,37 @@ impl ScheduledIo {
     #[cold]
     #[inline(never)]
     fn list(&self, direction: Direction, waker: Waker) {
-        let (duplicate, before) = {
+        let (duplicate, pruned, before) = {
             let mut listed = self.listed.lock();
-            let list = &mut listed[direction.index()];
-            let duplicate = if list.iter().any(|listed| listed.will_wake(&waker)) {
+            let waiters = &mut listed[direction.index()];
+            let duplicate = if waiters.wakers.iter().any(|w| w.will_wake(&waker)) {
                 Some(waker)
             } else {
-                list.push(waker);
+                waiters.wakers.push(waker);
                 None
             };
-            (
-                duplicate,
-                self.readiness.fetch_or(direction.listed(), AcqRel),
-            )
+            // Wakers of waits that ended without their readiness stay until
+            // an event: past a bound, wake them all (those still waiting
+            // list themselves again) and let the bound follow the list.
+            let pruned = if waiters.wakers.len() >= waiters.prune_at {
+                waiters.prune_at = PRUNE_AT.max(2 * waiters.wakers.len());
+                std::mem::take(&mut waiters.wakers)
+            } else {
+                Vec::new()
+            };
+            let bit = direction.listed();
+            let before = if waiters.wakers.is_empty() {
+                self.readiness.fetch_and(!bit, AcqRel)
+            } else {
+                self.readiness.fetch_or(bit, AcqRel)
+            };
+            (duplicate, pruned, before)
         };
-        drop(duplicate);
-        if before & (direction.mask() | SHUTDOWN) != 0 {
+        if let Some(duplicate) = duplicate {
+            crate::task::drop_contained(duplicate);
+        }
+        pruned.into_iter().for_each(crate::task::wake_contained);
+        if before & (direction.common() | SHUTDOWN) != 0 {
             // The event may have come before the bit: the lister wakes.
             self.wake_listed(direction);
         }
@@ -252,19 +340,26 @@ impl ScheduledIo {
     #[cold]
     #[inline(never)]
     fn wake_listed(&self, direction: Direction) {
+        let mut woken = 0;
         loop {
             let mut batch: [Option<Waker>; WAKE_BATCH] = std::array::from_fn(|_| None);
             let more = {
                 let mut listed = self.listed.lock();
-                let list = &mut listed[direction.index()];
-                let from = list.len().saturating_sub(WAKE_BATCH);
-                for (slot, waker) in batch.iter_mut().zip(list.drain(from..)) {
+                let waiters = &mut listed[direction.index()];
+                let from = waiters.wakers.len().saturating_sub(WAKE_BATCH);
+                for (slot, waker) in batch.iter_mut().zip(waiters.wakers.drain(from..)) {
                     *slot = Some(waker);
+                    woken += 1;
                 }
-                if list.is_empty() {
+                if waiters.wakers.is_empty() {
                     self.readiness.fetch_and(!direction.listed(), AcqRel);
+                    if woken > 0 {
+                        // Those woken and still waiting come back: room
+                        // for them before the next prune.
+                        waiters.prune_at = PRUNE_AT.max(2 * woken);
+                    }
                 }
-                !list.is_empty()
+                !waiters.wakers.is_empty()
             };
             // A panic in a (foreign) waker stays there (`task` rule 7).
             batch
@@ -546,7 +641,7 @@ mod tests {
         }
         // Woken, the list is empty and its bit clear: the next event wakes
         // no one twice.
-        assert_eq!(io.readiness.load(SeqCst) & (LISTED_READ | LISTED_WRITE), 0);
+        assert_eq!(io.readiness.load(SeqCst) & LISTED, 0);
         io.set_readiness(2, READABLE);
         assert!(waiters.iter().all(|(wakes, _)| wakes.0.load(SeqCst) == 1));
     }
@@ -561,7 +656,7 @@ mod tests {
             assert!(pending(&io, &b, Direction::Write));
         }
         // b in the slot; a and b listed once each, not ten times.
-        assert_eq!(io.listed.lock()[Direction::Write.index()].len(), 2);
+        assert_eq!(io.listed.lock()[Direction::Write.index()].wakers.len(), 2);
         io.set_readiness(1, WRITABLE);
         // b is woken from the slot and from the list: a spare wake-up,
         // which costs it one poll.
@@ -688,5 +783,97 @@ mod tests {
         io.set_readiness(2, READABLE);
         assert_eq!(io.try_io(Direction::Read.mask(), || Ok(5)).unwrap(), 5);
         assert!(io.ready_now(Direction::Read.mask()).is_some(), "kept");
+    }
+
+    #[test]
+    fn abandoned_waiters_are_pruned_not_kept() {
+        let io = ScheduledIo::new();
+        // A quiet socket; 1 000 waits, each with a fresh waker, abandoned.
+        let waiters: Vec<_> = (0..1_000).map(|_| counter()).collect();
+        for (_, waker) in &waiters {
+            assert!(pending(&io, waker, Direction::Read));
+        }
+        let listed = io.listed.lock()[Direction::Read.index()].wakers.len();
+        assert!(listed < PRUNE_AT * 2, "{listed} wakers kept");
+        // Every waker that left the list was woken (its task, if it still
+        // waits, lists itself again): none was dropped unwoken.
+        let woken = waiters
+            .iter()
+            .filter(|(wakes, _)| wakes.0.load(SeqCst) > 0)
+            .count();
+        assert_eq!(woken + listed + 1, 1_000, "the slot holds the last");
+    }
+
+    #[test]
+    fn a_prune_leaves_room_for_the_waiters_that_come_back() {
+        let io = ScheduledIo::new();
+        let waiters: Vec<_> = (0..PRUNE_AT + 1).map(|_| counter()).collect();
+        for (_, waker) in &waiters {
+            assert!(pending(&io, waker, Direction::Read));
+        }
+        // Pruned once: all woken. They register again: no second prune.
+        let wakes = || -> usize { waiters.iter().map(|(w, _)| w.0.load(SeqCst)).sum() };
+        let after_prune = wakes();
+        assert!(after_prune >= PRUNE_AT);
+        for (_, waker) in &waiters {
+            assert!(pending(&io, waker, Direction::Read));
+        }
+        assert_eq!(wakes(), after_prune, "no spare wake-ups while all wait");
+    }
+
+    #[test]
+    fn error_waiters_do_not_wake_each_other_while_readable() {
+        let io = ScheduledIo::new();
+        io.set_readiness(1, READABLE | READ_CLOSED);
+        let (a_wakes, a) = counter();
+        let (b_wakes, b) = counter();
+        for _ in 0..3 {
+            assert!(pending(&io, &a, Direction::Error));
+            assert!(pending(&io, &b, Direction::Error));
+        }
+        assert_eq!((a_wakes.0.load(SeqCst), b_wakes.0.load(SeqCst)), (0, 0));
+        io.set_readiness(2, ERROR);
+        assert!(a_wakes.0.load(SeqCst) >= 1 && b_wakes.0.load(SeqCst) >= 1);
+    }
+
+    #[test]
+    fn readable_interest_waiters_do_not_wake_each_other_on_an_error() {
+        let io = ScheduledIo::new();
+        io.set_readiness(1, ERROR | WRITABLE);
+        let readable = READABLE | READ_CLOSED;
+        let (a_wakes, a) = counter();
+        let (b_wakes, b) = counter();
+        for _ in 0..3 {
+            for waker in [&a, &b] {
+                assert!(io
+                    .poll_ready_mask(&mut Context::from_waker(waker), readable)
+                    .is_pending());
+            }
+        }
+        assert_eq!((a_wakes.0.load(SeqCst), b_wakes.0.load(SeqCst)), (0, 0));
+        io.set_readiness(2, READABLE);
+        assert!(a_wakes.0.load(SeqCst) >= 1 && b_wakes.0.load(SeqCst) >= 1);
+    }
+
+    #[test]
+    fn a_waker_whose_clone_panics_leaves_the_slot_working() {
+        use std::task::{RawWaker, RawWakerVTable};
+        const VTABLE: RawWakerVTable = RawWakerVTable::new(
+            |_| panic!("a waker whose clone panics"),
+            |_| {},
+            |_| {},
+            |_| {},
+        );
+        // SAFETY: the vtable's functions ignore the data pointer.
+        let bad = unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &VTABLE)) };
+        let io = ScheduledIo::new();
+        let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            io.poll_ready(&mut Context::from_waker(&bad), Direction::Read)
+        }));
+        assert!(polled.is_err(), "the clone's panic reaches its task");
+        let (wakes, waker) = counter();
+        assert!(pending(&io, &waker, Direction::Read));
+        io.set_readiness(1, READABLE);
+        assert_eq!(wakes.0.load(SeqCst), 1);
     }
 }
