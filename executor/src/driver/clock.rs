@@ -32,9 +32,37 @@ use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 /// line with a word that other threads write often.
 #[repr(align(128))]
 pub(crate) struct Clock {
-    /// The start: tick 0 of the timer wheels, nanosecond 0 of busy time.
+    /// The start: tick 0 of the timer wheels.
     start: Instant,
+    /// The start in [`monotonic_nanos`]: nanosecond 0 of busy time.
+    start_nanos: u64,
     coarse_ms: AtomicU32,
+}
+
+/// Nanoseconds on the precise monotonic clock, read straight from
+/// `clock_gettime` (the vDSO on Linux), without `Instant`'s conversions: a
+/// worker reads it at every park and wake-up.
+#[cfg(all(target_os = "linux", not(miri)))]
+fn monotonic_nanos() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable `timespec`; `clock_gettime` writes
+    // only it, and `CLOCK_MONOTONIC` exists on every Linux.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    debug_assert_eq!(rc, 0);
+    (ts.tv_sec as u64)
+        .wrapping_mul(1_000_000_000)
+        .wrapping_add(ts.tv_nsec as u64)
+}
+
+/// Nanoseconds on a monotonic clock (since the first reading).
+#[cfg(not(all(target_os = "linux", not(miri))))]
+fn monotonic_nanos() -> u64 {
+    static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    let epoch = *EPOCH.get_or_init(Instant::now);
+    u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX)
 }
 
 impl Clock {
@@ -42,6 +70,7 @@ impl Clock {
     pub(crate) fn new() -> Clock {
         Clock {
             start: Instant::now(),
+            start_nanos: monotonic_nanos(),
             coarse_ms: AtomicU32::new(0),
         }
     }
@@ -73,9 +102,10 @@ impl Clock {
         (self.nanos() / 1_000_000) as u32
     }
 
-    /// Nanoseconds since the start, read now (saturates after 584 years).
+    /// Nanoseconds since the start, read now on the precise clock.
+    #[inline]
     pub(crate) fn nanos(&self) -> u64 {
-        u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX)
+        monotonic_nanos().wrapping_sub(self.start_nanos)
     }
 
     /// The first timer tick at or after `deadline`: deadlines round *up*,
