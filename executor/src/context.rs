@@ -169,23 +169,30 @@ pub(crate) fn with_handle<R>(f: impl FnOnce(&Handle) -> R) -> Option<R> {
 ///
 /// Nothing of the user's is dropped under the context's borrow: a task the
 /// runtime refuses (it has shut down) is cancelled once the borrow is
-/// released, and a future with no runtime to go to is dropped after it. A
-/// `Drop` may enter a runtime (`block_on`), which needs that borrow free.
+/// released, and a future with no runtime to go to is handed back out and
+/// dropped after it. A `Drop` may enter a runtime (`block_on`), which needs
+/// that borrow free.
 #[inline]
 pub(crate) fn spawn<F>(future: F, meta: Meta<'_>) -> Option<JoinHandle<F::Output>>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let mut future = Some(future);
-    let spawned =
-        with_handle(|handle| handle.spawn_or_refuse(future.take().expect("spawned once"), meta));
-    drop(future);
-    let (join, refused) = spawned?;
-    if let Some(refused) = refused {
-        refused.cancel();
+    let spawned = CONTEXT.try_with(|cx| match cx.handle.borrow().as_ref() {
+        Some(handle) => Ok(handle.spawn_or_refuse(future, meta)),
+        None => Err(future),
+    });
+    match spawned {
+        Ok(Ok((join, refused))) => {
+            if let Some(refused) = refused {
+                refused.cancel();
+            }
+            Some(join)
+        }
+        // No runtime: the future is dropped here, outside the borrow (or,
+        // with the thread's locals gone, was dropped with the closure).
+        Ok(Err(_)) | Err(_) => None,
     }
-    Some(join)
 }
 
 /// Runs `f` on the blocking pool of the runtime of the calling code; `None`
@@ -195,14 +202,17 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let mut f = Some(f);
-    let spawned = with_handle(|handle| {
-        handle.spawn_blocking_or_refuse(f.take().expect("spawned once"), meta)
+    let spawned = CONTEXT.try_with(|cx| match cx.handle.borrow().as_ref() {
+        Some(handle) => Ok(handle.spawn_blocking_or_refuse(f, meta)),
+        None => Err(f),
     });
-    drop(f);
-    let (join, refused) = spawned?;
-    if let Some(refused) = refused {
-        refused.cancel();
+    match spawned {
+        Ok(Ok((join, refused))) => {
+            if let Some(refused) = refused {
+                refused.cancel();
+            }
+            Some(join)
+        }
+        Ok(Err(_)) | Err(_) => None,
     }
-    Some(join)
 }
