@@ -79,8 +79,8 @@ pub mod time;
 mod yield_now;
 
 pub use crate::runtime::{
-    spawn, spawn_blocking, Builder, Dump, Handle, Runtime, RuntimeMetrics, TaskInfo, TaskState,
-    TryCurrentError,
+    spawn, spawn_blocking, Builder, Dump, EnterGuard, Handle, Runtime, RuntimeId, RuntimeMetrics,
+    TaskInfo, TaskState, TryCurrentError,
 };
 pub use crate::task::{JoinError, JoinHandle};
 pub use crate::yield_now::yield_now;

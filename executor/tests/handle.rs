@@ -205,3 +205,58 @@ fn free_spawn_panics_on_a_thread_that_left_the_runtime() {
         assert!(outside.is_err(), "spawn succeeded outside the runtime");
     });
 }
+
+#[test]
+fn enter_makes_the_runtime_current_until_the_guard_drops() {
+    common::guarded(|| {
+        let a = common::rt(1);
+        let b = common::current_thread_rt();
+        assert!(Handle::try_current().is_err());
+        let outer = a.enter();
+        assert_eq!(Handle::current().id(), a.handle().id());
+        // A spawn from here is the entered runtime's.
+        let task = spawn(async { TaskId::current().is_some() });
+        {
+            let _inner = b.handle().enter();
+            assert_eq!(Handle::current().id(), b.handle().id());
+        }
+        assert_eq!(Handle::current().id(), a.handle().id(), "restored");
+        drop(outer);
+        assert!(Handle::try_current().is_err());
+        assert!(a.block_on(task).unwrap());
+    });
+}
+
+#[test]
+fn runtime_ids_are_distinct_and_shared_by_handles() {
+    let runtimes: Vec<_> = (0..4).map(|_| common::current_thread_rt()).collect();
+    let ids: std::collections::HashSet<_> = runtimes.iter().map(|rt| rt.handle().id()).collect();
+    assert_eq!(ids.len(), 4);
+    let rt = &runtimes[0];
+    assert_eq!(rt.handle().clone().id(), rt.handle().id());
+    assert_eq!(
+        rt.block_on(async { Handle::current().id() }),
+        rt.handle().id()
+    );
+}
+
+#[test]
+fn handle_block_on_runs_futures_from_any_thread_on_either_flavour() {
+    common::guarded(|| {
+        for rt in [common::rt(2), common::current_thread_rt()] {
+            let handle = rt.handle().clone();
+            let out = thread::spawn(move || {
+                handle.block_on(async {
+                    // Spawned tasks run (on a current-thread runtime, on
+                    // this thread, driven by this `block_on`).
+                    let task = spawn(async { 20 });
+                    let current = Handle::current().id();
+                    (task.await.unwrap() + 1, current)
+                })
+            })
+            .join()
+            .unwrap();
+            assert_eq!(out, (21, rt.handle().id()));
+        }
+    });
+}

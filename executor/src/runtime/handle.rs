@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 
 use crate::context;
 use crate::runtime::{Dump, RuntimeMetrics};
@@ -21,6 +22,41 @@ use crate::task::{JoinHandle, Meta};
 pub struct Handle {
     /// The scheduler's own handle, which every task of the runtime holds.
     pub(crate) inner: scheduler::Handle,
+}
+
+/// The guard of [`Handle::enter`] and [`Runtime::enter`](crate::Runtime::enter):
+/// the runtime's context stays entered on this thread until it drops. It
+/// belongs to the thread that made it (`!Send`).
+#[must_use = "the context is left when the guard drops"]
+pub struct EnterGuard<'a> {
+    _context: context::EnterGuard,
+    /// Borrows the handle, and keeps the guard on its thread.
+    _handle: PhantomData<(&'a Handle, *const ())>,
+}
+
+impl fmt::Debug for EnterGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnterGuard").finish_non_exhaustive()
+    }
+}
+
+/// A runtime's id, from [`Handle::id`] (tokio's `runtime::Id`): unique
+/// among the runtimes of this process, and displayed as a number.
+///
+/// ```
+/// let rt = taskcell_executor::Runtime::new().unwrap();
+/// let id = rt.handle().id();
+/// assert!(id.to_string().parse::<u64>().is_ok());
+/// let inside = rt.block_on(async { taskcell_executor::Handle::current().id() });
+/// assert_eq!(id, inside);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RuntimeId(u64);
+
+impl fmt::Display for RuntimeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
 }
 
 /// Returned by [`Handle::try_current`] outside any runtime.
@@ -73,6 +109,68 @@ impl Handle {
             inner: inner.clone(),
         })
         .ok_or(TryCurrentError(()))
+    }
+
+    /// Runs `future` to completion on this thread, as
+    /// [`Runtime::block_on`](crate::Runtime::block_on) does: with the
+    /// runtime's context entered, under a task id of its own, and on a
+    /// current-thread runtime running its tasks here meanwhile (unlike
+    /// tokio's, which cannot drive a current-thread runtime from a handle).
+    ///
+    /// # Panics
+    ///
+    /// If called from inside a runtime task or another `block_on`.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// let out = std::thread::spawn(move || {
+    ///     handle.block_on(async { taskcell_executor::spawn(async { 6 }).await.unwrap() })
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// assert_eq!(out, 6);
+    /// ```
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let _context = context::enter_block_on(&self.inner);
+        let future = std::pin::pin!(taskcell::bind(future));
+        self.inner.block_on(future)
+    }
+
+    /// Enters the runtime's context on this thread until the guard drops:
+    /// `spawn`, `Handle::current()`, sockets and timers work here as inside
+    /// a task, and what was entered before comes back after. Guards must
+    /// drop in the reverse order of their making.
+    ///
+    /// ```
+    /// use taskcell_executor::Handle;
+    ///
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// assert!(Handle::try_current().is_err());
+    /// let guard = rt.handle().enter();
+    /// assert_eq!(Handle::current().id(), rt.handle().id());
+    /// drop(guard);
+    /// assert!(Handle::try_current().is_err());
+    /// ```
+    pub fn enter(&self) -> EnterGuard<'_> {
+        EnterGuard {
+            _context: context::enter_handle(&self.inner),
+            _handle: PhantomData,
+        }
+    }
+
+    /// The runtime's id: unique among the runtimes of this process, the
+    /// same for every handle of one runtime.
+    ///
+    /// ```
+    /// let a = taskcell_executor::Runtime::new().unwrap();
+    /// let b = taskcell_executor::Runtime::new().unwrap();
+    /// assert_eq!(a.handle().id(), a.handle().clone().id());
+    /// assert_ne!(a.handle().id(), b.handle().id());
+    /// ```
+    pub fn id(&self) -> RuntimeId {
+        RuntimeId(self.inner.id())
     }
 
     /// Spawns `future` as a new task and returns its [`JoinHandle`].

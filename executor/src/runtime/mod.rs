@@ -9,13 +9,12 @@ pub(crate) mod metrics;
 pub use self::builder::Builder;
 pub(crate) use self::builder::ThreadHooks;
 pub use self::dump::{Dump, TaskInfo, TaskState};
-pub use self::handle::{spawn, spawn_blocking, Handle, TryCurrentError};
+pub use self::handle::{spawn, spawn_blocking, EnterGuard, Handle, RuntimeId, TryCurrentError};
 pub use self::metrics::RuntimeMetrics;
 
 use std::fmt;
 use std::future::Future;
 use std::io;
-use std::pin::pin;
 use std::time::{Duration, Instant};
 
 use crate::context;
@@ -96,13 +95,21 @@ impl Runtime {
     /// ```
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        let handle = &self.handle.inner;
-        let _context = context::enter_block_on(handle);
-        let future = pin!(taskcell::bind(future));
-        match &self.scheduler {
-            Scheduler::CurrentThread(scheduler) => scheduler.block_on(handle, future),
-            Scheduler::MultiThread(scheduler) => scheduler.block_on(handle, future),
-        }
+        self.handle.block_on(future)
+    }
+
+    /// Enters the runtime's context on this thread until the guard drops:
+    /// `spawn`, `Handle::current()`, sockets and timers work here as inside
+    /// a task; see [`Handle::enter`].
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// let _guard = rt.enter();
+    /// let task = taskcell_executor::spawn(async { 5 });
+    /// assert_eq!(rt.block_on(task).unwrap(), 5);
+    /// ```
+    pub fn enter(&self) -> EnterGuard<'_> {
+        self.handle.enter()
     }
 
     /// Spawns `future` as a new task; see [`Handle::spawn`].

@@ -40,11 +40,7 @@ impl CurrentThread {
     /// Drives the runtime with its core, or, while another `block_on` holds
     /// the core, polls `future` alone and waits for either its wake-up or
     /// the core's return, then takes the core over.
-    pub(crate) fn block_on<F: Future>(
-        &self,
-        handle: &Handle,
-        mut future: Pin<&mut F>,
-    ) -> F::Output {
+    pub(crate) fn block_on<F: Future>(handle: &Handle, mut future: Pin<&mut F>) -> F::Output {
         let shared = &*handle.shared;
         let (root, waker) = RootWaker::standalone();
         let mut cx = Context::from_waker(&waker);

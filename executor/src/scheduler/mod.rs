@@ -92,6 +92,8 @@ pub(crate) struct Handle {
 /// Private to the scheduler: everything else goes through [`Handle`].
 pub(crate) struct Shared {
     flavor: Flavor,
+    /// The runtime's id (`runtime::Id`), unique in the process.
+    id: u64,
     injector: Injector<Notified<Handle>>,
     remotes: Box<[Remote]>,
     idle: Idle,
@@ -179,8 +181,11 @@ impl Handle {
                 metrics: WorkerMetrics::new(),
             })
             .collect();
+        /// The next runtime's id; ids start at 1.
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let shared = Shared {
             flavor,
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             injector: Injector::new(),
             idle: Idle::new(workers),
             // 16 shards a worker (tokio takes 4): a spawn and a completion
@@ -208,6 +213,20 @@ impl Handle {
             shared: Arc::new(shared),
         };
         (handle, cores)
+    }
+
+    /// Runs `future` to completion on this thread, as the runtime's flavour
+    /// does it (a current-thread runtime runs its tasks here meanwhile).
+    pub(crate) fn block_on<F: Future>(&self, future: Pin<&mut F>) -> F::Output {
+        match self.shared.flavor {
+            Flavor::CurrentThread => current_thread::CurrentThread::block_on(self, future),
+            Flavor::MultiThread => multi_thread::MultiThread::block_on(self, future),
+        }
+    }
+
+    /// The runtime's id.
+    pub(crate) fn id(&self) -> u64 {
+        self.shared.id
     }
 
     /// Spawns `future` as a new task of this runtime. If the runtime has

@@ -52,11 +52,7 @@ impl MultiThread {
     /// sleeping between wake-ups, while the workers run the tasks. Each
     /// wake-up refreshes the runtime's coarse clock, so that tasks this
     /// thread spawns are stamped with the time (task dumps).
-    pub(crate) fn block_on<F: Future>(
-        &self,
-        handle: &Handle,
-        mut future: Pin<&mut F>,
-    ) -> F::Output {
+    pub(crate) fn block_on<F: Future>(handle: &Handle, mut future: Pin<&mut F>) -> F::Output {
         let shared = &*handle.shared;
         let (root, waker) = RootWaker::standalone();
         let mut cx = Context::from_waker(&waker);
