@@ -18,6 +18,7 @@ use super::join::JoinHandle;
 use super::raw::Meta;
 use crate::context;
 use crate::runtime::Handle;
+use taskcell::TaskId;
 
 /// A set of tasks of one output type, joined in completion order.
 ///
@@ -223,6 +224,30 @@ impl<T> JoinSet<T> {
     /// assert!(matches!(polled, Poll::Ready(None)));
     /// ```
     pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
+        self.poll_join_next_with_id(cx)
+            .map(|joined| joined.map(|result| result.map(|(_, output)| output)))
+    }
+
+    /// Polls for the next task to finish, as
+    /// [`poll_join_next`](Self::poll_join_next), with its id.
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use taskcell_executor::task::JoinSet;
+    ///
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let mut set = JoinSet::new();
+    ///     set.spawn(async { 1 });
+    ///     let (id, out) = poll_fn(|cx| set.poll_join_next_with_id(cx)).await.unwrap().unwrap();
+    ///     assert_eq!(out, 1);
+    ///     # let _ = id;
+    /// });
+    /// ```
+    pub fn poll_join_next_with_id(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<(TaskId, T), JoinError>>> {
         if self.len == 0 {
             return Poll::Ready(None);
         }
@@ -230,14 +255,82 @@ impl<T> JoinSet<T> {
         // handles are read without budget, so running out cannot make a
         // slot's waker re-queue its key while this loop is draining keys.
         let coop = std::task::ready!(crate::coop::poll_proceed(cx));
+        match self.next_finished(Some(cx.waker())) {
+            Some(joined) => {
+                coop.made_progress();
+                Poll::Ready(Some(joined))
+            }
+            None => Poll::Pending,
+        }
+    }
+
+    /// Waits for the next task to finish and returns its id with its
+    /// output; `None` once the set is empty.
+    ///
+    /// ```
+    /// use taskcell_executor::task::JoinSet;
+    ///
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let mut set = JoinSet::new();
+    ///     set.spawn(async { "a" });
+    ///     let (id, out) = set.join_next_with_id().await.unwrap().unwrap();
+    ///     assert_eq!(out, "a");
+    ///     assert!(set.join_next_with_id().await.is_none());
+    ///     # let _ = id;
+    /// });
+    /// ```
+    pub async fn join_next_with_id(&mut self) -> Option<Result<(TaskId, T), JoinError>> {
+        poll_fn(|cx| self.poll_join_next_with_id(cx)).await
+    }
+
+    /// The output of a task that has finished, without waiting: `None` if
+    /// no task has finished yet (or the set is empty).
+    ///
+    /// ```
+    /// use taskcell_executor::task::JoinSet;
+    ///
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let mut set = JoinSet::new();
+    ///     set.spawn(std::future::pending::<u8>());
+    ///     assert!(set.try_join_next().is_none(), "still running");
+    ///     set.spawn(async { 2 });
+    ///     loop {
+    ///         if let Some(out) = set.try_join_next() {
+    ///             assert_eq!(out.unwrap(), 2);
+    ///             break;
+    ///         }
+    ///         taskcell_executor::yield_now().await;
+    ///     }
+    /// });
+    /// ```
+    pub fn try_join_next(&mut self) -> Option<Result<T, JoinError>> {
+        self.try_join_next_with_id()
+            .map(|result| result.map(|(_, output)| output))
+    }
+
+    /// [`try_join_next`](Self::try_join_next), with the task's id.
+    pub fn try_join_next_with_id(&mut self) -> Option<Result<(TaskId, T), JoinError>> {
+        if self.len == 0 {
+            return None;
+        }
+        self.next_finished(None)
+    }
+
+    /// Takes the next finished task out of the set. With `waiter`, leaves
+    /// it to be woken when a key comes in, if none is there.
+    fn next_finished(&mut self, waiter: Option<&Waker>) -> Option<Result<(TaskId, T), JoinError>> {
         loop {
             let key = {
                 let mut ready = self.ready.lock();
                 match ready.keys.pop_front() {
                     Some(key) => key,
                     None => {
-                        ready.waiter = Some(cx.waker().clone());
-                        return Poll::Pending;
+                        if let Some(waiter) = waiter {
+                            ready.waiter = Some(waiter.clone());
+                        }
+                        return None;
                     }
                 }
             };
@@ -250,13 +343,70 @@ impl<T> JoinSet<T> {
                 continue; // joined already
             };
             if let Poll::Ready(result) = entry.handle.poll_output(&entry.waker) {
-                coop.made_progress();
+                let id = entry.handle.id();
                 slot.entry = None;
                 self.free.push(index);
                 self.len -= 1;
-                return Poll::Ready(Some(result));
+                return Some(result.map(|output| (id, output)));
             }
         }
+    }
+
+    /// Waits for every task and returns their outputs, in the order they
+    /// finished.
+    ///
+    /// # Panics
+    ///
+    /// If a task panicked (its panic goes on here, as tokio's does) or was
+    /// cancelled.
+    ///
+    /// ```
+    /// use taskcell_executor::task::JoinSet;
+    ///
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// let mut outs = rt.block_on(async {
+    ///     let set: JoinSet<u32> = (1..=3).map(|i| async move { i * 10 }).collect();
+    ///     set.join_all().await
+    /// });
+    /// outs.sort();
+    /// assert_eq!(outs, [10, 20, 30]);
+    /// ```
+    pub async fn join_all(mut self) -> Vec<T> {
+        let mut outputs = Vec::with_capacity(self.len);
+        while let Some(joined) = self.join_next().await {
+            match joined {
+                Ok(output) => outputs.push(output),
+                Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+                Err(err) => panic!("a task of `JoinSet::join_all` failed: {err}"),
+            }
+        }
+        outputs
+    }
+
+    /// Takes every task out of the set without aborting it: each runs on
+    /// to its end, detached, and the set is empty.
+    ///
+    /// ```
+    /// use taskcell_executor::task::JoinSet;
+    ///
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// rt.block_on(async {
+    ///     let mut set = JoinSet::new();
+    ///     set.spawn(async move { tx.send("ran").unwrap() });
+    ///     set.detach_all();
+    ///     assert!(set.is_empty());
+    /// });
+    /// assert_eq!(rx.recv().unwrap(), "ran");
+    /// ```
+    pub fn detach_all(&mut self) {
+        for slot in &mut self.slots {
+            // A `JoinHandle` dropped detaches its task.
+            slot.entry = None;
+        }
+        self.free = (0..self.slots.len()).collect();
+        self.len = 0;
+        self.ready.lock().keys.clear();
     }
 
     /// Aborts every task and waits until all of them are gone, discarding
@@ -326,6 +476,42 @@ impl<T: Send + 'static> JoinSet<T> {
     {
         let handle = handle.spawn_with(future, Meta::caller());
         self.insert(handle);
+    }
+}
+
+/// Spawns each future into a new set, on the runtime of the calling code.
+///
+/// # Panics
+///
+/// Outside a runtime, as [`JoinSet::spawn`].
+impl<T, F> FromIterator<F> for JoinSet<T>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    #[track_caller]
+    fn from_iter<I: IntoIterator<Item = F>>(futures: I) -> JoinSet<T> {
+        let mut set = JoinSet::new();
+        set.extend(futures);
+        set
+    }
+}
+
+/// Spawns each future into the set, on the runtime of the calling code.
+///
+/// # Panics
+///
+/// Outside a runtime, as [`JoinSet::spawn`].
+impl<T, F> Extend<F> for JoinSet<T>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    #[track_caller]
+    fn extend<I: IntoIterator<Item = F>>(&mut self, futures: I) {
+        for future in futures {
+            self.spawn(future);
+        }
     }
 }
 
