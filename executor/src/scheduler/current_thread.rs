@@ -104,10 +104,15 @@ fn drive<F: Future>(core: &Core, handle: &Handle, mut root: Pin<&mut F>) -> F::O
             while ran < DRIVER_BUDGET {
                 match core.next_task(shared) {
                     Some(task) => core.run_task(shared, task),
-                    None if core.flush_deferred(shared) => continue,
                     None => break,
                 }
                 ran += 1;
+            }
+            // Tasks that yielded run again after a driver turn, and after
+            // the root future has had its poll (tokio's order): a task
+            // spinning on `yield_now` gets one poll a round.
+            if core.run_deferred(shared) {
+                continue;
             }
             if ran == 0 && !root_waker.is_woken() {
                 core.publish_polls(shared);

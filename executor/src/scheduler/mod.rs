@@ -10,10 +10,14 @@
 //!   woke: message passing (ping-pong) runs the receiver next, while its data
 //!   is in cache. At most [`worker::MAX_LIFO_POLLS`] LIFO polls run in a row,
 //!   and an idle worker may take another's LIFO task, so it never starves.
-//! - A task that wakes itself during its poll (`yield_now`) waits in its
-//!   worker's deferred list until the worker has no other work (or until the
-//!   next global-queue tick), then goes to the back of the local queue: a
-//!   yield ranks below spawns and wakes, and is never starved.
+//! - A task that wakes itself during its poll (`yield_now`, or a spent
+//!   budget) waits in its worker's deferred list until the worker has no
+//!   other work or its `event_interval` comes round, and in both cases until
+//!   it has fired its timers and taken a driver turn that does not block
+//!   (tokio's `park_yield`); then it goes to the back of the local queue. A
+//!   yield ranks below spawns and wakes, lets I/O in, and is never starved;
+//!   on a current-thread runtime the `block_on` future is polled between two
+//!   such rounds.
 //!
 //! # Layout
 //!

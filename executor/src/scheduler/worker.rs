@@ -89,7 +89,7 @@ impl Core {
         while !shared.is_shutdown() {
             if let Some(task) = self.next_task(shared) {
                 self.run_task(shared, task);
-            } else if self.flush_deferred(shared) {
+            } else if self.run_deferred(shared) {
                 continue;
             } else if let Some(task) = self.search(shared) {
                 self.run_task(shared, task);
@@ -120,7 +120,6 @@ impl Core {
         let tick = self.tick.get().wrapping_add(1);
         self.tick.set(tick);
         if tick.is_multiple_of(GLOBAL_QUEUE_INTERVAL) {
-            self.flush_deferred(shared);
             self.pop_global(shared).or_else(|| self.pop_local(shared))
         } else {
             self.pop_local(shared).or_else(|| self.pop_global(shared))
@@ -128,8 +127,9 @@ impl Core {
     }
 
     /// Every `event_interval` tasks: the clock, the poll count, this
-    /// worker's due timers and a look at the driver. Out of line, so that
-    /// the path of every other task stays short.
+    /// worker's due timers and a look at the driver, after which the tasks
+    /// that yielded may run again. Out of line, so that the path of every
+    /// other task stays short.
     #[cold]
     #[inline(never)]
     fn maintenance(&self, shared: &Shared) {
@@ -138,6 +138,25 @@ impl Core {
         self.publish_polls(shared);
         self.fire_timers(shared);
         self.poll_driver(shared);
+        self.flush_deferred(shared);
+    }
+
+    /// When the worker has nothing else to run but tasks that yielded:
+    /// fires its due timers and takes a driver turn that does not block
+    /// (tokio's `park_yield`), so that what they wait for can come in
+    /// first, then queues them. Returns whether there were any.
+    ///
+    /// A task that yields (or spent its budget) thus runs again only after
+    /// the worker has run its other work and looked at the driver, as in
+    /// tokio: a task that yields while it waits for a socket sees the
+    /// socket's readiness at its next poll.
+    pub(super) fn run_deferred(&self, shared: &Shared) -> bool {
+        if self.deferred.borrow().is_empty() {
+            return false;
+        }
+        self.fire_timers(shared);
+        self.poll_driver(shared);
+        self.flush_deferred(shared)
     }
 
     #[inline]

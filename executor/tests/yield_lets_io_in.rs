@@ -1,0 +1,117 @@
+//! A yield lets I/O in, as tokio's does: a task that yields (`yield_now`)
+//! runs again only after its worker has run its other work and taken a
+//! driver turn, so a task that yields while it waits for a socket sees the
+//! socket's readiness within a few yields; and on a current-thread runtime
+//! a task spinning on `yield_now` gets one poll for each poll of the
+//! `block_on` future, not dozens.
+#![cfg(not(miri))]
+
+mod common;
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::Arc;
+use std::task::{Context, Waker};
+
+use taskcell_executor::net::UnixStream;
+use taskcell_executor::{spawn, yield_now, Builder, Runtime};
+
+/// Whether the socket is readable now, without waiting.
+fn readable_now(socket: &UnixStream) -> bool {
+    let mut readable = pin!(socket.readable());
+    readable
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+        .is_ready()
+}
+
+/// A task makes its socket readable, then yields up to 10 times looking
+/// for the readiness: the yields must let the driver in.
+fn a_yielding_task_sees_its_socket_ready(rt: &Runtime) {
+    let seen = rt.block_on(async {
+        spawn(async {
+            let (a, b) = UnixStream::pair().unwrap();
+            a.writable().await.unwrap();
+            a.try_write(b"x").unwrap();
+            for yields in 0..10 {
+                if readable_now(&b) {
+                    return Some(yields);
+                }
+                yield_now().await;
+            }
+            None
+        })
+        .await
+        .unwrap()
+    });
+    assert!(
+        seen.is_some(),
+        "10 yields and the socket never turned readable"
+    );
+}
+
+fn multi_thread(workers: usize) -> Runtime {
+    Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn yields_let_io_in_on_a_one_worker_runtime() {
+    common::guarded(|| a_yielding_task_sees_its_socket_ready(&multi_thread(1)));
+}
+
+#[test]
+fn yields_let_io_in_on_a_two_worker_runtime() {
+    common::guarded(|| a_yielding_task_sees_its_socket_ready(&multi_thread(2)));
+}
+
+#[test]
+fn yields_let_io_in_on_a_current_thread_runtime() {
+    common::guarded(|| {
+        let rt = Builder::new_current_thread().enable_all().build().unwrap();
+        a_yielding_task_sees_its_socket_ready(&rt);
+    });
+}
+
+#[test]
+fn a_spinning_task_gets_one_poll_per_poll_of_block_on() {
+    common::guarded(|| {
+        let rt = Builder::new_current_thread().enable_all().build().unwrap();
+        let spins = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let most = rt.block_on({
+            let (spins, stop) = (Arc::clone(&spins), Arc::clone(&stop));
+            async move {
+                let spinner = spawn({
+                    let (spins, stop) = (Arc::clone(&spins), Arc::clone(&stop));
+                    async move {
+                        while !stop.load(SeqCst) {
+                            spins.fetch_add(1, SeqCst);
+                            yield_now().await;
+                        }
+                    }
+                });
+                let mut most = 0;
+                let mut last = spins.load(SeqCst);
+                for _ in 0..16 {
+                    yield_now().await;
+                    let now = spins.load(SeqCst);
+                    most = most.max(now - last);
+                    last = now;
+                }
+                stop.store(true, SeqCst);
+                spinner.await.unwrap();
+                most
+            }
+        });
+        assert!(
+            most <= 3,
+            "the spinner ran {most} times between two polls of block_on"
+        );
+        assert!(spins.load(SeqCst) >= 16, "the spinner ran");
+    });
+}
