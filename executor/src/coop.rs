@@ -56,9 +56,28 @@ pub(crate) fn with_budget<R>(budget: Budget, f: impl FnOnce() -> R) -> R {
     f()
 }
 
-/// Whether the current poll has budget left (always, when unconstrained).
+/// Whether the current task's poll has budget left: `false` once it has
+/// spent its units (the next budgeted operation yields), `true` when
+/// unconstrained or outside a task. As tokio's: a loop that does its own
+/// work can stop and yield when this turns false.
+///
+/// ```
+/// use taskcell_executor::task::{consume_budget, has_budget_remaining};
+///
+/// let rt = taskcell_executor::Runtime::new().unwrap();
+/// let spent = rt.block_on(rt.spawn(async {
+///     let mut units = 0;
+///     while has_budget_remaining() {
+///         consume_budget().await;
+///         units += 1;
+///     }
+///     units
+/// }));
+/// assert_eq!(spent.unwrap(), 128); // the default budget
+/// assert!(has_budget_remaining(), "outside a task");
+/// ```
 #[inline]
-pub(crate) fn has_budget_remaining() -> bool {
+pub fn has_budget_remaining() -> bool {
     CURRENT
         .try_with(|current| current.get().0 != Some(0))
         .unwrap_or(true)

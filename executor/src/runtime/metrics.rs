@@ -22,6 +22,8 @@ pub(crate) struct WorkerMetrics {
     polls: AtomicU64,
     steals: AtomicU64,
     parks: AtomicU64,
+    /// Parks and unparks: odd while the worker is parked.
+    park_unparks: AtomicU64,
     /// The nanoseconds spent busy, as last published by the worker: at the
     /// end of each busy stretch and every `event_interval` tasks within one.
     /// Only the worker writes it, each value from its own readings of one
@@ -47,6 +49,7 @@ impl Default for WorkerMetrics {
             polls: AtomicU64::new(0),
             steals: AtomicU64::new(0),
             parks: AtomicU64::new(0),
+            park_unparks: AtomicU64::new(0),
             busy: AtomicU64::new(0),
             since: AtomicU64::new(IDLE),
             base: AtomicU64::new(0),
@@ -80,6 +83,7 @@ impl WorkerMetrics {
     /// The worker is going to sleep: ends the busy stretch.
     pub(crate) fn parking(&self, clock: &Clock) {
         bump(&self.parks);
+        bump(&self.park_unparks);
         self.stopped(clock);
     }
 
@@ -96,6 +100,11 @@ impl WorkerMetrics {
     /// The worker woke up (or started): a busy stretch begins. One reading
     /// of the clock serves the stretch and the coarse reading.
     pub(crate) fn unparked(&self, clock: &Clock) {
+        if self.park_unparks.load(Relaxed) % 2 == 1 {
+            // Back from a park (not the worker's start, nor a new
+            // `block_on` of a current-thread runtime).
+            bump(&self.park_unparks);
+        }
         let now = clock.nanos();
         clock.refresh_to(now);
         self.begin_at(now);
@@ -265,6 +274,22 @@ impl RuntimeMetrics {
     /// ```
     pub fn worker_park_count(&self, worker: usize) -> u64 {
         self.worker(worker).parks.load(Relaxed)
+    }
+
+    /// How many times worker `worker` parked or unparked, as tokio's: odd
+    /// while it is parked, even while it works.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    /// let metrics = rt.handle().metrics();
+    /// while metrics.worker_park_unpark_count(0) % 2 == 0 {
+    ///     std::thread::yield_now(); // until it parks, with nothing to do
+    /// }
+    /// rt.block_on(rt.spawn(async {})).unwrap();
+    /// assert!(metrics.worker_park_unpark_count(0) >= 2, "it woke to run the task");
+    /// ```
+    pub fn worker_park_unpark_count(&self, worker: usize) -> u64 {
+        self.worker(worker).park_unparks.load(Relaxed)
     }
 
     /// How many tasks wait in worker `worker`'s own queue (its LIFO slot

@@ -79,4 +79,10 @@ pub(crate) use self::harness::{drop_contained, wake_contained};
 pub use self::join::JoinHandle;
 pub use self::join_set::JoinSet;
 pub(crate) use self::raw::{new_task, new_unowned_task, Header, Meta, Notified, Schedule, Task};
-pub use crate::coop::{consume_budget, unconstrained, Unconstrained};
+pub use crate::coop::{consume_budget, has_budget_remaining, unconstrained, Unconstrained};
+
+/// The cooperative budget under tokio's newer path (`tokio::task::coop`):
+/// the same items as in [`task`](crate::task).
+pub mod coop {
+    pub use crate::coop::{consume_budget, has_budget_remaining, unconstrained, Unconstrained};
+}
