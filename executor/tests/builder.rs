@@ -1,5 +1,6 @@
 //! `Builder` settings take effect: thread names, start/stop hooks once per
-//! worker, the number of worker threads, and building several runtimes.
+//! worker, park/unpark hooks once per park, the number of worker threads,
+//! the LIFO slot, refused configurations, and building several runtimes.
 
 mod common;
 
@@ -219,4 +220,78 @@ fn runtime_new_runs_tasks() {
 #[should_panic(expected = "max_blocking_threads cannot be 0")]
 fn zero_blocking_threads_panics() {
     Builder::new_multi_thread().max_blocking_threads(0);
+}
+
+/// The order in which two tasks spawned by a task run, on one worker.
+fn spawn_order(builder: &mut Builder) -> Vec<char> {
+    let rt = builder.worker_threads(1).build().unwrap();
+    let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = Arc::clone(&order);
+    rt.block_on(rt.spawn(async move {
+        let first = {
+            let log = Arc::clone(&log);
+            taskcell_executor::spawn(async move { log.lock().unwrap().push('a') })
+        };
+        let second = taskcell_executor::spawn(async move { log.lock().unwrap().push('b') });
+        first.await.unwrap();
+        second.await.unwrap();
+    }))
+    .unwrap();
+    let order = order.lock().unwrap().clone();
+    order
+}
+
+#[test]
+fn without_the_lifo_slot_spawned_tasks_run_in_order() {
+    common::guarded(|| {
+        // With the slot, the last spawned runs next; without, FIFO.
+        assert_eq!(spawn_order(&mut Builder::new_multi_thread()), ['b', 'a']);
+        assert_eq!(
+            spawn_order(Builder::new_multi_thread().disable_lifo_slot()),
+            ['a', 'b']
+        );
+    });
+}
+
+#[test]
+fn park_hooks_run_around_each_park() {
+    common::guarded(|| {
+        let parks = Arc::new(AtomicUsize::new(0));
+        let unparks = Arc::new(AtomicUsize::new(0));
+        let (p, u) = (Arc::clone(&parks), Arc::clone(&unparks));
+        let rt = Builder::new_multi_thread()
+            .worker_threads(1)
+            .on_thread_park(move || {
+                p.fetch_add(1, SeqCst);
+            })
+            .on_thread_unpark(move || {
+                u.fetch_add(1, SeqCst);
+            })
+            .build()
+            .unwrap();
+        for _ in 0..5 {
+            assert!(common::wait_until(Duration::from_secs(30), || {
+                rt.handle().metrics().worker_park_unpark_count(0) % 2 == 1
+            }));
+            rt.block_on(rt.spawn(async {})).unwrap();
+        }
+        assert!(common::wait_until(Duration::from_secs(30), || {
+            rt.handle().metrics().worker_park_unpark_count(0) % 2 == 1
+        }));
+        // The hooks run just after the counters move: settle, then compare.
+        let metrics = rt.handle().metrics();
+        assert!(
+            common::wait_until(Duration::from_secs(30), || {
+                parks.load(SeqCst) as u64 == metrics.worker_park_count(0)
+                    && (parks.load(SeqCst) + unparks.load(SeqCst)) as u64
+                        == metrics.worker_park_unpark_count(0)
+            }),
+            "parks {} unparks {} against {} and {}",
+            parks.load(SeqCst),
+            unparks.load(SeqCst),
+            metrics.worker_park_count(0),
+            metrics.worker_park_unpark_count(0)
+        );
+        assert!(parks.load(SeqCst) >= 6);
+    });
 }

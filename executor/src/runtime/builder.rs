@@ -39,6 +39,32 @@ impl ThreadHooks {
     }
 }
 
+/// The hooks a worker runs around each park (`on_thread_park`,
+/// `on_thread_unpark`).
+#[derive(Default)]
+pub(crate) struct ParkHooks {
+    on_park: Option<Hook>,
+    on_unpark: Option<Hook>,
+}
+
+impl ParkHooks {
+    /// The worker is about to park; a panic in the hook is contained.
+    #[inline]
+    pub(crate) fn parking(&self) {
+        if let Some(hook) = &self.on_park {
+            run_hook(hook);
+        }
+    }
+
+    /// The worker is back from a park; a panic in the hook is contained.
+    #[inline]
+    pub(crate) fn unparked(&self) {
+        if let Some(hook) = &self.on_unpark {
+            run_hook(hook);
+        }
+    }
+}
+
 fn run_hook(hook: &Hook) {
     if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook())) {
         crate::task::drop_contained(payload);
@@ -64,6 +90,10 @@ pub struct Builder {
     thread_stack_size: Option<usize>,
     on_thread_start: Option<Hook>,
     on_thread_stop: Option<Hook>,
+    on_thread_park: Option<Hook>,
+    on_thread_unpark: Option<Hook>,
+    global_queue_interval: u32,
+    lifo_slot: bool,
     max_blocking_threads: usize,
     thread_keep_alive: Duration,
     enable_io: bool,
@@ -122,6 +152,10 @@ impl Builder {
             thread_stack_size: None,
             on_thread_start: None,
             on_thread_stop: None,
+            on_thread_park: None,
+            on_thread_unpark: None,
+            global_queue_interval: crate::scheduler::worker::GLOBAL_QUEUE_INTERVAL,
+            lifo_slot: true,
             max_blocking_threads: 512,
             thread_keep_alive: Duration::from_secs(10),
             enable_io: false,
@@ -287,6 +321,87 @@ impl Builder {
         self
     }
 
+    /// Runs `f` on a worker thread each time it is about to park (go to
+    /// sleep for lack of work), and on the thread of a current-thread
+    /// runtime's `block_on` likewise. A panic in `f` is contained.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let parks = Arc::new(AtomicUsize::new(0));
+    /// let counter = Arc::clone(&parks);
+    /// let rt = taskcell_executor::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .on_thread_park(move || { counter.fetch_add(1, Ordering::SeqCst); })
+    ///     .build()
+    ///     .unwrap();
+    /// while parks.load(Ordering::SeqCst) == 0 {
+    ///     std::thread::yield_now(); // the idle worker parks
+    /// }
+    /// # drop(rt);
+    /// ```
+    pub fn on_thread_park(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder {
+        self.on_thread_park = Some(StdArc::new(f));
+        self
+    }
+
+    /// Runs `f` on a worker thread each time it wakes up from a park; see
+    /// [`on_thread_park`](Builder::on_thread_park).
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let unparks = Arc::new(AtomicUsize::new(0));
+    /// let counter = Arc::clone(&unparks);
+    /// let rt = taskcell_executor::Builder::new_current_thread()
+    ///     .enable_time()
+    ///     .on_thread_unpark(move || { counter.fetch_add(1, Ordering::SeqCst); })
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(async { taskcell_executor::time::sleep(std::time::Duration::from_millis(5)).await });
+    /// assert!(unparks.load(Ordering::SeqCst) >= 1, "woke from the sleep's park");
+    /// ```
+    pub fn on_thread_unpark(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder {
+        self.on_thread_unpark = Some(StdArc::new(f));
+        self
+    }
+
+    /// How many tasks a worker runs between two looks at the global queue
+    /// (tasks spawned or woken from outside the workers) before its own
+    /// (default 61). A lower value is fairer to outside work, a higher one
+    /// keeps a worker on its own tasks.
+    ///
+    /// # Panics
+    ///
+    /// If `n` is zero.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Builder::new_multi_thread().global_queue_interval(31).build().unwrap();
+    /// # drop(rt);
+    /// ```
+    #[track_caller]
+    pub fn global_queue_interval(&mut self, n: u32) -> &mut Builder {
+        assert!(n > 0, "global_queue_interval must be at least 1");
+        self.global_queue_interval = n;
+        self
+    }
+
+    /// Turns off the workers' LIFO slot: a task woken or spawned by a task
+    /// goes to the back of the worker's queue instead of running next (as
+    /// tokio's unstable `disable_lifo_slot`). Message passing then loses
+    /// its cache-warm hand-off, in exchange for strict FIFO order.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Builder::new_multi_thread().disable_lifo_slot().build().unwrap();
+    /// assert_eq!(rt.block_on(rt.spawn(async { 1 })).unwrap(), 1);
+    /// ```
+    pub fn disable_lifo_slot(&mut self) -> &mut Builder {
+        self.lifo_slot = false;
+        self
+    }
+
     /// The most threads the blocking pool starts (default 512); further
     /// `spawn_blocking` closures wait in a queue.
     ///
@@ -397,6 +512,12 @@ impl Builder {
         let config = Config {
             workers,
             event_interval: self.event_interval,
+            global_queue_interval: self.global_queue_interval,
+            lifo_slot: self.lifo_slot,
+            park_hooks: ParkHooks {
+                on_park: self.on_thread_park.clone(),
+                on_unpark: self.on_thread_unpark.clone(),
+            },
             budget: self.task_budget,
             // A wheel a worker, and one for timers first polled off the
             // workers (the current-thread runtime's one core needs one).

@@ -7,6 +7,7 @@ mod handle;
 pub(crate) mod metrics;
 
 pub use self::builder::Builder;
+pub(crate) use self::builder::ParkHooks;
 pub(crate) use self::builder::ThreadHooks;
 pub use self::dump::{Dump, TaskInfo, TaskState};
 pub use self::handle::{spawn, spawn_blocking, EnterGuard, Handle, RuntimeId, TryCurrentError};

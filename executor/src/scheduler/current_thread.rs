@@ -117,10 +117,12 @@ fn drive<F: Future>(core: &Core, handle: &Handle, mut root: Pin<&mut F>) -> F::O
             if ran == 0 && !root_waker.is_woken() {
                 core.publish_polls(shared);
                 metrics.parking(shared.clock());
+                shared.park_hooks.parking();
                 core.in_driver.set(true);
                 root_waker.parker.park_on(&shared.driver, None);
                 core.in_driver.set(false);
                 metrics.unparked(shared.clock());
+                shared.park_hooks.unparked();
             }
         }
     })

@@ -4,8 +4,9 @@
 //! - Each worker owns a FIFO `crossbeam_deque::Worker`; every other worker
 //!   holds its `Stealer` and steals half of it in one batch when idle.
 //! - The `Injector` takes spawns and wakes from outside the workers, and is
-//!   checked by every worker at least once every [`worker::GLOBAL_QUEUE_INTERVAL`]
-//!   ticks, so that work from outside is never starved.
+//!   checked by every worker at least once every `global_queue_interval`
+//!   ticks ([`worker::GLOBAL_QUEUE_INTERVAL`] by default), so that work from
+//!   outside is never starved.
 //! - Each worker has a LIFO slot for the task it most recently spawned or
 //!   woke: message passing (ping-pong) runs the receiver next, while its data
 //!   is in cache. At most [`worker::MAX_LIFO_POLLS`] LIFO polls run in a row,
@@ -58,6 +59,7 @@ use crate::driver::clock::Clock;
 use crate::driver::io::IoHandle;
 use crate::driver::time::{TimeHandle, Wake};
 use crate::runtime::metrics::WorkerMetrics;
+use crate::runtime::ParkHooks;
 use crate::sync::{fence, Arc, AtomicBool, AtomicPtr, Condvar, Mutex, Ordering};
 use crate::task::list::OwnedTasks;
 use crate::task::{new_task, new_unowned_task, Header, JoinHandle, Meta, Notified, Schedule, Task};
@@ -77,6 +79,12 @@ pub(crate) struct Config {
     pub(crate) workers: usize,
     /// Tasks between two looks at the driver.
     pub(crate) event_interval: u32,
+    /// Tasks between two looks at the global queue first.
+    pub(crate) global_queue_interval: u32,
+    /// Whether the workers have their LIFO slot.
+    pub(crate) lifo_slot: bool,
+    /// The hooks around each park.
+    pub(crate) park_hooks: ParkHooks,
     /// The cooperative budget each task poll starts with (`crate::coop`).
     pub(crate) budget: u8,
     /// The clock, and the I/O and timer driver when either is enabled.
@@ -96,6 +104,10 @@ pub(crate) struct Handle {
 /// Private to the scheduler: everything else goes through [`Handle`].
 pub(crate) struct Shared {
     flavor: Flavor,
+    /// Whether the workers have their LIFO slot (`disable_lifo_slot`).
+    lifo_slot: bool,
+    /// The hooks around each park (`on_thread_park`, `on_thread_unpark`).
+    park_hooks: ParkHooks,
     /// The runtime's id (`runtime::Id`), unique in the process.
     id: u64,
     injector: Injector<Notified<Handle>>,
@@ -169,6 +181,9 @@ impl Handle {
         let Config {
             workers,
             event_interval,
+            global_queue_interval,
+            lifo_slot,
+            park_hooks,
             budget,
             driver,
             blocking,
@@ -189,6 +204,8 @@ impl Handle {
         static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let shared = Shared {
             flavor,
+            lifo_slot,
+            park_hooks,
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             injector: Injector::new(),
             idle: Idle::new(workers),
@@ -211,7 +228,7 @@ impl Handle {
         let cores = locals
             .into_iter()
             .enumerate()
-            .map(|(index, local)| Core::new(index, local, event_interval))
+            .map(|(index, local)| Core::new(index, local, event_interval, global_queue_interval))
             .collect();
         let handle = Handle {
             shared: Arc::new(shared),

@@ -47,6 +47,8 @@ pub(crate) struct Core {
     /// Tasks left to run before the next look at the driver.
     until_driver: Cell<u32>,
     event_interval: u32,
+    /// Tasks between two looks at the global queue first.
+    global_queue_interval: u32,
     /// Set while this worker turns the driver: the tasks it wakes land in
     /// its own queue, and whether to wake a sibling for them is decided once
     /// the turn is over, not per task.
@@ -61,7 +63,12 @@ pub(crate) struct Core {
 }
 
 impl Core {
-    pub(crate) fn new(index: usize, local: Worker<Notified<Handle>>, event_interval: u32) -> Core {
+    pub(crate) fn new(
+        index: usize,
+        local: Worker<Notified<Handle>>,
+        event_interval: u32,
+        global_queue_interval: u32,
+    ) -> Core {
         Core {
             index,
             local,
@@ -72,6 +79,7 @@ impl Core {
             rand: Cell::new(0x9E37_79B9 ^ (index as u32).wrapping_mul(0x85EB_CA6B) | 1),
             until_driver: Cell::new(event_interval),
             event_interval,
+            global_queue_interval,
             in_driver: Cell::new(false),
             fired: Cell::new(Vec::new()),
             polls: Cell::new(0),
@@ -119,7 +127,7 @@ impl Core {
         }
         let tick = self.tick.get().wrapping_add(1);
         self.tick.set(tick);
-        if tick.is_multiple_of(GLOBAL_QUEUE_INTERVAL) {
+        if tick.is_multiple_of(self.global_queue_interval) {
             self.pop_global(shared).or_else(|| self.pop_local(shared))
         } else {
             self.pop_local(shared).or_else(|| self.pop_global(shared))
@@ -336,6 +344,7 @@ impl Core {
         self.publish_polls(shared);
         loop {
             metrics.parking(shared.clock());
+            shared.park_hooks.parking();
             self.in_driver.set(true);
             let parked = parker.park_on(&shared.driver, Some(self.index));
             if parked == Parked::Watcher && !shared.is_shutdown() {
@@ -345,6 +354,7 @@ impl Core {
             }
             self.in_driver.set(false);
             metrics.unparked(shared.clock());
+            shared.park_hooks.unparked();
             if shared.is_shutdown() {
                 return;
             }
@@ -380,7 +390,7 @@ impl Core {
         // The current-thread flavor is plain FIFO, as users of a
         // single-threaded runtime expect: tasks run in the order they were
         // spawned or woken.
-        let stealable = if shared.flavor == Flavor::CurrentThread {
+        let stealable = if shared.flavor == Flavor::CurrentThread || !shared.lifo_slot {
             self.local.push(task);
             self.local.len() > 1
         } else {
