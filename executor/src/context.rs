@@ -158,9 +158,23 @@ pub(crate) fn blocking_forbidden() -> bool {
 }
 
 /// Calls `f` with the runtime entered on this thread, if any.
+#[inline]
 pub(crate) fn with_handle<R>(f: impl FnOnce(&Handle) -> R) -> Option<R> {
     CONTEXT
-        .try_with(|cx| cx.handle.borrow().as_ref().map(f))
+        .try_with(|cx| {
+            let handle = cx.handle.borrow();
+            match handle.as_ref() {
+                Some(handle) => Some(f(handle)),
+                None => {
+                    // `f` may own user values (a future to spawn): they are
+                    // dropped after the borrow, whose `Drop`s may enter a
+                    // runtime.
+                    drop(handle);
+                    drop(f);
+                    None
+                }
+            }
+        })
         .ok()
         .flatten()
 }
@@ -169,8 +183,8 @@ pub(crate) fn with_handle<R>(f: impl FnOnce(&Handle) -> R) -> Option<R> {
 ///
 /// Nothing of the user's is dropped under the context's borrow: a task the
 /// runtime refuses (it has shut down) is cancelled once the borrow is
-/// released, and a future with no runtime to go to is handed back out and
-/// dropped after it. A `Drop` may enter a runtime (`block_on`), which needs
+/// released, and a future with no runtime to go to is dropped after it
+/// (`with_handle`). A `Drop` may enter a runtime (`block_on`), which needs
 /// that borrow free.
 #[inline]
 pub(crate) fn spawn<F>(future: F, meta: Meta<'_>) -> Option<JoinHandle<F::Output>>
@@ -178,21 +192,11 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let spawned = CONTEXT.try_with(|cx| match cx.handle.borrow().as_ref() {
-        Some(handle) => Ok(handle.spawn_or_refuse(future, meta)),
-        None => Err(future),
-    });
-    match spawned {
-        Ok(Ok((join, refused))) => {
-            if let Some(refused) = refused {
-                refused.cancel();
-            }
-            Some(join)
-        }
-        // No runtime: the future is dropped here, outside the borrow (or,
-        // with the thread's locals gone, was dropped with the closure).
-        Ok(Err(_)) | Err(_) => None,
+    let (join, refused) = with_handle(|handle| handle.spawn_or_refuse(future, meta))?;
+    if let Some(refused) = refused {
+        refused.cancel();
     }
+    Some(join)
 }
 
 /// Runs `f` on the blocking pool of the runtime of the calling code; `None`
@@ -202,17 +206,9 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let spawned = CONTEXT.try_with(|cx| match cx.handle.borrow().as_ref() {
-        Some(handle) => Ok(handle.spawn_blocking_or_refuse(f, meta)),
-        None => Err(f),
-    });
-    match spawned {
-        Ok(Ok((join, refused))) => {
-            if let Some(refused) = refused {
-                refused.cancel();
-            }
-            Some(join)
-        }
-        Ok(Err(_)) | Err(_) => None,
+    let (join, refused) = with_handle(|handle| handle.spawn_blocking_or_refuse(f, meta))?;
+    if let Some(refused) = refused {
+        refused.cancel();
     }
+    Some(join)
 }

@@ -143,34 +143,35 @@ struct Remote {
     metrics: WorkerMetrics,
 }
 
-/// A task that a runtime which has shut down refused: [`cancel`] drops its
-/// future (or closure) and completes its `JoinHandle` as cancelled.
+/// A task that a runtime which has shut down refused, handed back by
+/// [`Handle::spawn_or_refuse`] for its caller to cancel with
+/// [`Refused::cancel`], which drops its future and completes its
+/// `JoinHandle` as cancelled.
 ///
 /// Handed back rather than cancelled in place by the spawns that run under
 /// a borrow of the thread's runtime context (`context::spawn`): the drop
 /// runs user code, which may enter a runtime (`block_on` in a `Drop`) and
-/// so needs that borrow released.
-///
-/// [`cancel`]: Refused::cancel
+/// so needs that borrow released. One pointer, so that a spawn's result
+/// (with its `JoinHandle`) comes back in registers.
 #[must_use = "a refused task is cancelled only by `cancel`"]
-pub(crate) enum Refused {
-    /// A task of the runtime's own.
-    Task(Task<Handle>, Notified<Handle>),
-    /// A `spawn_blocking` closure.
-    Blocking(Notified<BlockingSchedule>),
-}
+pub(crate) struct Refused(Task<Handle>);
 
 impl Refused {
-    /// Cancels the task: the list's (or the notification's) reference
-    /// claims it; its notification is never queued.
+    /// Cancels the task: the list's reference claims it.
     pub(crate) fn cancel(self) {
-        match self {
-            Refused::Task(task, notified) => {
-                task.shutdown();
-                drop(notified);
-            }
-            Refused::Blocking(notified) => notified.0.shutdown(),
-        }
+        self.0.shutdown();
+    }
+}
+
+/// A `spawn_blocking` closure that a pool which has shut down refused; as
+/// [`Refused`].
+#[must_use = "a refused task is cancelled only by `cancel`"]
+pub(crate) struct RefusedBlocking(Notified<BlockingSchedule>);
+
+impl RefusedBlocking {
+    /// Cancels the task: the notification's reference claims it.
+    pub(crate) fn cancel(self) {
+        self.0 .0.shutdown();
     }
 }
 
@@ -284,7 +285,12 @@ impl Handle {
                 self.shared.schedule(notified, false);
                 (join, None)
             }
-            Err(task) => (join, Some(Refused::Task(task, notified))),
+            Err(task) => {
+                // The notification is never queued. Dropping it runs no user
+                // code: the list's reference, in `Refused`, keeps the task.
+                drop(notified);
+                (join, Some(Refused(task)))
+            }
         }
     }
 
@@ -307,7 +313,7 @@ impl Handle {
         &self,
         f: F,
         meta: Meta<'_>,
-    ) -> (JoinHandle<R>, Option<Refused>)
+    ) -> (JoinHandle<R>, Option<RefusedBlocking>)
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
@@ -319,7 +325,7 @@ impl Handle {
             meta,
         );
         let refused = self.shared.blocking.push(notified, self);
-        (join, refused.map(Refused::Blocking))
+        (join, refused.map(RefusedBlocking))
     }
 
     /// The pool behind `spawn_blocking`.
