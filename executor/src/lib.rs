@@ -85,6 +85,23 @@ pub use crate::runtime::{
 pub use crate::task::{JoinError, JoinHandle};
 pub use crate::yield_now::yield_now;
 pub use taskcell::{AccessError, AccessErrorKind, TaskCell, TaskId};
+/// Marks the `async fn main` of a program that runs on this runtime; see
+/// the macro's own docs for its arguments (tokio's).
+///
+/// ```
+/// #[taskcell_executor::main(flavor = "current_thread")]
+/// async fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     let listener = taskcell_executor::net::TcpListener::bind("127.0.0.1:0").await?;
+///     assert!(listener.local_addr()?.ip().is_loopback());
+///     Ok(())
+/// }
+/// ```
+#[cfg(feature = "macros")]
+pub use taskcell_executor_macros::main;
+/// Marks an `async fn` test that runs on this runtime (current-thread by
+/// default, one runtime per test); see the macro's own docs.
+#[cfg(feature = "macros")]
+pub use taskcell_executor_macros::test;
 
 /// The workspace README's examples, run as doc tests.
 #[cfg(doctest)]

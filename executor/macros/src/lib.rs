@@ -1,0 +1,262 @@
+//! `#[main]` and `#[test]` for `taskcell-executor`, with tokio's arguments:
+//! an `async fn` becomes a plain one that builds a runtime and runs the
+//! body on it with `block_on`. Use them through `taskcell_executor`
+//! (`#[taskcell_executor::main]`, `#[taskcell_executor::test]`), which
+//! re-exports them under its default `macros` feature.
+//!
+//! Arguments, as tokio's:
+//!
+//! - `flavor = "multi_thread"` (the default of `main`) or
+//!   `flavor = "current_thread"` (the default of `test`);
+//! - `worker_threads = N` (multi-thread only; default: one per core);
+//! - `crate = "path"`: where `taskcell_executor` is, when it is renamed.
+//!
+//! Errors point at the tokens they are about.
+
+use proc_macro::TokenStream;
+use proc_macro2::{Span, TokenStream as TokenStream2};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::{parse_quote, Attribute, ItemFn, LitInt, LitStr, Path, ReturnType};
+
+/// Marks the `async fn main` of a program that runs on a `taskcell-executor`
+/// runtime: a multi-thread runtime with I/O and timers enabled, unless the
+/// arguments say otherwise (see the crate docs).
+///
+/// ```
+/// #[taskcell_executor::main]
+/// async fn main() {
+///     let task = taskcell_executor::spawn(async { 1 + 1 });
+///     assert_eq!(task.await.unwrap(), 2);
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand(args, item, Kind::Main)
+}
+
+/// Marks an `async fn` test that runs on a `taskcell-executor` runtime: a
+/// current-thread runtime with I/O and timers enabled, unless the arguments
+/// say otherwise (see the crate docs). One runtime per test.
+///
+/// ```
+/// #[taskcell_executor::test(flavor = "multi_thread", worker_threads = 2)]
+/// async fn two_workers() {
+///     let metrics = taskcell_executor::Handle::current().metrics();
+///     assert_eq!(metrics.num_workers(), 2);
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand(args, item, Kind::Test)
+}
+
+/// The expansion, or the error and a stand-in for the function (its
+/// signature, without `async`, and a body that never runs), so that the
+/// error is the only one: code that calls the function still compiles.
+fn expand(args: TokenStream, item: TokenStream, kind: Kind) -> TokenStream {
+    let function: ItemFn = match syn::parse(item) {
+        Ok(function) => function,
+        Err(err) => return err.to_compile_error().into(),
+    };
+    match rewrite(args, function.clone(), kind) {
+        Ok(expanded) => expanded,
+        Err(err) => {
+            let mut stand_in = function;
+            stand_in.sig.asyncness = None;
+            if kind == Kind::Main && stand_in.sig.ident == "main" {
+                stand_in.sig.inputs.clear();
+            }
+            *stand_in.block = parse_quote!({ ::core::unreachable!() });
+            let error = err.to_compile_error();
+            quote!(#error #stand_in).into()
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Main,
+    Test,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Main => "main",
+            Kind::Test => "test",
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Flavor {
+    CurrentThread,
+    MultiThread,
+}
+
+/// The parsed arguments.
+struct Config {
+    flavor: Option<(Flavor, Span)>,
+    worker_threads: Option<LitInt>,
+    krate: Option<Path>,
+}
+
+impl Config {
+    fn parse(args: TokenStream, kind: Kind) -> syn::Result<Config> {
+        let mut config = Config {
+            flavor: None,
+            worker_threads: None,
+            krate: None,
+        };
+        let parser = syn::meta::parser(|meta| {
+            if meta.path.is_ident("flavor") {
+                let value: LitStr = meta.value()?.parse()?;
+                let flavor = match value.value().as_str() {
+                    "current_thread" => Flavor::CurrentThread,
+                    "multi_thread" => Flavor::MultiThread,
+                    other => {
+                        return Err(syn::Error::new(
+                            value.span(),
+                            format!(
+                                "no runtime flavor `{other}`: the flavors are \
+                                 \"current_thread\" and \"multi_thread\""
+                            ),
+                        ))
+                    }
+                };
+                set(&mut config.flavor, (flavor, value.span()), &meta.path)
+            } else if meta.path.is_ident("worker_threads") {
+                let value: LitInt = meta.value()?.parse()?;
+                if value.base10_parse::<usize>()? == 0 {
+                    return Err(syn::Error::new(
+                        value.span(),
+                        "`worker_threads` must be at least 1",
+                    ));
+                }
+                set(&mut config.worker_threads, value, &meta.path)
+            } else if meta.path.is_ident("crate") {
+                let value: LitStr = meta.value()?.parse()?;
+                set(&mut config.krate, value.parse::<Path>()?, &meta.path)
+            } else {
+                let name = meta.path.to_token_stream().to_string().replace(' ', "");
+                let hint = match name.as_str() {
+                    "start_paused" => {
+                        " (paused time is not there yet: this runtime's timers follow the real \
+                         clock)"
+                    }
+                    _ => "",
+                };
+                Err(meta.error(format!(
+                    "unknown argument `{name}` to `#[{}]`{hint}; the arguments are `flavor`, \
+                     `worker_threads` and `crate`",
+                    kind.name()
+                )))
+            }
+        });
+        syn::parse::Parser::parse(parser, args)?;
+        if let (Some(threads), Some((Flavor::CurrentThread, _))) =
+            (&config.worker_threads, config.flavor)
+        {
+            return Err(syn::Error::new(
+                threads.span(),
+                "`worker_threads` is for the multi-thread flavor: a current-thread runtime runs \
+                 everything on the thread that calls it",
+            ));
+        }
+        Ok(config)
+    }
+}
+
+/// Sets an argument once; a second one is an error at its name.
+fn set<T>(slot: &mut Option<T>, value: T, name: &Path) -> syn::Result<()> {
+    if slot.is_some() {
+        return Err(syn::Error::new(
+            name.span(),
+            format!("`{}` is given twice", name.to_token_stream()),
+        ));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+fn rewrite(args: TokenStream, mut function: ItemFn, kind: Kind) -> syn::Result<TokenStream> {
+    let config = Config::parse(args, kind)?;
+    if function.sig.asyncness.take().is_none() {
+        return Err(syn::Error::new(
+            function.sig.fn_token.span(),
+            format!(
+                "`#[{}]` goes on an `async fn`: the `async` keyword is missing",
+                kind.name()
+            ),
+        ));
+    }
+    if kind == Kind::Main && function.sig.ident == "main" && !function.sig.inputs.is_empty() {
+        return Err(syn::Error::new(
+            function.sig.inputs.span(),
+            "`main` takes no arguments",
+        ));
+    }
+    if kind == Kind::Test {
+        if let Some(twice) = function.attrs.iter().find(|attr| is_test_attr(attr)) {
+            return Err(syn::Error::new(
+                twice.span(),
+                "a second test attribute: `#[taskcell_executor::test]` already makes this a test",
+            ));
+        }
+    }
+    let krate = config
+        .krate
+        .clone()
+        .unwrap_or_else(|| parse_quote!(::taskcell_executor));
+    let flavor = config.flavor.map_or(
+        match kind {
+            Kind::Main => Flavor::MultiThread,
+            Kind::Test => Flavor::CurrentThread,
+        },
+        |(flavor, _)| flavor,
+    );
+    let span = function.sig.fn_token.span();
+    let builder = match flavor {
+        Flavor::CurrentThread => quote_spanned!(span=> #krate::Builder::new_current_thread()),
+        Flavor::MultiThread => quote_spanned!(span=> #krate::Builder::new_multi_thread()),
+    };
+    let worker_threads = config
+        .worker_threads
+        .as_ref()
+        .map(|threads| quote_spanned!(threads.span()=> .worker_threads(#threads)));
+    let output: TokenStream2 = match &function.sig.output {
+        ReturnType::Default => quote!(()),
+        ReturnType::Type(_, ty) => ty.to_token_stream(),
+    };
+    let body = &function.block;
+    // As tokio's: the body pinned and seen as a `dyn Future` of the
+    // function's output, so that `?` in it knows the error type.
+    let block: syn::Block = parse_quote!({
+        let body = async #body;
+        let body = ::core::pin::pin!(body);
+        let body: ::core::pin::Pin<&mut dyn ::core::future::Future<Output = #output>> = body;
+        #[allow(clippy::expect_used)]
+        let runtime = #builder
+            #worker_threads
+            .enable_all()
+            .build()
+            .expect("building the taskcell runtime");
+        runtime.block_on(body)
+    });
+    *function.block = block;
+    if kind == Kind::Test {
+        function
+            .attrs
+            .push(parse_quote!(#[::core::prelude::v1::test]));
+    }
+    Ok(function.into_token_stream().into())
+}
+
+/// Whether `attr` is a test attribute (`#[test]`, `#[tokio::test]`, …).
+fn is_test_attr(attr: &Attribute) -> bool {
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|segment| segment.ident == "test")
+}

@@ -1,0 +1,83 @@
+//! `#[taskcell_executor::test]` and `#[taskcell_executor::main]` build the
+//! runtime their arguments ask for (current-thread by default for tests,
+//! multi-thread for `main`, `worker_threads`), run the body on it with I/O
+//! and timers enabled, let `?` and `return` work as in any `async fn`, and
+//! reject misuse with errors at the user's tokens (`tests/ui/`).
+#![cfg(not(miri))]
+
+use std::time::Duration;
+
+use taskcell_executor::{Handle, TaskId};
+
+#[taskcell_executor::test]
+async fn a_test_runs_on_a_current_thread_runtime_of_its_own() {
+    let metrics = Handle::current().metrics();
+    assert_eq!(metrics.num_workers(), 1);
+    // The body is a task (it has an identity) on this very thread, with
+    // timers and I/O enabled.
+    assert!(TaskId::current().is_some());
+    let here = std::thread::current().id();
+    taskcell_executor::time::sleep(Duration::from_millis(1)).await;
+    let task = taskcell_executor::spawn(async { std::thread::current().id() });
+    assert_eq!(task.await.unwrap(), here);
+    let listener = taskcell_executor::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    drop(listener);
+}
+
+#[taskcell_executor::test(flavor = "multi_thread", worker_threads = 3)]
+async fn a_multi_thread_test_has_its_workers() {
+    assert_eq!(Handle::current().metrics().num_workers(), 3);
+    let task = taskcell_executor::spawn(async { std::thread::current().name().map(String::from) });
+    assert_eq!(task.await.unwrap().as_deref(), Some("taskcell-worker"));
+}
+
+#[taskcell_executor::test]
+async fn question_marks_and_returns_work() -> Result<(), Box<dyn std::error::Error>> {
+    let n: u32 = "42".parse()?;
+    if n == 42 {
+        return Ok(());
+    }
+    Err("unreachable".into())
+}
+
+#[taskcell_executor::test]
+#[should_panic(expected = "a failing body fails its test")]
+async fn a_panicking_body_fails_the_test() {
+    panic!("a failing body fails its test");
+}
+
+mod renamed {
+    // The crate under another name: `crate = "…"` finds it.
+    use taskcell_executor as rt;
+
+    #[rt::test(crate = "rt")]
+    async fn a_renamed_crate_is_found() {
+        assert!(rt::Handle::try_current().is_ok());
+    }
+}
+
+/// `#[main]` on a function other than `main`: called like a plain one.
+#[taskcell_executor::main(worker_threads = 2)]
+async fn answer() -> u32 {
+    assert_eq!(Handle::current().metrics().num_workers(), 2);
+    taskcell_executor::spawn(async { 41 }).await.unwrap() + 1
+}
+
+#[test]
+fn main_builds_a_multi_thread_runtime_and_returns_the_output() {
+    assert_eq!(answer(), 42);
+    assert!(Handle::try_current().is_err(), "the runtime is gone again");
+}
+
+#[test]
+fn misuse_is_rejected_at_the_users_tokens() {
+    if std::env::var_os("TASKCELL_LSAN").is_some() {
+        // A compile-time check: the sanitizer run (nightly, its own
+        // flags) has nothing to add to the stable run's.
+        return;
+    }
+    let cases = trybuild::TestCases::new();
+    cases.compile_fail("tests/ui/*.rs");
+}

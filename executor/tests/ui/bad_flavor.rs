@@ -1,0 +1,2 @@
+#[taskcell_executor::main(flavor = "single_thread")]
+async fn main() {}

@@ -1,0 +1,4 @@
+#[taskcell_executor::main]
+async fn main(args: Vec<String>) {
+    drop(args);
+}

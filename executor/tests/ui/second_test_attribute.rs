@@ -1,0 +1,5 @@
+#[taskcell_executor::test]
+#[test]
+async fn twice() {}
+
+fn main() {}
