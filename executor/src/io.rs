@@ -22,4 +22,28 @@ mod ready;
 
 pub use self::ready::{Interest, Ready};
 pub use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
+/// Buffered readers and writers, copying and in-memory streams, from the
+/// `futures` family (over `futures-io`'s traits, as the sockets' own).
+///
+/// ```
+/// use taskcell_executor::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, BufWriter};
+///
+/// let rt = taskcell_executor::Runtime::new().unwrap();
+/// rt.block_on(async {
+///     let (a, b) = taskcell_executor::net::UnixStream::pair().unwrap();
+///     let mut writer = BufWriter::new(a);
+///     writer.write_all(b"one\ntwo\n").await.unwrap();
+///     writer.close().await.unwrap();
+///     let mut lines = Vec::new();
+///     let mut reader = BufReader::new(b);
+///     let mut line = String::new();
+///     while reader.read_line(&mut line).await.unwrap() > 0 {
+///         lines.push(std::mem::take(&mut line));
+///     }
+///     assert_eq!(lines, ["one\n", "two\n"]);
+/// });
+/// ```
+pub use futures_util::io::{
+    copy, copy_buf, empty, repeat, sink, BufReader, BufWriter, Cursor, LineWriter,
+};
 pub use futures_util::io::{AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt};

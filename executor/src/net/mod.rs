@@ -75,7 +75,7 @@ macro_rules! fd_impls {
 #[macro_use]
 mod ready;
 #[macro_use]
-mod stream;
+pub(crate) mod stream;
 #[macro_use]
 mod split;
 mod tcp;

@@ -246,6 +246,39 @@ macro_rules! stream_try_api {
             }
 
             #[doc = concat!(
+                "Waits for data and reads it into `buf`'s spare capacity, advancing `buf` \
+                 past it: the byte count, 0 at EOF (or when `buf` has no room left). \
+                 tokio's `AsyncReadExt::read_buf`, for `futures-io` users too.\n\n",
+                "Cancel-safe: bytes reach `buf` only when the future completes, so one \
+                 raced in `select!` and dropped loses nothing.\n\n",
+                "```\n",
+                $setup,
+                "b.writable().await.unwrap();\n",
+                "b.try_write(b\"abc\").unwrap();\n",
+                "let mut buf = bytes::BytesMut::new();\n",
+                "while buf.len() < 3 {\n",
+                "    assert!(a.read_buf(&mut buf).await.unwrap() > 0);\n",
+                "}\n",
+                "assert_eq!(&buf[..], b\"abc\");\n",
+                "# });\n",
+                "```"
+            )]
+            pub async fn read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> std::io::Result<usize> {
+                if !buf.has_remaining_mut() {
+                    return Ok(0);
+                }
+                std::future::poll_fn(|cx| {
+                    self.io.poll_io(cx, crate::driver::io::Direction::Read, |io| {
+                        crate::net::read_into_buf(&mut *buf, |spare| {
+                            socket2::SockRef::from(io).recv(spare).map(|n| (n, ()))
+                        })
+                        .map(|(n, ())| n)
+                    })
+                })
+                .await
+            }
+
+            #[doc = concat!(
                 "Writes as much of `buf` as the stream takes without waiting: the byte \
                  count, or `WouldBlock` when its send buffer is full (then wait with \
                  `writable`).\n\n",

@@ -238,6 +238,15 @@ macro_rules! read_half_api {
             }
 
             #[doc = concat!(
+                "Waits for data and reads it into a growable buffer; see [`",
+                stringify!($stream), "::read_buf`]."
+            )]
+            pub async fn read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> std::io::Result<usize> {
+                let $s = self;
+                $inner.read_buf(buf).await
+            }
+
+            #[doc = concat!(
                 "Reads into a growable buffer without waiting; see [`",
                 stringify!($stream), "::try_read_buf`]."
             )]

@@ -23,6 +23,20 @@ macro_rules! async_read {
                 $io.poll_read(cx, buf)
             }
         }
+
+        /// tokio's `AsyncRead` (feature `tokio-io`): reads go straight into
+        /// the unfilled part of the `ReadBuf`, uninitialised or not.
+        #[cfg(feature = "tokio-io")]
+        impl tokio::io::AsyncRead for $ty {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut tokio::io::ReadBuf<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                let $s = &*self;
+                $crate::net::stream::poll_read_tokio(&$io, cx, buf)
+            }
+        }
     };
 }
 
@@ -68,7 +82,74 @@ macro_rules! async_write {
                 ))
             }
         }
+
+        /// tokio's `AsyncWrite` (feature `tokio-io`): the same calls as
+        /// its `futures-io` `AsyncWrite`, under tokio's names
+        /// (`poll_shutdown` shuts down the write half).
+        #[cfg(feature = "tokio-io")]
+        impl tokio::io::AsyncWrite for $ty {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                futures_io::AsyncWrite::poll_write(self, cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                futures_io::AsyncWrite::poll_write_vectored(self, cx, bufs)
+            }
+
+            fn is_write_vectored(&self) -> bool {
+                true
+            }
+
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                futures_io::AsyncWrite::poll_flush(self, cx)
+            }
+
+            fn poll_shutdown(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                futures_io::AsyncWrite::poll_close(self, cx)
+            }
+        }
     };
+}
+
+/// A stream's read into tokio's `ReadBuf`, uninitialised memory included:
+/// socket2's `recv` writes into it and never reads it, so nothing is
+/// zeroed first.
+#[cfg(all(feature = "tokio-io", unix))]
+pub(crate) fn poll_read_tokio<E>(
+    io: &crate::driver::io::PollEvented<E>,
+    cx: &mut std::task::Context<'_>,
+    buf: &mut tokio::io::ReadBuf<'_>,
+) -> std::task::Poll<std::io::Result<()>>
+where
+    E: mio::event::Source + std::os::fd::AsFd,
+{
+    // SAFETY: `unfilled_mut` asks that no initialised byte be
+    // de-initialised: only socket2's `recv` writes here, and it writes data.
+    let unfilled = unsafe { buf.unfilled_mut() };
+    let len = unfilled.len();
+    let n = std::task::ready!(io.poll_read_io(cx, len, |socket| {
+        socket2::SockRef::from(socket).recv(&mut *unfilled)
+    }))?;
+    assert!(n <= len, "a recv claimed {n} bytes of a {len}-byte buffer");
+    // SAFETY: `recv` initialised the first `n ≤ len` bytes of the unfilled
+    // part (the contract of `assume_init`).
+    unsafe { buf.assume_init(n) };
+    buf.advance(n);
+    std::task::Poll::Ready(Ok(()))
 }
 
 /// Implements hyper's `Read` and `Write` for `$ty` (which implements
@@ -126,4 +207,21 @@ macro_rules! hyper_io {
             }
         }
     };
+}
+
+/// A stream's read into tokio's `ReadBuf`, zeroed first (platforms without
+/// a descriptor to hand to socket2's `recv`).
+#[cfg(all(feature = "tokio-io", not(unix)))]
+pub(crate) fn poll_read_tokio<E>(
+    io: &crate::driver::io::PollEvented<E>,
+    cx: &mut std::task::Context<'_>,
+    buf: &mut tokio::io::ReadBuf<'_>,
+) -> std::task::Poll<std::io::Result<()>>
+where
+    E: mio::event::Source,
+    for<'a> &'a E: std::io::Read + std::io::Write,
+{
+    let n = std::task::ready!(io.poll_read(cx, buf.initialize_unfilled()))?;
+    buf.advance(n);
+    std::task::Poll::Ready(Ok(()))
 }
