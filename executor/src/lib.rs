@@ -73,6 +73,8 @@ pub mod loom_hooks;
 pub mod net;
 mod runtime;
 mod scheduler;
+#[cfg(all(unix, not(taskcell_loom)))]
+pub mod signal;
 mod sync;
 pub mod task;
 pub mod time;

@@ -27,13 +27,17 @@ use std::sync::Arc as StdArc;
 use mio::event::Source;
 use mio::{Interest, Token};
 
-pub(crate) use self::registration::PollEvented;
+pub(crate) use self::registration::{io_handle, PollEvented};
 use self::scheduled_io::{ScheduledIo, ERROR, READABLE, READ_CLOSED, WRITABLE, WRITE_CLOSED};
 use crate::sync::{AtomicBool, Mutex, Ordering};
 
 /// The token of the driver's own waker; never the address of a
 /// `ScheduledIo`.
 pub(crate) const WAKER_TOKEN: Token = Token(0);
+
+/// The token of the signal pipe (`crate::signal`); never the address of a
+/// `ScheduledIo` (those are aligned).
+pub(crate) const SIGNAL_TOKEN: Token = Token(1);
 
 /// What every thread may reach of the I/O driver: registering and
 /// deregistering sockets.
@@ -43,6 +47,10 @@ pub(crate) struct IoHandle {
     /// Whether `pending_release` may hold something: one relaxed load per
     /// turn instead of a lock.
     needs_release: AtomicBool,
+    /// This driver's copy of the signal pipe, once a task listens for a
+    /// signal on this runtime.
+    #[cfg(all(unix, not(taskcell_loom)))]
+    signals: std::sync::Mutex<Option<mio::net::UnixStream>>,
 }
 
 struct RegistrationSet {
@@ -63,7 +71,42 @@ impl IoHandle {
                 is_shutdown: false,
             }),
             needs_release: AtomicBool::new(false),
+            #[cfg(all(unix, not(taskcell_loom)))]
+            signals: std::sync::Mutex::new(None),
         }
+    }
+
+    /// Registers the signal pipe with this driver, once: from then on a
+    /// signal delivered to the process wakes its listeners through it.
+    #[cfg(all(unix, not(taskcell_loom)))]
+    pub(crate) fn listen_for_signals(&self) -> io::Result<()> {
+        let mut signals = self.signals.lock().unwrap_or_else(|p| p.into_inner());
+        if signals.is_none() {
+            if self.set.lock().is_shutdown {
+                return Err(scheduled_io::gone());
+            }
+            let mut receiver = mio::net::UnixStream::from_std(crate::signal::unix::receiver()?);
+            self.registry
+                .register(&mut receiver, SIGNAL_TOKEN, Interest::READABLE)?;
+            *signals = Some(receiver);
+        }
+        Ok(())
+    }
+
+    /// Driver side: the signal pipe is readable. Drains it, then delivers
+    /// what the handlers recorded (`crate::signal`'s registry: a delivery
+    /// after the drain writes the pipe again, and comes back here).
+    #[cfg(all(unix, not(taskcell_loom)))]
+    fn deliver_signals(&self) {
+        if let Some(receiver) = &*self.signals.lock().unwrap_or_else(|p| p.into_inner()) {
+            let mut buf = [0u8; 64];
+            while let Ok(n) = io::Read::read(&mut &*receiver, &mut buf) {
+                if n == 0 {
+                    break;
+                }
+            }
+        }
+        crate::signal::unix::broadcast();
     }
 
     /// Registers `source` for reads and writes, edge-triggered, once for its
@@ -130,6 +173,11 @@ impl IoHandle {
 
     /// Driver side: passes one event on to its socket's waiters.
     pub(crate) fn dispatch(&self, tick: u16, event: &mio::event::Event) {
+        #[cfg(all(unix, not(taskcell_loom)))]
+        if event.token() == SIGNAL_TOKEN {
+            self.deliver_signals();
+            return;
+        }
         let mut ready = 0;
         if event.is_readable() {
             ready |= READABLE;
@@ -161,6 +209,16 @@ impl IoHandle {
         };
         for io in set {
             io.shutdown();
+        }
+        // Listeners of signals delivered here: their `recv` ends.
+        #[cfg(all(unix, not(taskcell_loom)))]
+        if self
+            .signals
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+        {
+            crate::signal::unix::wake_all();
         }
     }
 
