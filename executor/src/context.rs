@@ -20,6 +20,9 @@ struct Context {
     scheduler: Scoped<worker::Context<'static>>,
     /// Inside a worker or a `block_on`: blocking here would stall a runtime.
     blocking_forbidden: Cell<bool>,
+    /// How many `EnterGuard`s are alive on this thread: each checks, when
+    /// it drops, that it is the newest.
+    depth: Cell<usize>,
 }
 
 std::thread_local! {
@@ -28,6 +31,7 @@ std::thread_local! {
             handle: RefCell::new(None),
             scheduler: Scoped::new(),
             blocking_forbidden: Cell::new(false),
+            depth: Cell::new(0),
         }
     };
 }
@@ -106,11 +110,25 @@ pub(crate) fn with_scheduler<R>(f: impl FnOnce(Option<&worker::Context<'_>>) -> 
 pub(crate) struct EnterGuard {
     handle: Option<Option<Handle>>,
     blocking_forbidden: bool,
+    /// The thread's guard count with this one: it must be the newest when
+    /// it drops.
+    depth: usize,
 }
 
 impl Drop for EnterGuard {
     fn drop(&mut self) {
         let _ = CONTEXT.try_with(|cx| {
+            if cx.depth.get() != self.depth && !std::thread::panicking() {
+                // What it would restore is not what was there before the
+                // newer guards: refuse, as tokio does, rather than leave a
+                // runtime entered for good.
+                panic!(
+                    "`EnterGuard`s dropped out of order: the guards of `Runtime::enter` and \
+                     `Handle::enter` must be dropped in the reverse order of their making, \
+                     and not inside a `block_on` or a task"
+                );
+            }
+            cx.depth.set(self.depth - 1);
             if let Some(handle) = self.handle.take() {
                 *cx.handle.borrow_mut() = handle;
             }
@@ -120,9 +138,14 @@ impl Drop for EnterGuard {
 }
 
 fn enter(handle: Option<&Handle>, forbid_blocking: bool) -> EnterGuard {
-    CONTEXT.with(|cx| EnterGuard {
-        handle: handle.map(|h| cx.handle.replace(Some(h.clone()))),
-        blocking_forbidden: cx.blocking_forbidden.replace(forbid_blocking),
+    CONTEXT.with(|cx| {
+        let depth = cx.depth.get() + 1;
+        cx.depth.set(depth);
+        EnterGuard {
+            handle: handle.map(|h| cx.handle.replace(Some(h.clone()))),
+            blocking_forbidden: cx.blocking_forbidden.replace(forbid_blocking),
+            depth,
+        }
     })
 }
 

@@ -260,3 +260,22 @@ fn handle_block_on_runs_futures_from_any_thread_on_either_flavour() {
         }
     });
 }
+
+#[test]
+fn enter_guards_dropped_out_of_order_panic_instead_of_corrupting() {
+    common::quiet_expected_panics();
+    common::guarded(|| {
+        let (a, b) = (common::current_thread_rt(), common::current_thread_rt());
+        let ga = a.enter();
+        let gb = b.enter();
+        let dropped = catch_unwind(AssertUnwindSafe(|| drop(ga)));
+        assert!(dropped.is_err(), "out of order");
+        drop(gb);
+        // Inside `block_on`, a guard from outside is not the newest either.
+        let guard = a.enter();
+        let dropped = catch_unwind(AssertUnwindSafe(|| {
+            a.block_on(async move { drop(guard) });
+        }));
+        assert!(dropped.is_err(), "dropped inside block_on");
+    });
+}

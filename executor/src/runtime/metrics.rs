@@ -345,14 +345,16 @@ impl RuntimeMetrics {
     }
 
     /// How long worker `worker` has spent awake (running tasks, searching
-    /// for them, turning the driver) rather than parked. Summed from the
-    /// runtime's coarse clock: right on average, with a few milliseconds of
-    /// resolution per stretch.
+    /// for them, turning the driver) rather than parked, from the precise
+    /// monotonic clock, so stretches of any length count for what they
+    /// lasted. The worker publishes it when it parks, when it wakes, and
+    /// every `event_interval` tasks (tokio's, too, moves only at such
+    /// points): a long poll shows up when it ends. It never goes back.
     ///
     /// ```
     /// let rt = taskcell_executor::Builder::new_current_thread().build().unwrap();
     /// rt.block_on(async { std::thread::sleep(std::time::Duration::from_millis(50)) });
-    /// assert!(rt.handle().metrics().worker_total_busy_duration(0).as_millis() >= 30);
+    /// assert!(rt.handle().metrics().worker_total_busy_duration(0).as_millis() >= 50);
     /// ```
     pub fn worker_total_busy_duration(&self, worker: usize) -> Duration {
         self.worker(worker).busy()

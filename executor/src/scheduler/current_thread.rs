@@ -115,13 +115,17 @@ fn drive<F: Future>(core: &Core, handle: &Handle, mut root: Pin<&mut F>) -> F::O
                 continue;
             }
             if ran == 0 && !root_waker.is_woken() {
-                core.publish_polls(shared);
-                metrics.parking(shared.clock());
+                // The hooks run around the park; work `on_thread_park` makes
+                // runs instead of it.
                 shared.park_hooks.parking();
-                core.in_driver.set(true);
-                root_waker.parker.park_on(&shared.driver, None);
-                core.in_driver.set(false);
-                metrics.unparked(shared.clock());
+                if !core.has_local_work(shared) && !root_waker.is_woken() {
+                    core.publish_polls(shared);
+                    metrics.parking(shared.clock());
+                    core.in_driver.set(true);
+                    root_waker.parker.park_on(&shared.driver, None);
+                    core.in_driver.set(false);
+                    metrics.unparked(shared.clock());
+                }
                 shared.park_hooks.unparked();
             }
         }

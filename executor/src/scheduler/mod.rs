@@ -15,7 +15,9 @@
 //!   budget) waits in its worker's deferred list until the worker has no
 //!   other work or its `event_interval` comes round, and in both cases until
 //!   it has fired its timers and taken a driver turn that does not block
-//!   (tokio's `park_yield`); then it goes to the back of the local queue. A
+//!   (tokio's `park_yield`; if another worker holds the driver, that one is
+//!   asleep in the poller and turns it itself); then it goes to the back of
+//!   the local queue. A
 //!   yield ranks below spawns and wakes, lets I/O in, and is never starved;
 //!   on a current-thread runtime the `block_on` future is polled between two
 //!   such rounds.

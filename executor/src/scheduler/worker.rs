@@ -106,6 +106,8 @@ impl Core {
             }
         }
         self.publish_polls(shared);
+        // The stretch that ends with the runtime counts, too.
+        self.metrics(shared).stopped(shared.clock());
     }
 
     /// Drops whatever is still queued here (at shutdown; the futures are
@@ -324,13 +326,21 @@ impl Core {
             && usize::from(shared.remotes[self.index].lifo.is_occupied()) + self.local.len() > 1
     }
 
-    fn has_local_work(&self, shared: &Shared) -> bool {
+    pub(super) fn has_local_work(&self, shared: &Shared) -> bool {
         !self.local.is_empty() || shared.remotes[self.index].lifo.is_occupied()
     }
 
     /// Sleeps (in the driver if it is free) until woken by new work, by the
     /// driver waking tasks onto this worker, or by shutdown.
     fn park(&self, shared: &Shared) {
+        // The hooks run once a park, around it, as tokio's: `on_thread_park`
+        // before the worker declares itself parked, so that work it spawns
+        // or wakes runs instead of the park.
+        shared.park_hooks.parking();
+        let _unparked = UnparkHook(shared);
+        if self.has_local_work(shared) {
+            return;
+        }
         let was_searching = self.is_searching.replace(false);
         if shared
             .idle
@@ -344,7 +354,6 @@ impl Core {
         self.publish_polls(shared);
         loop {
             metrics.parking(shared.clock());
-            shared.park_hooks.parking();
             self.in_driver.set(true);
             let parked = parker.park_on(&shared.driver, Some(self.index));
             if parked == Parked::Watcher && !shared.is_shutdown() {
@@ -354,7 +363,6 @@ impl Core {
             }
             self.in_driver.set(false);
             metrics.unparked(shared.clock());
-            shared.park_hooks.unparked();
             if shared.is_shutdown() {
                 return;
             }
@@ -424,5 +432,15 @@ impl Core {
         x ^= x << 5;
         self.rand.set(x);
         x
+    }
+}
+
+/// Runs `on_thread_unpark` when a park (or a park skipped for work that
+/// `on_thread_park` made) is over.
+struct UnparkHook<'a>(&'a Shared);
+
+impl Drop for UnparkHook<'_> {
+    fn drop(&mut self) {
+        self.0.park_hooks.unparked();
     }
 }

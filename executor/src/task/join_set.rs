@@ -480,6 +480,8 @@ impl<T: Send + 'static> JoinSet<T> {
 }
 
 /// Spawns each future into a new set, on the runtime of the calling code.
+/// The spawn site a task dump shows is inside `Iterator::collect`; spawn
+/// with [`JoinSet::spawn`] or `extend` to record the caller's line.
 ///
 /// # Panics
 ///
