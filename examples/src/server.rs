@@ -314,7 +314,7 @@ fn status(code: StatusCode, text: &'static str) -> Response<ResponseBody> {
 }
 
 /// `n=N&size=S`, in any order, both optional.
-fn parse_query(query: &str) -> Result<(u64, usize), &'static str> {
+pub fn parse_query(query: &str) -> Result<(u64, usize), &'static str> {
     let (mut n, mut size) = (16, 1024);
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         match pair.split_once('=') {

@@ -54,6 +54,11 @@
 //! });
 //! ```
 
+#[cfg(feature = "hyper-server")]
+mod serve;
+#[cfg(feature = "hyper-server")]
+pub use self::serve::{serve, Serve, WithGracefulShutdown};
+
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
