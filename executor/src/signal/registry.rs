@@ -196,9 +196,16 @@ mod tests {
         for _ in 0..5 {
             assert!(slot.poll_delivery(0, &mut cx).is_pending());
         }
-        assert_eq!(slot.waiters.lock().len(), 1);
+        // `will_wake` may say no for one task's clones (std promises no
+        // more; under Miri a waker's vtable moves between clones): kept
+        // once where it says yes, and never more than once a poll.
+        let kept = slot.waiters.lock().len();
+        assert!(kept <= 5);
+        if !cfg!(miri) {
+            assert_eq!(kept, 1);
+        }
         registry.wake_all();
-        assert_eq!(wakes.0.load(SeqCst), 1);
+        assert_eq!(wakes.0.load(SeqCst), kept);
         assert!(slot.waiters.lock().is_empty());
     }
 }
