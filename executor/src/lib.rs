@@ -5,7 +5,7 @@
 //! [`Handle`], [`spawn`], [`spawn_blocking`], [`yield_now`],
 //! [`JoinHandle`] and [`JoinError`]; sockets in [`net`], timers in
 //! [`time`], the byte-stream traits in [`io`], the cooperative budget in
-//! [`task`].
+//! [`task`], signals in `signal` (Unix), and `#[main]`/`#[test]`.
 //!
 //! ```
 //! use std::cell::RefCell;
@@ -56,9 +56,16 @@
 //!
 //! # Features
 //!
+//! - `macros` (default): `#[taskcell_executor::main]` and
+//!   `#[taskcell_executor::test]`, with tokio's arguments.
 //! - `hyper`: hyper 1.x on this runtime — `hyper::rt::Executor` for
 //!   [`Handle`], hyper's `Read` and `Write` for the runtime's streams, and
 //!   `hyper::rt::Timer` on its wheel. See the `hyper` module.
+//! - `hyper-server`: `hyper::serve`, an axum `Router` (or any tower service)
+//!   over HTTP/1 and HTTP/2, as `axum::serve` on tokio.
+//! - `tokio-io`: tokio's `AsyncRead` and `AsyncWrite` on the runtime's
+//!   streams, for tokio's `io-util`, tokio-util's codecs and tokio-rustls
+//!   (tokio's traits only, never its runtime).
 
 mod blocking;
 mod context;

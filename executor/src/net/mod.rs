@@ -6,8 +6,9 @@
 //! event without another system call to re-arm it. Streams implement
 //! `futures-io`'s [`AsyncRead`](futures_io::AsyncRead) and
 //! [`AsyncWrite`](futures_io::AsyncWrite) (the extension traits with
-//! `read`, `write_all`, … are re-exported in [`io`](crate::io)), and with
-//! the `hyper` feature, hyper's `Read` and `Write`.
+//! `read`, `write_all`, … are re-exported in [`io`](crate::io)), with the
+//! `hyper` feature hyper's `Read` and `Write`, and with `tokio-io` tokio's
+//! `AsyncRead` and `AsyncWrite`.
 //!
 //! Every socket also has tokio's readiness API: `ready(Interest)`,
 //! `readable`, `writable`, then `try_read`, `try_recv_from`, `try_io`, …
