@@ -28,9 +28,11 @@ use crate::runtime::Handle;
 /// practice: a failed `accept` is retried), or add
 /// [`with_graceful_shutdown`](Serve::with_graceful_shutdown).
 ///
-/// hyper's timers are the runtime's: HTTP/1's header-read timeout (30 s)
-/// and HTTP/2's keep-alive work, so the runtime needs timers (as
-/// `Runtime::new()` has).
+/// As `axum::serve`: no header-read timeout and no `TCP_NODELAY` unless
+/// asked for ([`Serve::with_timers`], [`Serve::tcp_nodelay`]); HTTP/2's
+/// CONNECT protocol is on (WebSockets over HTTP/2). A failed `accept` for
+/// lack of descriptors waits a second on the runtime's timer, so the
+/// runtime needs timers (as `Runtime::new()` has).
 ///
 /// ```
 /// use std::convert::Infallible;
@@ -78,7 +80,12 @@ where
     B::Data: Send,
     B::Error: Into<Box<dyn StdError + Send + Sync>>,
 {
-    Serve { listener, service }
+    Serve {
+        listener,
+        service,
+        timers: false,
+        nodelay: false,
+    }
 }
 
 /// What [`serve`] returns: await it, or add a graceful shutdown.
@@ -86,6 +93,11 @@ where
 pub struct Serve<S> {
     listener: TcpListener,
     service: S,
+    /// hyper's timers on the runtime's wheel (header-read timeout, HTTP/2
+    /// keep-alive).
+    timers: bool,
+    /// `TCP_NODELAY` on every accepted stream.
+    nodelay: bool,
 }
 
 /// [`Serve`] with a graceful shutdown; see
@@ -97,6 +109,23 @@ pub struct WithGracefulShutdown<S, F> {
 }
 
 impl<S> Serve<S> {
+    /// Gives hyper the runtime's timers: HTTP/1 connections then close when
+    /// a request's headers take longer than 30 s (hyper's header-read
+    /// timeout, against slow clients), and HTTP/2 keep-alive pings work.
+    /// Off by default, as in `axum::serve`.
+    pub fn with_timers(mut self) -> Serve<S> {
+        self.timers = true;
+        self
+    }
+
+    /// Sets `TCP_NODELAY` on every accepted stream: small responses go out
+    /// at once instead of waiting to be merged. Off by default, as in
+    /// `axum::serve`.
+    pub fn tcp_nodelay(mut self, nodelay: bool) -> Serve<S> {
+        self.nodelay = nodelay;
+        self
+    }
+
     /// Serves until `signal` completes, then stops accepting, lets every
     /// connection finish the requests under way (HTTP/1 connections close
     /// after their current response, HTTP/2 ones send GOAWAY), and
@@ -145,13 +174,24 @@ where
 
     fn into_future(self) -> Self::IntoFuture {
         let WithGracefulShutdown {
-            serve: Serve { listener, service },
+            serve:
+                Serve {
+                    listener,
+                    service,
+                    timers,
+                    nodelay,
+                },
             signal,
         } = self;
         Box::pin(async move {
+            // axum's settings: the CONNECT protocol (HTTP/2 WebSockets), no
+            // header-read timeout unless asked for (`Serve::with_timers`).
             let mut builder = auto::Builder::new(Handle::current());
-            builder.http1().timer(HyperTimer::new());
-            builder.http2().timer(HyperTimer::new());
+            builder.http2().enable_connect_protocol();
+            if timers {
+                builder.http1().timer(HyperTimer::new());
+                builder.http2().timer(HyperTimer::new());
+            }
             let graceful = GracefulShutdown::new();
             let mut signal = std::pin::pin!(signal);
             loop {
@@ -170,8 +210,9 @@ where
                     }
                     None => break,
                 };
-                // Responses go out as written, as hyper's own examples set.
-                let _ = stream.set_nodelay(true);
+                if nodelay {
+                    let _ = stream.set_nodelay(true);
+                }
                 let service = TowerToHyperService::new(service.clone());
                 let connection = builder
                     .serve_connection_with_upgrades(stream, service)
