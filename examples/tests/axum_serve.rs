@@ -70,7 +70,11 @@ fn a_router_serves_http1_and_http2_then_shuts_down_gracefully() {
             let addr = listener.local_addr().unwrap();
             let (stop, stopped) = futures::channel::oneshot::channel::<()>();
             let server = taskcell_executor::spawn(std::future::IntoFuture::into_future(
+                // hyper's timers on our wheel and TCP_NODELAY, beyond axum's
+                // defaults (the doc test of `serve` keeps those).
                 taskcell_executor::hyper::serve(listener, app())
+                    .with_timers()
+                    .tcp_nodelay(true)
                     .with_graceful_shutdown(async { stopped.await.unwrap() }),
             ));
             for h2 in [false, true] {
