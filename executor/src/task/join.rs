@@ -68,11 +68,8 @@ impl<T> JoinHandle<T> {
     /// assert!(rt.block_on(task).unwrap_err().is_cancelled());
     /// ```
     pub fn abort(&self) {
-        if self.header().state.transition_to_notified_and_cancel() == ToNotified::Submit {
-            // SAFETY: task rule 4 — the transition took a reference for the
-            // notification, which `schedule` consumes.
-            unsafe { (self.header().vtable.schedule)(self.ptr) }
-        }
+        // SAFETY: the handle holds a reference (task rule 4).
+        unsafe { abort(self.ptr) }
     }
 
     /// Whether the task has finished: returned, panicked or been cancelled.
@@ -99,6 +96,113 @@ impl<T> JoinHandle<T> {
     /// ```
     pub fn id(&self) -> TaskId {
         self.id
+    }
+
+    /// A handle that aborts this task, without its output: for whoever
+    /// must be able to cancel a task that another awaits.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// let task = rt.spawn(std::future::pending::<()>());
+    /// let abort = task.abort_handle();
+    /// assert_eq!(abort.id(), task.id());
+    /// std::thread::spawn(move || abort.abort()).join().unwrap();
+    /// assert!(rt.block_on(task).unwrap_err().is_cancelled());
+    /// ```
+    pub fn abort_handle(&self) -> AbortHandle {
+        // A reference of its own (rule 4), as a waker clone takes.
+        self.header().state.ref_inc();
+        AbortHandle {
+            ptr: self.ptr,
+            id: self.id,
+        }
+    }
+}
+
+/// Aborts a task: [`JoinHandle::abort_handle`], or what `JoinSet::spawn`
+/// returns. It holds a reference to the task but never its output, so it
+/// is `Send`, `Sync` and `Clone` whatever the output; dropping it does
+/// nothing to the task.
+pub struct AbortHandle {
+    ptr: NonNull<Header>,
+    id: TaskId,
+}
+
+// SAFETY: the handle touches only the task's atomic state word and its
+// vtable's `schedule` and `dealloc`, which any thread may call (rule 4:
+// wakers do the same); never the future or the output.
+unsafe impl Send for AbortHandle {}
+// SAFETY: as for `Send`: `&AbortHandle` reaches only the state word.
+unsafe impl Sync for AbortHandle {}
+
+impl AbortHandle {
+    fn header(&self) -> &Header {
+        // SAFETY: the handle holds a reference (task rule 4).
+        unsafe { header(self.ptr) }
+    }
+
+    /// Aborts the task, as [`JoinHandle::abort`]: cancelled at once if it
+    /// waits, after its current poll if it runs; nothing if it finished.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// let task = rt.spawn(std::future::pending::<()>());
+    /// task.abort_handle().abort();
+    /// assert!(rt.block_on(task).unwrap_err().is_cancelled());
+    /// ```
+    pub fn abort(&self) {
+        // SAFETY: the handle holds a reference (task rule 4).
+        unsafe { abort(self.ptr) }
+    }
+
+    /// Whether the task has finished: completed, panicked or cancelled.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// let task = rt.spawn(async {});
+    /// let abort = task.abort_handle();
+    /// rt.block_on(task).unwrap();
+    /// assert!(abort.is_finished());
+    /// ```
+    pub fn is_finished(&self) -> bool {
+        self.header().state.load().is_complete()
+    }
+
+    /// The task's id.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// let task = rt.spawn(async {});
+    /// assert_eq!(task.abort_handle().id(), task.id());
+    /// # rt.block_on(task).unwrap();
+    /// ```
+    pub fn id(&self) -> TaskId {
+        self.id
+    }
+}
+
+impl Clone for AbortHandle {
+    fn clone(&self) -> AbortHandle {
+        self.header().state.ref_inc();
+        AbortHandle {
+            ptr: self.ptr,
+            id: self.id,
+        }
+    }
+}
+
+impl Drop for AbortHandle {
+    fn drop(&mut self) {
+        if self.header().state.ref_dec(1) {
+            // SAFETY: rule 4 — that was the last reference.
+            unsafe { (self.header().vtable.dealloc)(self.ptr) }
+        }
+    }
+}
+
+impl fmt::Debug for AbortHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AbortHandle").field("id", &self.id).finish()
     }
 }
 
@@ -146,5 +250,21 @@ impl<T> fmt::Debug for JoinHandle<T> {
             .field("id", &self.id)
             .field("finished", &self.is_finished())
             .finish()
+    }
+}
+
+/// Cancels the task at `ptr`: at once if it waits, after its current poll
+/// if it runs, not at all if it finished.
+///
+/// # Safety
+///
+/// The caller holds a reference to the task (task rule 4).
+unsafe fn abort(ptr: NonNull<Header>) {
+    // SAFETY: the caller's reference keeps the header alive.
+    let header = unsafe { header(ptr) };
+    if header.state.transition_to_notified_and_cancel() == ToNotified::Submit {
+        // SAFETY: task rule 4 — the transition took a reference for the
+        // notification, which `schedule` consumes.
+        unsafe { (header.vtable.schedule)(ptr) }
     }
 }

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Wake, Waker};
 
 use super::error::JoinError;
-use super::join::JoinHandle;
+use super::join::{AbortHandle, JoinHandle};
 use super::raw::Meta;
 use crate::context;
 use crate::runtime::Handle;
@@ -169,7 +169,8 @@ impl<T> JoinSet<T> {
         }
     }
 
-    fn insert(&mut self, handle: JoinHandle<T>) {
+    fn insert(&mut self, handle: JoinHandle<T>) -> AbortHandle {
+        let abort = handle.abort_handle();
         let index = match self.free.pop() {
             Some(index) => index,
             None => {
@@ -191,6 +192,7 @@ impl<T> JoinSet<T> {
         self.len += 1;
         // Polled once by the next `join_next`, which registers its waker.
         self.ready.push(key);
+        abort
     }
 
     /// The next finished task's result, in completion order; `None` when
@@ -429,7 +431,8 @@ impl<T> JoinSet<T> {
 }
 
 impl<T: Send + 'static> JoinSet<T> {
-    /// Spawns `future` on the runtime this code runs in, into the set.
+    /// Spawns `future` on the runtime this code runs in, into the set, and
+    /// returns an [`AbortHandle`] for it (the set keeps the task's output).
     ///
     /// # Panics
     ///
@@ -441,11 +444,14 @@ impl<T: Send + 'static> JoinSet<T> {
     /// rt.block_on(async {
     ///     let mut set = JoinSet::new();
     ///     set.spawn(async { "done" });
+    ///     let stuck = set.spawn(std::future::pending());
     ///     assert_eq!(set.join_next().await.unwrap().unwrap(), "done");
+    ///     stuck.abort();
+    ///     assert!(set.join_next().await.unwrap().unwrap_err().is_cancelled());
     /// });
     /// ```
     #[track_caller]
-    pub fn spawn<F>(&mut self, future: F)
+    pub fn spawn<F>(&mut self, future: F) -> AbortHandle
     where
         F: Future<Output = T> + Send + 'static,
     {
@@ -460,7 +466,8 @@ impl<T: Send + 'static> JoinSet<T> {
         }
     }
 
-    /// Spawns `future` on the runtime of `handle`, into the set.
+    /// Spawns `future` on the runtime of `handle`, into the set, and returns
+    /// an [`AbortHandle`] for it.
     ///
     /// ```
     /// use taskcell_executor::task::JoinSet;
@@ -470,12 +477,12 @@ impl<T: Send + 'static> JoinSet<T> {
     /// assert_eq!(rt.block_on(set.join_next()).unwrap().unwrap(), 3);
     /// ```
     #[track_caller]
-    pub fn spawn_on<F>(&mut self, future: F, handle: &Handle)
+    pub fn spawn_on<F>(&mut self, future: F, handle: &Handle) -> AbortHandle
     where
         F: Future<Output = T> + Send + 'static,
     {
         let handle = handle.spawn_with(future, Meta::caller());
-        self.insert(handle);
+        self.insert(handle)
     }
 }
 

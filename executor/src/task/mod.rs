@@ -44,8 +44,8 @@
 //!    `JOIN_WAKER` is clear and `COMPLETE` is not set; once `JOIN_WAKER` is
 //!    set it is only read (by the completing thread and by the handle), until
 //!    the allocation is freed.
-//! 4. **References.** Every `Task`, `Notified`, `JoinHandle` and waker holds
-//!    one reference in the state word. The holder of the last one frees the
+//! 4. **References.** Every `Task`, `Notified`, `JoinHandle`, `AbortHandle`
+//!    and waker holds one reference in the state word. The holder of the last one frees the
 //!    allocation; no reference is used after it is dropped.
 //! 5. **Task identity.** Every poll of the future, and every drop of the
 //!    future or the output, runs with the task's id entered, and the guard is
@@ -76,7 +76,7 @@ mod waker;
 pub use self::builder::Builder;
 pub use self::error::JoinError;
 pub(crate) use self::harness::{drop_contained, wake_contained};
-pub use self::join::JoinHandle;
+pub use self::join::{AbortHandle, JoinHandle};
 pub use self::join_set::JoinSet;
 pub(crate) use self::raw::{new_task, new_unowned_task, Header, Meta, Notified, Schedule, Task};
 pub use crate::coop::{consume_budget, has_budget_remaining, unconstrained, Unconstrained};
