@@ -115,3 +115,24 @@ fn a_spinning_task_gets_one_poll_per_poll_of_block_on() {
         assert!(spins.load(SeqCst) >= 16, "the spinner ran");
     });
 }
+
+#[test]
+fn a_root_future_that_yields_lets_io_in_on_a_current_thread_runtime() {
+    common::guarded(|| {
+        let rt = Builder::new_current_thread().enable_all().build().unwrap();
+        // The root future, not a task: it too waits for a driver turn.
+        let seen = rt.block_on(async {
+            let (a, b) = UnixStream::pair().unwrap();
+            a.writable().await.unwrap();
+            a.try_write(b"x").unwrap();
+            for yields in 0..10 {
+                if readable_now(&b) {
+                    return Some(yields);
+                }
+                yield_now().await;
+            }
+            None
+        });
+        assert!(seen.is_some(), "10 yields of block_on, never readable");
+    });
+}

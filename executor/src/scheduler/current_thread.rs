@@ -94,11 +94,18 @@ fn drive<F: Future>(core: &Core, handle: &Handle, mut root: Pin<&mut F>) -> F::O
         let metrics = core.metrics(shared);
         metrics.unparked(shared.clock());
         let _stop = Stop(shared, metrics);
+        // Whether the root future was woken during its own poll (it
+        // yielded): like a task that yields, it is polled again only after
+        // a driver turn, so a root that yields while it waits for I/O sees
+        // it come in (tokio polls its driver before each poll of a woken
+        // root).
+        let mut root_yielded = false;
         loop {
             if root_waker.take_woken() {
                 if let Poll::Ready(out) = shared.poll_root(root.as_mut(), &mut cx) {
                     return out;
                 }
+                root_yielded = root_waker.is_woken();
             }
             let mut ran = 0;
             while ran < DRIVER_BUDGET {
@@ -111,6 +118,11 @@ fn drive<F: Future>(core: &Core, handle: &Handle, mut root: Pin<&mut F>) -> F::O
             // Tasks that yielded run again after a driver turn, and after
             // the root future has had its poll (tokio's order): a task
             // spinning on `yield_now` gets one poll a round.
+            if root_yielded {
+                root_yielded = false;
+                core.yield_to_driver(shared);
+                continue;
+            }
             if core.run_deferred(shared) {
                 continue;
             }

@@ -164,6 +164,12 @@ impl Core {
         if self.deferred.borrow().is_empty() {
             return false;
         }
+        self.yield_to_driver(shared)
+    }
+
+    /// Fires the due timers, takes a driver turn that does not block, and
+    /// queues the tasks that yielded; whether there were any.
+    pub(super) fn yield_to_driver(&self, shared: &Shared) -> bool {
         self.fire_timers(shared);
         self.poll_driver(shared);
         self.flush_deferred(shared)
