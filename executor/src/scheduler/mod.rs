@@ -248,6 +248,11 @@ impl Handle {
         }
     }
 
+    /// The cooperative budget each task poll starts with (`crate::coop`).
+    pub(crate) fn budget(&self) -> u8 {
+        self.shared.budget
+    }
+
     /// The runtime's id.
     pub(crate) fn id(&self) -> u64 {
         self.shared.id

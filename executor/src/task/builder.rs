@@ -112,6 +112,51 @@ impl<'a> Builder<'a> {
         handle.spawn_with(future, self.meta())
     }
 
+    /// Spawns `future`, which need not be `Send`, into the
+    /// [`LocalSet`](super::LocalSet) this code runs in.
+    ///
+    /// # Panics
+    ///
+    /// Outside a `LocalSet`, as [`spawn_local`](super::spawn_local).
+    ///
+    /// ```
+    /// use taskcell_executor::task::{Builder, LocalSet};
+    ///
+    /// let rt = taskcell_executor::Builder::new_current_thread().build().unwrap();
+    /// LocalSet::new().block_on(&rt, async {
+    ///     let rc = std::rc::Rc::new(());
+    ///     let task = Builder::new().name("local").spawn_local(async move { drop(rc) });
+    ///     task.await.unwrap();
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn spawn_local<F>(self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        super::local::spawn_local_with(future, self.meta(), "`task::Builder::spawn_local`")
+    }
+
+    /// Spawns `future`, which need not be `Send`, into `local`.
+    ///
+    /// ```
+    /// use taskcell_executor::task::{Builder, LocalSet};
+    ///
+    /// let rt = taskcell_executor::Builder::new_current_thread().build().unwrap();
+    /// let local = LocalSet::new();
+    /// let task = Builder::new().name("two").spawn_local_on(async { 2 }, &local);
+    /// assert_eq!(local.block_on(&rt, task).unwrap(), 2);
+    /// ```
+    #[track_caller]
+    pub fn spawn_local_on<F>(self, future: F, local: &super::LocalSet) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        local.spawn_with(future, self.meta())
+    }
+
     /// Runs `f` on the blocking pool of the runtime this code runs in.
     ///
     /// # Panics

@@ -486,6 +486,65 @@ impl<T: Send + 'static> JoinSet<T> {
     }
 }
 
+impl<T: 'static> JoinSet<T> {
+    /// Spawns `future`, which need not be `Send`, into the
+    /// [`LocalSet`](super::LocalSet) this code runs in, and into this set;
+    /// returns an [`AbortHandle`] for it.
+    ///
+    /// # Panics
+    ///
+    /// Outside a `LocalSet`, as [`spawn_local`](super::spawn_local).
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use taskcell_executor::task::{JoinSet, LocalSet};
+    ///
+    /// let rt = taskcell_executor::Builder::new_current_thread().build().unwrap();
+    /// LocalSet::new().block_on(&rt, async {
+    ///     let mut set = JoinSet::new();
+    ///     for i in 0..3 {
+    ///         set.spawn_local(async move { Rc::new(i) });
+    ///     }
+    ///     let mut sum = 0;
+    ///     while let Some(out) = set.join_next().await {
+    ///         sum += *out.unwrap();
+    ///     }
+    ///     assert_eq!(sum, 3);
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn spawn_local<F>(&mut self, future: F) -> AbortHandle
+    where
+        F: Future<Output = T> + 'static,
+    {
+        let handle =
+            super::local::spawn_local_with(future, Meta::caller(), "`JoinSet::spawn_local`");
+        self.insert(handle)
+    }
+
+    /// Spawns `future`, which need not be `Send`, into `local` and into
+    /// this set; returns an [`AbortHandle`] for it.
+    ///
+    /// ```
+    /// use taskcell_executor::task::{JoinSet, LocalSet};
+    ///
+    /// let rt = taskcell_executor::Builder::new_current_thread().build().unwrap();
+    /// let local = LocalSet::new();
+    /// let mut set = JoinSet::new();
+    /// set.spawn_local_on(async { 5 }, &local);
+    /// let out = local.block_on(&rt, set.join_next());
+    /// assert_eq!(out.unwrap().unwrap(), 5);
+    /// ```
+    #[track_caller]
+    pub fn spawn_local_on<F>(&mut self, future: F, local: &super::LocalSet) -> AbortHandle
+    where
+        F: Future<Output = T> + 'static,
+    {
+        let handle = local.spawn_with(future, Meta::caller());
+        self.insert(handle)
+    }
+}
+
 /// Spawns each future into a new set, on the runtime of the calling code.
 /// The spawn site a task dump shows is inside `Iterator::collect`; spawn
 /// with [`JoinSet::spawn`] or `extend` to record the caller's line.

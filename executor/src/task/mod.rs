@@ -62,6 +62,15 @@
 //!    that the chain looks endless, what is left is forgotten (`mem::forget`)
 //!    rather than unwound through a worker. A worker thread never dies of a
 //!    task.
+//! 8. **Local tasks** (`new_local_task`, for a [`LocalSet`]) may hold a
+//!    future or output that is not `Send`. Their scheduler polls them, and
+//!    drops their futures, only on the thread that owns the set: a wake
+//!    from elsewhere queues the task there, an abort is such a wake, and
+//!    only the set's own `Drop`, on that thread, shuts its tasks down. The
+//!    output is dropped by the completing poll, or by the `JoinHandle`,
+//!    which is `Send` only if the output is. What other threads may do —
+//!    wake, abort, drop a waker or an `AbortHandle`, free the allocation —
+//!    touches no future and no output.
 
 mod builder;
 mod error;
@@ -69,6 +78,7 @@ mod harness;
 mod join;
 mod join_set;
 pub(crate) mod list;
+mod local;
 mod raw;
 mod state;
 mod waker;
@@ -78,6 +88,7 @@ pub use self::error::JoinError;
 pub(crate) use self::harness::{drop_contained, wake_contained};
 pub use self::join::{AbortHandle, JoinHandle};
 pub use self::join_set::JoinSet;
+pub use self::local::{spawn_local, LocalEnterGuard, LocalSet};
 pub(crate) use self::raw::{new_task, new_unowned_task, Header, Meta, Notified, Schedule, Task};
 pub use crate::coop::{consume_budget, has_budget_remaining, unconstrained, Unconstrained};
 

@@ -191,9 +191,44 @@ where
     unsafe { (Notified(Task::from_raw(ptr)), JoinHandle::from_raw(ptr, id)) }
 }
 
+/// Allocates a task whose future (or output) need not be `Send`, with the
+/// three references of [`new_task`].
+///
+/// # Safety
+///
+/// Rule 8: the caller's scheduler polls the task, and drops its future,
+/// only on one thread, the one calling this; it runs `Task::shutdown` only
+/// there. The output is dropped there too (by the poll that completes the
+/// task), or by the `JoinHandle`, which is `Send` only if the output is.
+pub(crate) unsafe fn new_local_task<F, S>(
+    future: F,
+    scheduler: S,
+    id: TaskId,
+    meta: Meta<'_>,
+) -> (Task<S>, Notified<S>, JoinHandle<F::Output>)
+where
+    F: Future + 'static,
+    F::Output: 'static,
+    S: Schedule,
+{
+    let ptr = allocate(future, scheduler, id, meta, State::new_spawned());
+    // SAFETY: rule 4 — the state word starts with three references, one for
+    // each of these handles.
+    unsafe {
+        (
+            Task::from_raw(ptr),
+            Notified(Task::from_raw(ptr)),
+            JoinHandle::from_raw(ptr, id),
+        )
+    }
+}
+
 /// Inlined into the spawn functions: left to itself, rustc's choice
 /// changes with unrelated edits to the spawn path (an out-of-line call cost
 /// `chained_spawn` 28 instructions a spawn, 4 %).
+///
+/// No `Send` bound: a `LocalSet`'s tasks come here too, and rule 8 keeps
+/// their future and output on one thread.
 #[inline]
 fn allocate<F, S>(
     future: F,
@@ -203,8 +238,8 @@ fn allocate<F, S>(
     state: State,
 ) -> NonNull<Header>
 where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
+    F: Future + 'static,
+    F::Output: 'static,
     S: Schedule,
 {
     let named = match meta.name {
@@ -251,8 +286,8 @@ fn register_name(id: TaskId, name: &str) -> u32 {
 
 fn vtable<F, S>() -> &'static Vtable
 where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
+    F: Future + 'static,
+    F::Output: 'static,
     S: Schedule,
 {
     &Vtable {
@@ -284,7 +319,8 @@ pub(crate) struct Task<S: 'static> {
 
 // SAFETY: a `Task` only reaches the shared header (atomics, and links under
 // their lock) and calls vtable functions that follow the module rules; the
-// future and output it may drop are `Send`.
+// future and output it may drop are `Send`, or, for a local task, dropped
+// only on its thread (rule 8).
 unsafe impl<S> Send for Task<S> {}
 // SAFETY: as above; `&Task` offers nothing beyond `Task`.
 unsafe impl<S> Sync for Task<S> {}
