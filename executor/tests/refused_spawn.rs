@@ -56,11 +56,15 @@ fn a_refused_spawn_is_cancelled_even_if_its_drop_enters_a_runtime() {
         let (done, results) = mpsc::channel();
         let dropped: [Arc<AtomicBool>; 5] = Default::default();
         let flags = dropped.clone();
+        let (started, running) = mpsc::channel::<()>();
         // A blocking closure outlives its runtime's shutdown, then spawns.
         drop(rt.spawn_blocking(move || {
+            started.send(()).unwrap();
             wait.recv().unwrap();
             done.send(spawn_every_way(&flags)).unwrap();
         }));
+        // Running before the shutdown: one still queued would be dropped.
+        running.recv().unwrap();
         rt.shutdown_timeout(Duration::from_millis(10));
         go.send(()).unwrap();
         let results = results
