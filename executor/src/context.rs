@@ -57,8 +57,8 @@ impl<T: Copy> Scoped<T> {
         }
     }
 
-    /// Runs `f` with `value` set.
-    fn set<R>(&self, value: T, f: impl FnOnce() -> R) -> R {
+    /// Runs `f` with `value` set (`None`: with nothing set).
+    fn set<R>(&self, value: Option<T>, f: impl FnOnce() -> R) -> R {
         struct Reset<'a, T: Copy> {
             cell: &'a Cell<Option<T>>,
             prev: Option<T>,
@@ -68,7 +68,7 @@ impl<T: Copy> Scoped<T> {
                 self.cell.set(self.prev);
             }
         }
-        let prev = self.inner.replace(Some(value));
+        let prev = self.inner.replace(value);
         let _reset = Reset {
             cell: &self.inner,
             prev,
@@ -92,7 +92,24 @@ pub(crate) fn set_scheduler<R>(cx: worker::Context<'_>, f: impl FnOnce() -> R) -
     // `Scoped` rule keeps the value set for no longer than `cx` borrows,
     // and `with_scheduler` hands it out only for shorter than that.
     let cx = unsafe { std::mem::transmute::<worker::Context<'_>, worker::Context<'static>>(cx) };
-    CONTEXT.with(|c| c.scheduler.set(cx, f))
+    CONTEXT.with(|c| c.scheduler.set(Some(cx), f))
+}
+
+/// Runs `f` as if this thread ran no worker and no `block_on`, with the
+/// runtime still entered: what `block_in_place` runs while its worker's
+/// core is lent out. Tasks woken or spawned in `f` go to the injector, and
+/// `f` may block (`block_on` another runtime, or this one through
+/// `Handle::block_on`).
+pub(crate) fn without_scheduler<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let _ = CONTEXT.try_with(|cx| cx.blocking_forbidden.set(self.0));
+        }
+    }
+    let forbidden = CONTEXT.with(|cx| cx.blocking_forbidden.replace(false));
+    let _restore = Restore(forbidden);
+    CONTEXT.with(|c| c.scheduler.set(None, f))
 }
 
 /// Calls `f` with this thread's worker, if it runs one.

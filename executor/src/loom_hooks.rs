@@ -2,8 +2,8 @@
 //! `cfg(taskcell_loom)`): the real task code driven by a queue that the
 //! model runs by hand, the real parker and idle protocol, the driver's
 //! park/unpark hand-off (its OS poller stood in for, `driver/sys.rs`), a
-//! socket's readiness word, and the timer wheels with their entries and
-//! their watcher.
+//! socket's readiness word, the timer wheels with their entries and
+//! their watcher, and the lending of a worker's core (`block_in_place`).
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -21,6 +21,7 @@ use crate::driver::io::scheduled_io::{self, ReadyEvent, ScheduledIo};
 use crate::driver::io::Direction;
 use crate::driver::time::{TimeHandle, TimerEntry};
 pub use crate::scheduler::idle::Idle;
+pub use crate::scheduler::lend::Lend;
 pub use crate::scheduler::park::Parker;
 pub use crate::task::JoinHandle;
 

@@ -265,9 +265,9 @@ fn each_local_task_has_its_own_identity_for_task_cells() {
             let (tx, rx) = futures_channel::oneshot::channel();
             let owner = task::spawn_local(async move {
                 let id = TaskId::current().expect("a local task has an identity");
-                let cell = Arc::new(TaskCell::new(Rc::new(Cell::new(1))));
+                let cell = Rc::new(TaskCell::new(Cell::new(1)));
                 cell.with(|v| v.set(2));
-                tx.send((id, Arc::clone(&cell))).ok().unwrap();
+                tx.send((id, Rc::clone(&cell))).ok().unwrap();
                 // Still the owner after a suspension.
                 yield_now().await;
                 cell.with(|v| v.get())

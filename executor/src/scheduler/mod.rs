@@ -37,6 +37,7 @@
 
 pub(crate) mod current_thread;
 pub(crate) mod idle;
+pub(crate) mod lend;
 pub(crate) mod multi_thread;
 pub(crate) mod park;
 pub(crate) mod worker;
@@ -130,10 +131,21 @@ pub(crate) struct Shared {
     driver: driver::Handle,
     /// The cooperative budget each task poll starts with (`crate::coop`).
     budget: u8,
-    /// How many worker threads have left their loop; with `exited_cv`, lets
+    /// How the worker threads stand at shutdown; with `exited_cv`, lets
     /// shutdown wait with a deadline.
-    exited: Mutex<usize>,
+    exited: Mutex<Exits>,
     exited_cv: Condvar,
+}
+
+/// How the worker threads stand at shutdown (under `Shared::exited`).
+#[derive(Debug, Default)]
+struct Exits {
+    /// Threads that have left their loop.
+    left: usize,
+    /// Threads inside a `block_in_place` whose core came back at shutdown:
+    /// they leave their loop once the closure returns, which may be waiting
+    /// for a task that only shutdown drops.
+    stuck: usize,
 }
 
 /// What other threads may reach of a worker.
@@ -225,7 +237,7 @@ impl Handle {
             core_waiters: Mutex::new(Vec::new()),
             driver,
             budget,
-            exited: Mutex::new(0),
+            exited: Mutex::new(Exits::default()),
             exited_cv: Condvar::new(),
         };
         let cores = locals

@@ -9,12 +9,14 @@ use std::sync::Arc as StdArc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
+use super::lend::Lend;
 use super::park::RootWaker;
 use super::worker::{self, Core};
-use super::{Config, Flavor, Handle};
+use super::{Config, Flavor, Handle, Shared};
 use crate::context;
 use crate::runtime::ThreadHooks;
 use crate::sync::wait_while;
+use crate::task::Meta;
 
 /// The worker threads of a multi-thread runtime.
 #[derive(Debug)]
@@ -70,20 +72,36 @@ impl MultiThread {
     pub(crate) fn shutdown(&mut self, handle: &Handle, deadline: Option<Instant>) {
         handle.begin_shutdown();
         let shared = &*handle.shared;
-        // Wait for the workers to leave their loops.
+        // Wait for the workers to leave their loops, or to be stuck in a
+        // `block_in_place` that got its core back.
         let workers = self.threads.len();
-        let all_exited = wait_while(
-            &shared.exited_cv,
-            &mut shared.exited.lock(),
-            deadline,
-            |exited| *exited < workers,
-        );
+        let mut exits = shared.exited.lock();
+        let all_left = wait_while(&shared.exited_cv, &mut exits, deadline, |exits| {
+            exits.left + exits.stuck < workers
+        });
+        let stuck = exits.stuck > 0;
+        drop(exits);
+        if stuck {
+            // A closure in `block_in_place` may wait for one of the tasks
+            // (tokio's `hang_on_shutdown`): drop them first, then wait for
+            // its thread.
+            handle.finish_shutdown(deadline);
+        }
+        let all_exited = all_left
+            && wait_while(
+                &shared.exited_cv,
+                &mut shared.exited.lock(),
+                deadline,
+                |exits| exits.left < workers,
+            );
         for thread in self.threads.drain(..) {
             if all_exited {
                 let _ = thread.join();
             }
         }
-        handle.finish_shutdown(deadline);
+        if !stuck {
+            handle.finish_shutdown(deadline);
+        }
     }
 }
 
@@ -110,8 +128,144 @@ fn spawn_worker(
         };
         context::set_scheduler(cx, || core.run(shared));
         core.drain(shared);
-        *shared.exited.lock() += 1;
+        shared.exited.lock().left += 1;
         shared.exited_cv.notify_all();
         hooks.stopped();
+    })
+}
+
+/// Runs `f`, which may block, on this worker's thread, while another thread
+/// runs the worker's core (tokio's `block_in_place`); see [`Lend`].
+///
+/// Elsewhere — a `block_on` of a multi-thread runtime, a blocking thread,
+/// outside any runtime — `f` just runs. Either way `f` runs with no budget,
+/// as if this thread ran no worker and no `block_on` (so it may block on
+/// another runtime, or on this one through `Handle::block_on`), with the
+/// runtime still entered.
+///
+/// # Panics
+///
+/// On a current-thread runtime's thread, or while polling a `LocalSet`,
+/// with tokio's message.
+#[track_caller]
+pub(crate) fn block_in_place<F: FnOnce() -> R, R>(f: F) -> R {
+    // In a `LocalSet`'s poll, blocking would stall the set's other tasks.
+    let in_local_set = crate::task::local::is_polling_a_set();
+    let lent = context::with_scheduler(|cx| match cx {
+        _ if in_local_set => Err(()),
+        Some(cx) if cx.shared.flavor == Flavor::CurrentThread => Err(()),
+        Some(cx) => Ok(lend_core(cx)),
+        None => {
+            // A `block_on` of a current-thread runtime that another holds
+            // the core of is that runtime's thread all the same.
+            let on_current_thread = context::blocking_forbidden()
+                && context::with_handle(|h| h.shared.flavor == Flavor::CurrentThread)
+                    .unwrap_or(false);
+            if on_current_thread {
+                Err(())
+            } else {
+                Ok(None)
+            }
+        }
+    });
+    let Ok(lent) = lent else {
+        panic!(
+            "can call blocking only when running on the multi-threaded runtime: \
+             `block_in_place` would stall the other tasks of this thread (a current-thread \
+             runtime, or a `LocalSet`); use `spawn_blocking` there"
+        );
+    };
+    context::without_scheduler(|| {
+        // Dropped first, even when `f` panics: the core comes back before
+        // this thread is a worker again.
+        let _take_back = lent;
+        crate::coop::with_budget(crate::coop::Budget::UNCONSTRAINED, f)
+    })
+}
+
+/// A worker's core lent out, taken back on drop.
+struct LentCore {
+    lend: StdArc<Lend>,
+    handle: Handle,
+    index: usize,
+}
+
+impl Drop for LentCore {
+    fn drop(&mut self) {
+        let shared = &*self.handle.shared;
+        let parker = &shared.remotes[self.index].parker;
+        if self.lend.take_back(|| parker.unpark()) {
+            // Counted as stuck by the borrower: this thread goes on now.
+            shared.exited.lock().stuck -= 1;
+        }
+    }
+}
+
+/// Gives the core back when the borrower's loop ends (or unwinds, from a
+/// park hook): counted as stuck if the runtime is shutting down.
+struct GiveBack<'a>(&'a Lend, &'a Shared);
+
+impl Drop for GiveBack<'_> {
+    fn drop(&mut self) {
+        let shared = self.1;
+        let at_shutdown = shared.is_shutdown();
+        if at_shutdown {
+            shared.exited.lock().stuck += 1;
+            shared.exited_cv.notify_all();
+        }
+        self.0.give_back(at_shutdown);
+    }
+}
+
+/// The core of this worker, for another thread to run: the [`Lend`] rules
+/// say when each may touch it.
+struct CorePtr(*const Core);
+
+// SAFETY: `Lend` rules 1–2 — the pointer is dereferenced only by the
+// borrower, between `take` and `give_back`, while the lender, which owns
+// the core, touches it not and keeps it alive (it waits in `take_back`).
+unsafe impl Send for CorePtr {}
+
+/// Offers this worker's core to a new blocking thread, which runs it until
+/// it is wanted back; `None` if the blocking pool has shut down.
+fn lend_core(cx: &worker::Context<'_>) -> Option<LentCore> {
+    let lend = StdArc::new(Lend::new());
+    let handle = cx.handle.clone();
+    let core = CorePtr(cx.core);
+    let borrower = {
+        let (lend, handle) = (StdArc::clone(&lend), handle.clone());
+        move || {
+            let core = core;
+            if !lend.take() {
+                return;
+            }
+            // SAFETY: `Lend` rule 1 — the offer was taken: until `give_back`
+            // (in `GiveBack`'s drop, after the last use of `core`) only this
+            // thread touches the core, which the lender keeps alive.
+            let core = unsafe { &*core.0 };
+            let shared = &*handle.shared;
+            let _give_back = GiveBack(&lend, shared);
+            let cx = worker::Context {
+                core,
+                shared,
+                handle: &handle,
+            };
+            context::set_scheduler(cx, || core.run_lent(shared, &lend));
+        }
+    };
+    let (join, refused) = handle.spawn_blocking_or_refuse(borrower, Meta::caller());
+    drop(join);
+    if let Some(refused) = refused {
+        refused.cancel();
+        return None;
+    }
+    if cx.core.has_local_work(cx.shared) {
+        // Siblings may steal the queued tasks before the borrower starts.
+        cx.shared.notify_parked();
+    }
+    Some(LentCore {
+        lend,
+        handle,
+        index: cx.core.index,
     })
 }

@@ -6,6 +6,7 @@ use std::task::Waker;
 
 use crossbeam_deque::{Steal, Worker};
 
+use super::lend::Lend;
 use super::park::Parked;
 use super::{Flavor, Handle, Shared};
 use crate::coop::{self, Budget};
@@ -94,7 +95,26 @@ impl Core {
     /// The worker thread's loop: run tasks until the runtime shuts down.
     pub(crate) fn run(&self, shared: &Shared) {
         self.metrics(shared).unparked(shared.clock());
-        while !shared.is_shutdown() {
+        self.run_until(shared, None);
+        self.publish_polls(shared);
+        // The stretch that ends with the runtime counts, too.
+        self.metrics(shared).stopped(shared.clock());
+    }
+
+    /// The loop of a thread that borrows this core during a
+    /// `block_in_place` ([`Lend`]): `run`'s, until the lender wants the core
+    /// back or the runtime shuts down. The worker's busy stretch goes on
+    /// across the hand-overs, so none begins or ends here.
+    pub(crate) fn run_lent(&self, shared: &Shared, lend: &Lend) {
+        self.run_until(shared, Some(lend));
+        self.publish_polls(shared);
+    }
+
+    /// Runs tasks until the runtime shuts down, or `lend` wants the core
+    /// back. Inlined: for `run`, `lend` is `None` and its checks vanish.
+    #[inline(always)]
+    fn run_until(&self, shared: &Shared, lend: Option<&Lend>) {
+        while !shared.is_shutdown() && !lend.is_some_and(Lend::is_wanted) {
             if let Some(task) = self.next_task(shared) {
                 self.run_task(shared, task);
             } else if self.run_deferred(shared) {
@@ -102,12 +122,9 @@ impl Core {
             } else if let Some(task) = self.search(shared) {
                 self.run_task(shared, task);
             } else {
-                self.park(shared);
+                self.park(shared, lend);
             }
         }
-        self.publish_polls(shared);
-        // The stretch that ends with the runtime counts, too.
-        self.metrics(shared).stopped(shared.clock());
     }
 
     /// Drops whatever is still queued here (at shutdown; the futures are
@@ -338,7 +355,7 @@ impl Core {
 
     /// Sleeps (in the driver if it is free) until woken by new work, by the
     /// driver waking tasks onto this worker, or by shutdown.
-    fn park(&self, shared: &Shared) {
+    fn park(&self, shared: &Shared, lend: Option<&Lend>) {
         // The hooks run once a park, around it, as tokio's: `on_thread_park`
         // before the worker declares itself parked, so that work it spawns
         // or wakes runs instead of the park.
@@ -373,7 +390,9 @@ impl Core {
                 return;
             }
             let has_work = self.has_local_work(shared);
-            if has_work {
+            // A borrowed core leaves the park as it would for work: its
+            // lender goes on with it, awake.
+            if has_work || lend.is_some_and(Lend::is_wanted) {
                 // The driver (or the watch) woke tasks onto this worker.
                 if !shared.idle.unpark_worker_by_id(self.index) {
                     // A notifier got here first and made us a searcher.

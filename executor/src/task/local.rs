@@ -227,6 +227,14 @@ impl Drop for Restore {
     }
 }
 
+/// Whether this thread is polling a `LocalSet` (whose other tasks a
+/// blocking call would stall): `block_in_place` refuses there, as tokio's.
+pub(crate) fn is_polling_a_set() -> bool {
+    CURRENT
+        .try_with(|current| !current.wake_on_schedule.get() && current.set.borrow().is_some())
+        .unwrap_or(false)
+}
+
 impl Shared {
     /// Queues a task woken on another thread; drops it if the set is gone
     /// (the task was shut down with it).
@@ -516,7 +524,7 @@ impl LocalSet {
     fn next_task(&self, local: &LocalQueues) -> Option<Notified<Scheduler>> {
         let tick = local.tick.get();
         local.tick.set(tick.wrapping_add(1));
-        if tick % REMOTE_FIRST_INTERVAL == 0 {
+        if tick.is_multiple_of(REMOTE_FIRST_INTERVAL) {
             self.shared.pop_remote().or_else(|| local.pop())
         } else {
             local.pop().or_else(|| self.shared.pop_remote())

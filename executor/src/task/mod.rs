@@ -78,7 +78,7 @@ mod harness;
 mod join;
 mod join_set;
 pub(crate) mod list;
-mod local;
+pub(crate) mod local;
 mod raw;
 mod state;
 mod waker;
@@ -91,6 +91,57 @@ pub use self::join_set::JoinSet;
 pub use self::local::{spawn_local, LocalEnterGuard, LocalSet};
 pub(crate) use self::raw::{new_task, new_unowned_task, Header, Meta, Notified, Schedule, Task};
 pub use crate::coop::{consume_budget, has_budget_remaining, unconstrained, Unconstrained};
+pub use crate::runtime::{spawn, spawn_blocking};
+pub use crate::yield_now::yield_now;
+
+/// Runs `f`, which may block, on this thread, without stalling the tasks
+/// queued behind it: tokio's `task::block_in_place`.
+///
+/// On a worker of a multi-thread runtime, the worker's core (its queue and
+/// timers) goes on another thread for the length of `f`, so the runtime
+/// keeps all its workers; when `f` returns, this thread takes the core back
+/// and the task goes on where it was. Unlike
+/// [`spawn_blocking`](crate::spawn_blocking), `f` need not be `Send` or
+/// `'static`: it borrows from the task.
+///
+/// `f` runs with no budget, and as if this thread ran no worker: it may
+/// block on another runtime, or on this one through
+/// [`Handle::block_on`](crate::Handle::block_on); tasks it spawns or wakes
+/// go to the runtime's global queue. The task's identity stays entered, so
+/// its [`TaskCell`](crate::TaskCell)s work inside `f`. In a multi-thread
+/// runtime's `block_on`, on a blocking thread, or outside any runtime, `f`
+/// just runs.
+///
+/// # Panics
+///
+/// On a current-thread runtime, where blocking would stall every task, and
+/// inside a [`LocalSet`] (its `run_until` or its tasks), where it would
+/// stall the set's tasks: with tokio's message ("can call blocking only
+/// when running on the multi-threaded runtime").
+///
+/// ```
+/// use taskcell_executor::task;
+///
+/// let rt = taskcell_executor::Builder::new_multi_thread().worker_threads(1).build().unwrap();
+/// let out = rt.block_on(async {
+///     taskcell_executor::spawn(async {
+///         let (tx, rx) = std::sync::mpsc::channel();
+///         // Runs on the worker's core while this task blocks below.
+///         taskcell_executor::spawn(async move { tx.send("from a task").unwrap() });
+///         task::block_in_place(|| rx.recv().unwrap())
+///     })
+///     .await
+///     .unwrap()
+/// });
+/// assert_eq!(out, "from a task");
+/// ```
+#[track_caller]
+pub fn block_in_place<F, R>(f: F) -> R
+where
+    F: FnOnce() -> R,
+{
+    crate::scheduler::multi_thread::block_in_place(f)
+}
 
 /// The cooperative budget under tokio's newer path (`tokio::task::coop`):
 /// the same items as in [`task`](crate::task).
