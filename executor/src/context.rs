@@ -189,6 +189,14 @@ pub(crate) fn enter_handle(handle: &Handle) -> EnterGuard {
     enter(Some(handle), forbid)
 }
 
+/// As [`enter_handle`], unless this thread's context is already gone (a
+/// runtime dropped by a thread-local's destructor, at thread exit): then
+/// nothing is entered.
+pub(crate) fn try_enter_handle(handle: &Handle) -> Option<EnterGuard> {
+    CONTEXT.try_with(|_| ()).ok()?;
+    Some(enter_handle(handle))
+}
+
 /// Whether this thread runs a worker or a `block_on`, where waiting for a
 /// runtime to stop could wait for this very thread.
 pub(crate) fn blocking_forbidden() -> bool {

@@ -214,8 +214,9 @@ impl Runtime {
         let handle = &self.handle.inner;
         // The futures dropped here run their `Drop`s inside this runtime's
         // context, as tokio's: `Handle::current()` works there, and a spawn
-        // is refused (cancelled) rather than a panic.
-        let _context = context::enter_handle(handle);
+        // is refused (cancelled) rather than a panic. At thread exit (a
+        // runtime in a thread-local) the context may be gone already.
+        let _context = context::try_enter_handle(handle);
         match &mut self.scheduler {
             Scheduler::CurrentThread(scheduler) => scheduler.shutdown(handle, deadline),
             Scheduler::MultiThread(scheduler) => scheduler.shutdown(handle, deadline),
