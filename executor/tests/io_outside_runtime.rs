@@ -12,7 +12,8 @@ use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::pin;
 use std::task::Context;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use taskcell_executor::time::Instant;
 
 use futures::executor::block_on;
 use futures::io::{AsyncReadExt, AsyncWriteExt};

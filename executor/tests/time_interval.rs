@@ -10,7 +10,8 @@ mod io_common;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::task::Poll;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use taskcell_executor::time::Instant;
 
 use taskcell_executor::time::{interval, interval_at, Interval, MissedTickBehavior};
 

@@ -13,7 +13,8 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use taskcell_executor::time::Instant;
 
 use io_common::Rng;
 use taskcell_executor::time::{sleep, sleep_until, Sleep};

@@ -8,7 +8,8 @@ mod common;
 mod io_common;
 
 use std::error::Error;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use taskcell_executor::time::Instant;
 
 use common::DropLog;
 use futures_channel::oneshot;

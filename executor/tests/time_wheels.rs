@@ -15,7 +15,8 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use taskcell_executor::time::Instant;
 
 use taskcell_executor::time::{sleep, sleep_until, timeout, Sleep};
 use taskcell_executor::{Handle, Runtime};

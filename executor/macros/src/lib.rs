@@ -9,6 +9,9 @@
 //! - `flavor = "multi_thread"` (the default of `main`) or
 //!   `flavor = "current_thread"` (the default of `test`);
 //! - `worker_threads = N` (multi-thread only; default: one per core);
+//! - `start_paused = true` (current-thread only): the runtime's clock starts
+//!   paused, as with `time::pause()`; needs `taskcell-executor`'s
+//!   `test-util` feature, as tokio's needs its own;
 //! - `crate = "path"`: where `taskcell_executor` is, when it is renamed.
 //!
 //! Errors point at the tokens they are about.
@@ -17,7 +20,7 @@ use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
-use syn::{parse_quote, Attribute, ItemFn, LitInt, LitStr, Path, ReturnType};
+use syn::{parse_quote, Attribute, ItemFn, LitBool, LitInt, LitStr, Path, ReturnType};
 
 /// Marks the `async fn main` of a program that runs on a `taskcell-executor`
 /// runtime: a multi-thread runtime with I/O and timers enabled, unless the
@@ -99,6 +102,7 @@ enum Flavor {
 struct Config {
     flavor: Option<(Flavor, Span)>,
     worker_threads: Option<LitInt>,
+    start_paused: Option<LitBool>,
     krate: Option<Path>,
 }
 
@@ -107,6 +111,7 @@ impl Config {
         let mut config = Config {
             flavor: None,
             worker_threads: None,
+            start_paused: None,
             krate: None,
         };
         let parser = syn::meta::parser(|meta| {
@@ -135,21 +140,17 @@ impl Config {
                     ));
                 }
                 set(&mut config.worker_threads, value, &meta.path)
+            } else if meta.path.is_ident("start_paused") {
+                let value: LitBool = meta.value()?.parse()?;
+                set(&mut config.start_paused, value, &meta.path)
             } else if meta.path.is_ident("crate") {
                 let value: LitStr = meta.value()?.parse()?;
                 set(&mut config.krate, value.parse::<Path>()?, &meta.path)
             } else {
                 let name = meta.path.to_token_stream().to_string().replace(' ', "");
-                let hint = match name.as_str() {
-                    "start_paused" => {
-                        " (paused time is not there yet: this runtime's timers follow the real \
-                         clock)"
-                    }
-                    _ => "",
-                };
                 Err(meta.error(format!(
-                    "unknown argument `{name}` to `#[{}]`{hint}; the arguments are `flavor`, \
-                     `worker_threads` and `crate`",
+                    "unknown argument `{name}` to `#[{}]`; the arguments are `flavor`, \
+                     `worker_threads`, `start_paused` and `crate`",
                     kind.name()
                 )))
             }
@@ -162,6 +163,21 @@ impl Config {
                 threads.span(),
                 "`worker_threads` is for the multi-thread flavor: a current-thread runtime runs \
                  everything on the thread that calls it",
+            ));
+        }
+        let multi_thread = match config.flavor {
+            Some((flavor, _)) => flavor == Flavor::MultiThread,
+            None => kind == Kind::Main,
+        };
+        if let Some(paused) = config
+            .start_paused
+            .as_ref()
+            .filter(|p| p.value && multi_thread)
+        {
+            return Err(syn::Error::new(
+                paused.span(),
+                "`start_paused` is for the current-thread flavor: paused time needs one thread \
+                 to drive it (add `flavor = \"current_thread\"`)",
             ));
         }
         Ok(config)
@@ -225,6 +241,10 @@ fn rewrite(args: TokenStream, mut function: ItemFn, kind: Kind) -> syn::Result<T
         .worker_threads
         .as_ref()
         .map(|threads| quote_spanned!(threads.span()=> .worker_threads(#threads)));
+    let start_paused = config
+        .start_paused
+        .as_ref()
+        .map(|paused| quote_spanned!(paused.span()=> .start_paused(#paused)));
     let output: TokenStream2 = match &function.sig.output {
         ReturnType::Default => quote!(()),
         ReturnType::Type(_, ty) => ty.to_token_stream(),
@@ -239,6 +259,7 @@ fn rewrite(args: TokenStream, mut function: ItemFn, kind: Kind) -> syn::Result<T
         #[allow(clippy::expect_used)]
         let runtime = #builder
             #worker_threads
+            #start_paused
             .enable_all()
             .build()
             .expect("building the taskcell runtime");

@@ -37,7 +37,37 @@ pub(crate) struct Clock {
     /// The start in [`monotonic_nanos`]: nanosecond 0 of busy time.
     start_nanos: u64,
     coarse_ms: AtomicU32,
+    /// Paused time (`time::pause`), for tests.
+    #[cfg(feature = "test-util")]
+    paused: Paused,
 }
+
+/// The state of paused time: where timers and `time::Instant::now` read
+/// the time from. Only busy time keeps to the system clock.
+///
+/// The current-thread runtime's one thread pauses, advances and resumes it
+/// (and reads it most); other threads in its context (blocking threads)
+/// read it too, hence atomics. `frozen` is what they read first: `Acquire`
+/// pairs with the `Release` of every change, so a reader that sees it
+/// running sees the `ahead` that resuming stored before.
+#[cfg(feature = "test-util")]
+struct Paused {
+    /// Whether this clock may pause (the current-thread runtime's).
+    enabled: bool,
+    /// Nanoseconds since the start at which the clock stands, or
+    /// [`RUNNING`].
+    frozen: std::sync::atomic::AtomicU64,
+    /// How far the clock runs ahead of the system's, once resumed after
+    /// a pause and advances.
+    ahead: std::sync::atomic::AtomicU64,
+    /// `spawn_blocking` closures in flight: while any is, an idle runtime
+    /// waits for them instead of jumping to the next timer.
+    inhibit: std::sync::atomic::AtomicUsize,
+}
+
+/// `Paused::frozen` of a running clock.
+#[cfg(feature = "test-util")]
+const RUNNING: u64 = u64::MAX;
 
 /// Nanoseconds on the precise monotonic clock, read straight from
 /// `clock_gettime` (the vDSO on Linux), without `Instant`'s conversions: a
@@ -66,13 +96,143 @@ fn monotonic_nanos() -> u64 {
 }
 
 impl Clock {
-    /// A clock that starts now.
-    pub(crate) fn new() -> Clock {
+    /// A clock that starts now. Only one that `may_pause` may be paused
+    /// (the current-thread runtime's, as in tokio).
+    pub(crate) fn new(may_pause: bool) -> Clock {
+        #[cfg(not(feature = "test-util"))]
+        let _ = may_pause;
         Clock {
             start: Instant::now(),
             start_nanos: monotonic_nanos(),
             coarse_ms: AtomicU32::new(0),
+            #[cfg(feature = "test-util")]
+            paused: Paused {
+                enabled: may_pause,
+                frozen: std::sync::atomic::AtomicU64::new(RUNNING),
+                ahead: std::sync::atomic::AtomicU64::new(0),
+                inhibit: std::sync::atomic::AtomicUsize::new(0),
+            },
         }
+    }
+
+    /// The time on this clock: the system's, unless the clock is paused
+    /// or was (feature `test-util`).
+    #[inline]
+    pub(crate) fn now(&self) -> Instant {
+        #[cfg(feature = "test-util")]
+        if let Some(now) = self.paused_now() {
+            return now;
+        }
+        Instant::now()
+    }
+
+    /// The paused time, or the system's plus what advances added, if the
+    /// clock was ever paused; `None` if it runs with the system's.
+    #[cfg(feature = "test-util")]
+    pub(crate) fn paused_now(&self) -> Option<Instant> {
+        use std::sync::atomic::Ordering::Acquire;
+        let frozen = self.paused.frozen.load(Acquire);
+        if frozen != RUNNING {
+            return Some(self.start + Duration::from_nanos(frozen));
+        }
+        match self.paused.ahead.load(Relaxed) {
+            0 => None,
+            ahead => Some(Instant::now() + Duration::from_nanos(ahead)),
+        }
+    }
+
+    /// Nanoseconds since the start on this clock, read now.
+    #[cfg(feature = "test-util")]
+    fn now_nanos(&self) -> u64 {
+        let since = self.now().saturating_duration_since(self.start);
+        u64::try_from(since.as_nanos()).unwrap_or(RUNNING - 1)
+    }
+
+    /// Whether the clock stands still.
+    #[cfg(feature = "test-util")]
+    pub(crate) fn is_paused(&self) -> bool {
+        self.paused.frozen.load(Relaxed) != RUNNING
+    }
+
+    /// Stops the clock at its start, tick 0 of the wheels (a runtime
+    /// built with `start_paused`): sleeps then last whole milliseconds, as
+    /// in tokio.
+    #[cfg(feature = "test-util")]
+    pub(crate) fn pause_at_start(&self) -> Result<(), &'static str> {
+        use std::sync::atomic::Ordering::Release;
+        self.pause()?;
+        self.paused.frozen.store(0, Release);
+        Ok(())
+    }
+
+    /// Stops the clock (`time::pause`).
+    #[cfg(feature = "test-util")]
+    pub(crate) fn pause(&self) -> Result<(), &'static str> {
+        use std::sync::atomic::Ordering::Release;
+        if !self.paused.enabled {
+            return Err(
+                "`time::pause()` requires the current-thread runtime (the default of \
+                 `#[taskcell_executor::test]`): a multi-thread runtime's workers would race \
+                 the paused clock",
+            );
+        }
+        if self.is_paused() {
+            return Err("time is already frozen");
+        }
+        self.paused.frozen.store(self.now_nanos(), Release);
+        Ok(())
+    }
+
+    /// Moves a stopped clock on by `by` (`time::advance`).
+    #[cfg(feature = "test-util")]
+    pub(crate) fn advance(&self, by: Duration) -> Result<(), &'static str> {
+        use std::sync::atomic::Ordering::Release;
+        let frozen = self.paused.frozen.load(Relaxed);
+        if frozen == RUNNING {
+            return Err("time is not frozen");
+        }
+        let by = u64::try_from(by.as_nanos()).unwrap_or(RUNNING);
+        let to = frozen.saturating_add(by).min(RUNNING - 1);
+        self.paused.frozen.store(to, Release);
+        Ok(())
+    }
+
+    /// Lets a stopped clock run again from where it stands
+    /// (`time::resume`): ahead of the system's by what it was advanced.
+    #[cfg(feature = "test-util")]
+    pub(crate) fn resume(&self) -> Result<(), &'static str> {
+        use std::sync::atomic::Ordering::Release;
+        let frozen = self.paused.frozen.load(Relaxed);
+        if frozen == RUNNING {
+            return Err("time is not frozen");
+        }
+        let real = Instant::now().saturating_duration_since(self.start);
+        let real = u64::try_from(real.as_nanos()).unwrap_or(RUNNING - 1);
+        self.paused
+            .ahead
+            .store(frozen.saturating_sub(real), Relaxed);
+        self.paused.frozen.store(RUNNING, Release);
+        Ok(())
+    }
+
+    /// Whether an idle runtime may jump this stopped clock to its next
+    /// timer: no `spawn_blocking` closure is in flight.
+    #[cfg(feature = "test-util")]
+    pub(crate) fn can_auto_advance(&self) -> bool {
+        self.is_paused() && self.paused.inhibit.load(Relaxed) == 0
+    }
+
+    /// Holds auto-advance back, until [`Clock::allow_auto_advance`] (a
+    /// `spawn_blocking` closure's length).
+    #[cfg(feature = "test-util")]
+    pub(crate) fn inhibit_auto_advance(&self) {
+        self.paused.inhibit.fetch_add(1, Relaxed);
+    }
+
+    /// Ends one [`Clock::inhibit_auto_advance`].
+    #[cfg(feature = "test-util")]
+    pub(crate) fn allow_auto_advance(&self) {
+        self.paused.inhibit.fetch_sub(1, Relaxed);
     }
 
     /// The coarse reading.
@@ -128,7 +288,7 @@ impl Clock {
 
     /// The current timer tick, on the precise clock.
     pub(crate) fn now_tick(&self) -> u64 {
-        self.instant_tick(Instant::now())
+        self.instant_tick(self.now())
     }
 
     /// When `tick` begins ([`far_future`] if that is past the end of
@@ -159,7 +319,7 @@ mod tests {
     /// never reached before the deadline itself.
     #[test]
     fn ticks_round_deadlines_up_and_readings_down() {
-        let clock = Clock::new();
+        let clock = Clock::new(false);
         let ms = Duration::from_millis(1);
         assert_eq!(clock.deadline_tick(clock.start), 0);
         assert_eq!(clock.deadline_tick(clock.start + 5 * ms), 5);

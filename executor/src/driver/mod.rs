@@ -73,12 +73,14 @@ pub(crate) struct DriverCore {
 }
 
 impl Handle {
-    /// The clock, with a driver for I/O and/or timers when either is
-    /// enabled; with timers, `timer_wheels` wheels (see `driver/time`).
+    /// The clock (one that may be paused, if `may_pause`), with a driver
+    /// for I/O and/or timers when either is enabled; with timers,
+    /// `timer_wheels` wheels (see `driver/time`).
     pub(crate) fn new(
         enable_io: bool,
         enable_time: bool,
         timer_wheels: usize,
+        may_pause: bool,
     ) -> stdio::Result<Handle> {
         let time = enable_time.then(|| TimeHandle::new(timer_wheels));
         let driver = match enable_io || enable_time {
@@ -86,7 +88,7 @@ impl Handle {
             false => None,
         };
         Ok(Handle {
-            clock: Clock::new(),
+            clock: Clock::new(may_pause),
             driver,
         })
     }
@@ -96,7 +98,7 @@ impl Handle {
     #[cfg(taskcell_loom)]
     pub(crate) fn for_model() -> Handle {
         Handle {
-            clock: Clock::new(),
+            clock: Clock::new(false),
             driver: Some(Driver::build(false, None).expect("the model's poller")),
         }
     }
@@ -268,8 +270,18 @@ impl Driver {
         }
         let busy = timeout == Some(Duration::ZERO);
         let timeout = match &self.time {
-            Some(time) => time.park_timeout(timeout, Instant::now(), clock),
+            Some(time) => time.park_timeout(timeout, clock.now(), clock),
             None => timeout,
+        };
+        // Paused time, with nothing to run: rather than sleep until the
+        // next timer, look for events, and if none came, jump the clock to
+        // that timer (tokio's auto-advance).
+        #[cfg(feature = "test-util")]
+        let (timeout, jump) = match timeout {
+            Some(wait) if !wait.is_zero() && clock.can_auto_advance() => {
+                (Some(Duration::ZERO), Some(wait))
+            }
+            _ => (timeout, None),
         };
         let DriverCore {
             poll,
@@ -281,6 +293,13 @@ impl Driver {
             // EINTR: a signal; the turn simply ends early.
             if err.kind() != stdio::ErrorKind::Interrupted {
                 panic!("the taskcell I/O driver's poller failed: {err}");
+            }
+        }
+        #[cfg(feature = "test-util")]
+        if let Some(wait) = jump {
+            if events.is_empty() {
+                // Another clock user may have resumed it meanwhile.
+                let _ = clock.advance(wait);
             }
         }
         *tick = tick.wrapping_add(1);

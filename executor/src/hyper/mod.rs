@@ -319,7 +319,13 @@ impl Timer for HyperTimer {
     }
 
     fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn Sleep>> {
-        Box::pin(HyperSleep::new(crate::time::sleep_until(deadline)))
+        Box::pin(HyperSleep::new(crate::time::sleep_until(deadline.into())))
+    }
+
+    /// The runtime's clock, which a paused runtime holds still (feature
+    /// `test-util`): hyper's deadlines then agree with the timers'.
+    fn now(&self) -> Instant {
+        crate::time::Instant::now().into_std()
     }
 
     fn reset(&self, sleep: &mut Pin<Box<dyn Sleep>>, new_deadline: Instant) {
@@ -327,7 +333,7 @@ impl Timer for HyperTimer {
         // deadline later on every request: one compare-and-swap, no lock,
         // no allocation; see `time::Sleep::reset`).
         match sleep.as_mut().downcast_mut_pin::<HyperSleep>() {
-            Some(mine) => mine.project().sleep.reset(new_deadline),
+            Some(mine) => mine.project().sleep.reset(new_deadline.into()),
             None => *sleep = self.sleep_until(new_deadline),
         }
     }

@@ -100,6 +100,8 @@ pub struct Builder {
     enable_time: bool,
     event_interval: u32,
     task_budget: u8,
+    #[cfg(feature = "test-util")]
+    start_paused: bool,
 }
 
 impl fmt::Debug for Builder {
@@ -162,6 +164,8 @@ impl Builder {
             enable_time: false,
             event_interval: 61,
             task_budget: 128,
+            #[cfg(feature = "test-util")]
+            start_paused: false,
         }
     }
 
@@ -194,6 +198,38 @@ impl Builder {
     /// ```
     pub fn enable_time(&mut self) -> &mut Builder {
         self.enable_time = true;
+        self
+    }
+
+    /// Starts the runtime with its clock paused, as [`time::pause`] would
+    /// (feature `test-util`, as tokio's): for tests of timeouts that should
+    /// take no time. Only a current-thread runtime may pause.
+    ///
+    /// # Panics
+    ///
+    /// `build` panics if this is set on a multi-thread runtime.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use taskcell_executor::time::{self, Instant};
+    ///
+    /// let rt = taskcell_executor::Builder::new_current_thread()
+    ///     .enable_time()
+    ///     .start_paused(true)
+    ///     .build()
+    ///     .unwrap();
+    /// let waited = rt.block_on(async {
+    ///     let start = Instant::now();
+    ///     time::sleep(Duration::from_secs(30)).await;
+    ///     start.elapsed()
+    /// });
+    /// assert_eq!(waited, Duration::from_secs(30));
+    /// ```
+    ///
+    /// [`time::pause`]: crate::time::pause
+    #[cfg(feature = "test-util")]
+    pub fn start_paused(&mut self, start_paused: bool) -> &mut Builder {
+        self.start_paused = start_paused;
         self
     }
 
@@ -528,6 +564,7 @@ impl Builder {
                     Flavor::CurrentThread => 1,
                     Flavor::MultiThread => workers + 1,
                 },
+                self.flavor == Flavor::CurrentThread,
             )?,
             blocking: BlockingPool::new(
                 self.max_blocking_threads,
@@ -545,6 +582,12 @@ impl Builder {
                 (inner, Scheduler::MultiThread(scheduler))
             }
         };
+        #[cfg(feature = "test-util")]
+        if self.start_paused {
+            if let Err(msg) = inner.clock().pause_at_start() {
+                panic!("`Builder::start_paused`: {msg}");
+            }
+        }
         Ok(Runtime {
             handle: Handle { inner },
             scheduler,

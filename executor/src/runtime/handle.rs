@@ -368,3 +368,12 @@ where
         ),
     }
 }
+
+impl Handle {
+    /// The paused (or advanced) time of the runtime entered here; `None`
+    /// outside any, or while its clock runs with the system's.
+    #[cfg(feature = "test-util")]
+    pub(crate) fn paused_now() -> Option<std::time::Instant> {
+        crate::context::with_handle(|handle| handle.clock().paused_now()).flatten()
+    }
+}

@@ -137,6 +137,26 @@ pub(crate) struct Shared {
     exited_cv: Condvar,
 }
 
+/// Holds a paused clock's auto-advance back while it lives (a
+/// `spawn_blocking` closure's length, queued or running), as tokio's.
+#[cfg(feature = "test-util")]
+struct InhibitAutoAdvance(Handle);
+
+#[cfg(feature = "test-util")]
+impl InhibitAutoAdvance {
+    fn new(handle: Handle) -> InhibitAutoAdvance {
+        handle.clock().inhibit_auto_advance();
+        InhibitAutoAdvance(handle)
+    }
+}
+
+#[cfg(feature = "test-util")]
+impl Drop for InhibitAutoAdvance {
+    fn drop(&mut self) {
+        self.0.clock().allow_auto_advance();
+    }
+}
+
 /// How the worker threads stand at shutdown (under `Shared::exited`).
 #[derive(Debug, Default)]
 struct Exits {
@@ -337,6 +357,15 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
+        // Paused time waits for the closure rather than jump past it.
+        #[cfg(feature = "test-util")]
+        let f = {
+            let inhibit = InhibitAutoAdvance::new(self.clone());
+            move || {
+                let _inhibit = inhibit;
+                f()
+            }
+        };
         let (notified, join) = new_unowned_task(
             BlockingTask::new(f),
             BlockingSchedule::new(self.clone()),

@@ -101,7 +101,7 @@ pub use crate::yield_now::yield_now;
 /// timers) goes on another thread for the length of `f`, so the runtime
 /// keeps all its workers; when `f` returns, this thread takes the core back
 /// and the task goes on where it was. Unlike
-/// [`spawn_blocking`](crate::spawn_blocking), `f` need not be `Send` or
+/// [`spawn_blocking`](crate::spawn_blocking()), `f` need not be `Send` or
 /// `'static`: it borrows from the task.
 ///
 /// `f` runs with no budget, and as if this thread ran no worker: it may

@@ -3,9 +3,10 @@
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::sleep::Sleep;
+use super::Instant;
 use crate::driver::clock::far_future;
 
 /// How late a tick may be and still count as on time.
@@ -14,7 +15,8 @@ const LATE: Duration = Duration::from_millis(5);
 /// `at + period`, or far in the future (never, in practice) where that
 /// does not fit in an `Instant`.
 fn after(at: Instant, period: Duration) -> Instant {
-    at.checked_add(period).unwrap_or_else(far_future)
+    at.checked_add(period)
+        .unwrap_or_else(|| Instant::from_std(far_future()))
 }
 
 /// Ticks every `period`, the first tick at once.
@@ -24,7 +26,8 @@ fn after(at: Instant, period: Duration) -> Instant {
 /// If `period` is zero, or outside a runtime with timers enabled.
 ///
 /// ```
-/// use std::time::{Duration, Instant};
+/// use std::time::Duration;
+/// use taskcell_executor::time::Instant;
 ///
 /// let rt = taskcell_executor::Runtime::new().unwrap();
 /// rt.block_on(async {
@@ -46,7 +49,8 @@ pub fn interval(period: Duration) -> Interval {
 /// If `period` is zero, or outside a runtime with timers enabled.
 ///
 /// ```
-/// use std::time::{Duration, Instant};
+/// use std::time::Duration;
+/// use taskcell_executor::time::Instant;
 ///
 /// let rt = taskcell_executor::Runtime::new().unwrap();
 /// rt.block_on(async {
@@ -118,7 +122,7 @@ impl Interval {
     /// # rt.block_on(async {
     /// let mut every = taskcell_executor::time::interval(std::time::Duration::from_millis(1));
     /// let due = every.tick().await;
-    /// assert!(due <= std::time::Instant::now());
+    /// assert!(due <= taskcell_executor::time::Instant::now());
     /// # });
     /// ```
     pub async fn tick(&mut self) -> Instant {
@@ -140,7 +144,7 @@ impl Interval {
             return Poll::Pending;
         }
         let due = self.sleep.deadline();
-        let now = Instant::now();
+        let now = self.sleep.now();
         // A tick up to 5 ms late is on time (tokio's rule): the wheel's
         // 1 ms ticks and a busy worker make small delays routine, and
         // `Delay` or `Skip` would otherwise drift the schedule every tick.
@@ -156,7 +160,7 @@ impl Interval {
                     let skip = u32::try_from(periods)
                         .ok()
                         .and_then(|periods| self.period.checked_mul(periods));
-                    skip.map_or_else(far_future, |skip| after(due, skip))
+                    skip.map_or_else(|| Instant::from_std(far_future()), |skip| after(due, skip))
                 }
             }
         };
@@ -172,13 +176,13 @@ impl Interval {
     /// let period = std::time::Duration::from_millis(3);
     /// let mut every = taskcell_executor::time::interval(period);
     /// every.reset();
-    /// let before = std::time::Instant::now();
+    /// let before = taskcell_executor::time::Instant::now();
     /// every.tick().await;
     /// assert!(before.elapsed() >= period - std::time::Duration::from_millis(1));
     /// # });
     /// ```
     pub fn reset(&mut self) {
-        let next = after(Instant::now(), self.period);
+        let next = after(self.sleep.now(), self.period);
         self.sleep.as_mut().reset(next);
     }
 

@@ -16,8 +16,8 @@
 //! with a message that says so.
 //!
 //! ```
-//! use std::time::{Duration, Instant};
-//! use taskcell_executor::time::{sleep, timeout};
+//! use std::time::Duration;
+//! use taskcell_executor::time::{sleep, timeout, Instant};
 //!
 //! let rt = taskcell_executor::Runtime::new().unwrap();
 //! rt.block_on(async {
@@ -33,16 +33,123 @@
 //! [`Runtime::new`]: crate::Runtime::new
 //! [`Builder::enable_time`]: crate::Builder::enable_time
 
+mod instant;
 mod interval;
 mod sleep;
 mod timeout;
 
+pub use self::instant::Instant;
 pub use self::interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use self::sleep::{sleep, sleep_until, Sleep};
 pub use self::timeout::{timeout, timeout_at, Elapsed, Timeout};
 
+#[cfg(feature = "test-util")]
+use std::time::Duration;
+
 use crate::runtime;
 use crate::scheduler::Handle;
+
+/// The clock of the runtime entered here, for `pause`, `advance` and
+/// `resume`.
+#[cfg(feature = "test-util")]
+#[track_caller]
+fn paused_clock_handle(what: &str) -> Handle {
+    match runtime::Handle::try_current() {
+        Ok(handle) => handle.inner,
+        Err(_) => panic!("{what}: time cannot be frozen from outside a taskcell runtime"),
+    }
+}
+
+/// Stops the runtime's clock (feature `test-util`, as tokio's): from now
+/// on [`Instant::now`] and the timers read a time that moves only when
+/// [`advance`]d, and when every task waits, the clock jumps to the next
+/// timer, so a test of a 30-second timeout takes no time at all (tokio's
+/// auto-advance). While a `spawn_blocking` closure runs, the clock waits
+/// for it instead of jumping.
+///
+/// # Panics
+///
+/// Outside a runtime, on a multi-thread runtime (paused time is for the
+/// current-thread runtime, the default of
+/// [`#[taskcell_executor::test]`](crate::test)), or if time is paused
+/// already.
+///
+/// ```
+/// use std::time::Duration;
+/// use taskcell_executor::time::{self, Instant};
+///
+/// let rt = taskcell_executor::Builder::new_current_thread().enable_time().build().unwrap();
+/// rt.block_on(async {
+///     time::pause();
+///     let start = Instant::now();
+///     time::sleep(Duration::from_secs(3600)).await; // at once
+///     assert_eq!(start.elapsed(), Duration::from_secs(3600));
+/// });
+/// ```
+#[cfg(feature = "test-util")]
+#[track_caller]
+pub fn pause() {
+    let handle = paused_clock_handle("`time::pause`");
+    if let Err(msg) = handle.clock().pause() {
+        panic!("{msg}");
+    }
+}
+
+/// Lets a paused clock run again, from the time it shows (feature
+/// `test-util`): it then runs with the system's, ahead by what was
+/// advanced.
+///
+/// # Panics
+///
+/// Outside a runtime, or if time is not paused.
+///
+/// ```
+/// let rt = taskcell_executor::Builder::new_current_thread().enable_time().build().unwrap();
+/// rt.block_on(async {
+///     taskcell_executor::time::pause();
+///     taskcell_executor::time::resume();
+/// });
+/// ```
+#[cfg(feature = "test-util")]
+#[track_caller]
+pub fn resume() {
+    let handle = paused_clock_handle("`time::resume`");
+    if let Err(msg) = handle.clock().resume() {
+        panic!("{msg}");
+    }
+}
+
+/// Moves a paused clock on by `duration` and returns once the timers due
+/// by then have fired (feature `test-util`, as tokio's): the tasks they
+/// wake run next.
+///
+/// # Panics
+///
+/// Outside a runtime, or if time is not paused.
+///
+/// ```
+/// use std::time::Duration;
+/// use taskcell_executor::time::{self, Instant};
+///
+/// let rt = taskcell_executor::Builder::new_current_thread().enable_time().build().unwrap();
+/// rt.block_on(async {
+///     time::pause();
+///     let start = Instant::now();
+///     let sleeper = taskcell_executor::spawn(time::sleep(Duration::from_secs(10)));
+///     time::advance(Duration::from_secs(10)).await;
+///     assert_eq!(start.elapsed(), Duration::from_secs(10));
+///     sleeper.await.unwrap();
+/// });
+/// ```
+#[cfg(feature = "test-util")]
+pub async fn advance(duration: Duration) {
+    let handle = paused_clock_handle("`time::advance`");
+    if let Err(msg) = handle.clock().advance(duration) {
+        panic!("{msg}");
+    }
+    // A yield lets the driver in first: its turn fires what is due now.
+    crate::yield_now().await;
+}
 
 /// The runtime of the calling code, which must have timers.
 ///

@@ -4,9 +4,9 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use super::time_handle;
+use super::{time_handle, Instant};
 use crate::driver::clock::far_future;
 use crate::driver::time::{shut_down_panic, TimeHandle, TimerEntry};
 use crate::scheduler::Handle;
@@ -18,7 +18,8 @@ use crate::scheduler::Handle;
 /// Outside a runtime with timers enabled.
 ///
 /// ```
-/// use std::time::{Duration, Instant};
+/// use std::time::Duration;
+/// use taskcell_executor::time::Instant;
 ///
 /// let rt = taskcell_executor::Runtime::new().unwrap();
 /// let start = Instant::now();
@@ -27,10 +28,13 @@ use crate::scheduler::Handle;
 /// ```
 #[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
-    let deadline = Instant::now()
+    let handle = time_handle("`time::sleep`");
+    let deadline = handle
+        .clock()
+        .now()
         .checked_add(duration)
         .unwrap_or_else(far_future);
-    Sleep::new(deadline, "`time::sleep`")
+    Sleep::with_handle(handle, Instant::from_std(deadline))
 }
 
 /// Waits until `deadline`.
@@ -40,7 +44,8 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// Outside a runtime with timers enabled.
 ///
 /// ```
-/// use std::time::{Duration, Instant};
+/// use std::time::Duration;
+/// use taskcell_executor::time::Instant;
 ///
 /// let rt = taskcell_executor::Runtime::new().unwrap();
 /// let deadline = Instant::now() + Duration::from_millis(10);
@@ -72,7 +77,8 @@ fn time_of(handle: &Handle) -> &TimeHandle {
 /// fire it.
 ///
 /// ```
-/// use std::time::{Duration, Instant};
+/// use std::time::Duration;
+/// use taskcell_executor::time::Instant;
 ///
 /// let rt = taskcell_executor::Runtime::new().unwrap();
 /// rt.block_on(async {
@@ -95,18 +101,30 @@ pub struct Sleep {
 impl Sleep {
     #[track_caller]
     pub(crate) fn new(deadline: Instant, what: &str) -> Sleep {
+        Sleep::with_handle(time_handle(what), deadline)
+    }
+
+    /// A sleep on the timers of `handle`, which has them.
+    pub(crate) fn with_handle(handle: Handle, deadline: Instant) -> Sleep {
         Sleep {
-            handle: time_handle(what),
+            handle,
             deadline,
             elapsed: false,
             entry: TimerEntry::new(),
         }
     }
 
+    /// The time now on this sleep's runtime clock (paused, with
+    /// `test-util`).
+    pub(crate) fn now(&self) -> Instant {
+        Instant::from_std(self.handle.clock().now())
+    }
+
     /// When this sleep completes.
     ///
     /// ```
-    /// use std::time::{Duration, Instant};
+    /// use std::time::Duration;
+    /// use taskcell_executor::time::Instant;
     ///
     /// let rt = taskcell_executor::Runtime::new().unwrap();
     /// let deadline = Instant::now() + Duration::from_secs(1);
@@ -127,7 +145,7 @@ impl Sleep {
     /// assert!(sleep.is_elapsed());
     /// ```
     pub fn is_elapsed(&self) -> bool {
-        Instant::now() >= self.deadline
+        self.now() >= self.deadline
     }
 
     /// Moves the deadline, whether or not this sleep has completed: it
@@ -140,7 +158,8 @@ impl Sleep {
     /// timeout this way on every request ([`HyperTimer`](crate::hyper::HyperTimer)).
     ///
     /// ```
-    /// use std::time::{Duration, Instant};
+    /// use std::time::Duration;
+    /// use taskcell_executor::time::Instant;
     ///
     /// let rt = taskcell_executor::Runtime::new().unwrap();
     /// rt.block_on(async {
@@ -161,7 +180,7 @@ impl Sleep {
             // SAFETY: the entry is a field of a pinned `Sleep`.
             let entry = unsafe { Pin::new_unchecked(&mut this.entry) };
             let time = time_of(&this.handle);
-            if deadline <= Instant::now() {
+            if deadline.into_std() <= this.handle.clock().now() {
                 // Due already: out of the wheel, so that the next poll is
                 // `Ready`, as tokio's is; whoever waits for it is woken.
                 if let Some(waker) = time.take_out(entry) {
@@ -169,7 +188,7 @@ impl Sleep {
                 }
                 return;
             }
-            let tick = this.handle.clock().deadline_tick(deadline);
+            let tick = this.handle.clock().deadline_tick(deadline.into_std());
             let wake = time.reset(entry, tick);
             this.handle.wake_timer_sleepers(wake);
         }
@@ -194,11 +213,11 @@ impl Future for Sleep {
             Poll::Ready(())
         } else if entry.is_armed() {
             time.poll_armed(entry, cx)
-        } else if Instant::now() >= this.deadline {
+        } else if this.handle.clock().now() >= this.deadline.into_std() {
             Poll::Ready(())
         } else {
             // The first poll: armed in the wheel of the worker polling it.
-            let tick = this.handle.clock().deadline_tick(this.deadline);
+            let tick = this.handle.clock().deadline_tick(this.deadline.into_std());
             let wake = time.arm(entry, this.handle.timer_wheel(), tick, cx);
             this.handle.wake_timer_sleepers(wake);
             Poll::Pending

@@ -5,9 +5,10 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::sleep::Sleep;
+use super::{time_handle, Instant};
 use crate::coop;
 use crate::driver::clock::far_future;
 
@@ -32,12 +33,15 @@ use crate::driver::clock::far_future;
 /// ```
 #[track_caller]
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
-    let deadline = Instant::now()
+    let handle = time_handle("`time::timeout`");
+    let deadline = handle
+        .clock()
+        .now()
         .checked_add(duration)
         .unwrap_or_else(far_future);
     Timeout {
         future,
-        sleep: Sleep::new(deadline, "`time::timeout`"),
+        sleep: Sleep::with_handle(handle, Instant::from_std(deadline)),
     }
 }
 
@@ -48,7 +52,8 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
 /// Outside a runtime with timers enabled.
 ///
 /// ```
-/// use std::time::{Duration, Instant};
+/// use std::time::Duration;
+/// use taskcell_executor::time::Instant;
 /// use taskcell_executor::time::timeout_at;
 ///
 /// let rt = taskcell_executor::Runtime::new().unwrap();
