@@ -256,6 +256,7 @@ macro_rules! stream_try_api {
                 "b.writable().await.unwrap();\n",
                 "b.try_write(b\"abc\").unwrap();\n",
                 "let mut buf = bytes::BytesMut::new();\n",
+                "let mut a = a;\n",
                 "while buf.len() < 3 {\n",
                 "    assert!(a.read_buf(&mut buf).await.unwrap() > 0);\n",
                 "}\n",
@@ -263,7 +264,15 @@ macro_rules! stream_try_api {
                 "# });\n",
                 "```"
             )]
-            pub async fn read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> std::io::Result<usize> {
+            pub async fn read_buf<B: bytes::BufMut>(&mut self, buf: &mut B) -> std::io::Result<usize> {
+                self.read_buf_shared(buf).await
+            }
+
+            /// `read_buf` through a shared reference, for the halves.
+            pub(crate) async fn read_buf_shared<B: bytes::BufMut>(
+                &self,
+                buf: &mut B,
+            ) -> std::io::Result<usize> {
                 if !buf.has_remaining_mut() {
                     return Ok(0);
                 }

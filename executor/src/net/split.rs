@@ -241,9 +241,9 @@ macro_rules! read_half_api {
                 "Waits for data and reads it into a growable buffer; see [`",
                 stringify!($stream), "::read_buf`]."
             )]
-            pub async fn read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> std::io::Result<usize> {
+            pub async fn read_buf<B: bytes::BufMut>(&mut self, buf: &mut B) -> std::io::Result<usize> {
                 let $s = self;
-                $inner.read_buf(buf).await
+                $inner.read_buf_shared(buf).await
             }
 
             #[doc = concat!(
