@@ -1,28 +1,63 @@
-//! A closed-loop HTTP/1.1 load generator on plain threads, for `http_load`:
-//! each connection is a blocking socket on its own thread that sends a
-//! request, reads the whole response, and sends the next (keep-alive). It
+//! A closed-loop HTTP/1.1 load generator, event-driven as wrk is: a few
+//! threads, each with its share of the keep-alive connections on one
+//! [`mio::Poll`], each connection sending a request, reading the whole
+//! response (a `200` with a `content-length`), then sending the next. It
 //! uses no async runtime, so it favours neither of the servers it measures.
+//!
+//! Every response's latency goes into an HDR histogram (microseconds, three
+//! significant digits). Each thread measures its own CPU time over the
+//! measured window: a thread busier than [`GENERATOR_BOUND`] means the
+//! figure is the generator's, not the server's, and the [`Report`] says so.
 //!
 //! [`pinned`] runs code with the calling thread bound to a set of cores, so
 //! that a server's runtime and the load generator, each started inside it,
 //! inherit disjoint cores.
 
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::thread;
 use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+use mio::net::TcpStream;
+use mio::{Events, Interest, Poll, Token};
+
+/// A generator thread busier than this share of the measured window (CPU
+/// time over wall time) may have held the rate down: the run is
+/// generator-bound.
+pub const GENERATOR_BOUND: f64 = 0.9;
+
+/// How long a connection may wait for a response before the run fails (a
+/// hung server is an error, not a hang).
+pub const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How to load a server.
+#[derive(Debug, Clone)]
+pub struct Load {
+    /// Keep-alive connections, each with one request in flight.
+    pub connections: usize,
+    /// Generator threads; the connections are spread over them.
+    pub threads: usize,
+    /// Unmeasured time first, for the server to warm up.
+    pub warmup: Duration,
+    /// The measured window.
+    pub duration: Duration,
+}
 
 /// What one load run measured.
 #[derive(Debug, Clone)]
 pub struct Report {
-    /// Responses received in the measured window.
+    /// Responses that began in the measured window.
     pub requests: u64,
-    /// Body bytes received in the measured window.
+    /// Their body bytes.
     pub body_bytes: u64,
     /// The measured window.
     pub elapsed: Duration,
-    /// Every response's latency, in microseconds, sorted.
-    pub latencies_us: Vec<u32>,
+    /// Their latencies, in microseconds.
+    pub latency_us: Histogram<u64>,
+    /// The busiest generator thread's CPU time over the window (0 to 1;
+    /// `None` where threads' CPU time cannot be read).
+    pub generator_busy: Option<f64>,
 }
 
 impl Report {
@@ -32,55 +67,326 @@ impl Report {
     }
 
     /// The `q` quantile of the latency (`q` in 0..=1), in microseconds.
-    pub fn quantile_us(&self, q: f64) -> u32 {
-        if self.latencies_us.is_empty() {
-            return 0;
-        }
-        let at = ((self.latencies_us.len() - 1) as f64 * q).round() as usize;
-        self.latencies_us[at]
+    pub fn quantile_us(&self, q: f64) -> u64 {
+        self.latency_us.value_at_quantile(q)
+    }
+
+    /// Whether a generator thread was so busy that the rate may be the
+    /// generator's limit rather than the server's.
+    pub fn generator_bound(&self) -> bool {
+        self.generator_busy
+            .is_some_and(|busy| busy > GENERATOR_BOUND)
     }
 }
 
-/// Runs `connections` keep-alive connections against `addr`, each sending
-/// `GET path` in a loop: for `warmup` unmeasured, then for `duration`.
+/// A latency histogram from 1 µs to a minute, three significant digits.
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 60_000_000, 3).expect("valid histogram bounds")
+}
+
+/// Runs `load` against `addr`, each connection sending `GET path` in a
+/// loop: unmeasured for `load.warmup`, then for `load.duration`.
 ///
 /// # Errors
 ///
-/// If a connection fails, or a response is not a `200` with a
-/// `content-length`.
-pub fn run(
-    addr: SocketAddr,
-    path: &str,
-    connections: usize,
-    warmup: Duration,
-    duration: Duration,
-) -> io::Result<Report> {
-    let start = Instant::now() + warmup;
-    let end = start + duration;
+/// If a connection fails, a response is not a `200` with a
+/// `content-length`, the server hangs up mid-response, or no response comes
+/// within [`RESPONSE_TIMEOUT`].
+pub fn run(addr: SocketAddr, path: &str, load: &Load) -> io::Result<Report> {
+    let threads = load.threads.clamp(1, load.connections.max(1));
+    let start = Instant::now() + load.warmup;
+    let end = start + load.duration;
     let request = format!("GET {path} HTTP/1.1\r\nhost: {addr}\r\n\r\n");
-    let results: Vec<io::Result<(u64, u64, Vec<u32>)>> = thread::scope(|scope| {
-        let threads: Vec<_> = (0..connections)
-            .map(|_| scope.spawn(|| connection(addr, request.as_bytes(), start, end)))
+    let results: Vec<io::Result<Tally>> = thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                // The connections, spread as evenly as they go.
+                let share =
+                    load.connections / threads + usize::from(t < load.connections % threads);
+                let request = request.as_bytes();
+                scope.spawn(move || drive(addr, request, share, start, end))
+            })
             .collect();
-        threads
+        workers
             .into_iter()
-            .map(|t| t.join().expect("load thread panicked"))
+            .map(|w| w.join().expect("load thread panicked"))
             .collect()
     });
     let mut report = Report {
         requests: 0,
         body_bytes: 0,
-        elapsed: duration,
-        latencies_us: Vec::new(),
+        elapsed: load.duration,
+        latency_us: histogram(),
+        generator_busy: Some(0.0),
     };
     for result in results {
-        let (requests, bytes, latencies) = result?;
-        report.requests += requests;
-        report.body_bytes += bytes;
-        report.latencies_us.extend(latencies);
+        let tally = result?;
+        report.requests += tally.requests;
+        report.body_bytes += tally.body_bytes;
+        report
+            .latency_us
+            .add(&tally.latency_us)
+            .expect("histograms of the same bounds");
+        report.generator_busy = match (report.generator_busy, tally.busy) {
+            (Some(most), Some(busy)) => Some(most.max(busy)),
+            _ => None,
+        };
     }
-    report.latencies_us.sort_unstable();
     Ok(report)
+}
+
+/// One generator thread's figures.
+struct Tally {
+    requests: u64,
+    body_bytes: u64,
+    latency_us: Histogram<u64>,
+    busy: Option<f64>,
+}
+
+/// Where a connection is in its request/response cycle.
+struct Conn {
+    stream: TcpStream,
+    /// The request's bytes still to write.
+    unsent: usize,
+    /// When the request in flight was first written.
+    sent: Instant,
+    /// The response head read so far (until its blank line).
+    head: Vec<u8>,
+    /// Body bytes still to read once the head is in; `None` before.
+    body_left: Option<u64>,
+    body_len: u64,
+}
+
+/// What reading a connection came to.
+enum Progress {
+    /// Needs more bytes.
+    Pending,
+    /// A whole response, with its body's length.
+    Done(u64),
+}
+
+impl Conn {
+    fn new(addr: SocketAddr, request_len: usize) -> io::Result<Conn> {
+        // A blocking connect, then non-blocking for the rest.
+        let std = std::net::TcpStream::connect(addr)?;
+        std.set_nodelay(true)?;
+        std.set_nonblocking(true)?;
+        Ok(Conn {
+            stream: TcpStream::from_std(std),
+            unsent: request_len,
+            sent: Instant::now(),
+            head: Vec::with_capacity(256),
+            body_left: None,
+            body_len: 0,
+        })
+    }
+
+    /// Starts the next request.
+    fn begin(&mut self, request_len: usize, now: Instant) {
+        self.unsent = request_len;
+        self.sent = now;
+        self.head.clear();
+        self.body_left = None;
+        self.body_len = 0;
+    }
+
+    /// Writes what is left of the request, until done or the socket is full.
+    fn write(&mut self, request: &[u8]) -> io::Result<()> {
+        while self.unsent > 0 {
+            match self.stream.write(&request[request.len() - self.unsent..]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => self.unsent -= n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads until the socket is drained or the response is whole.
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<Progress> {
+        loop {
+            let n = match self.stream.read(buf) {
+                Ok(0) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the server hung up mid-response",
+                    ))
+                }
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Progress::Pending),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            let mut data = &buf[..n];
+            if self.body_left.is_none() {
+                let seen = self.head.len().saturating_sub(3);
+                self.head.extend_from_slice(data);
+                let Some(at) = self.head[seen..].windows(4).position(|w| w == b"\r\n\r\n") else {
+                    if self.head.len() > 64 * 1024 {
+                        return Err(io::Error::other("response head too large"));
+                    }
+                    continue;
+                };
+                let head_end = seen + at + 4;
+                let length = parse_head(&self.head[..head_end])?;
+                let extra = self.head.len() - head_end;
+                self.body_len = length;
+                self.body_left = Some(length);
+                data = &buf[n - extra..n];
+            }
+            let left = self.body_left.as_mut().expect("head parsed");
+            let got = data.len() as u64;
+            if got > *left {
+                return Err(io::Error::other(
+                    "more bytes than the content-length (one request is in flight)",
+                ));
+            }
+            *left -= got;
+            if *left == 0 {
+                return Ok(Progress::Done(self.body_len));
+            }
+        }
+    }
+}
+
+/// Checks a response head (`200`, a `content-length`) and returns the
+/// body's length.
+fn parse_head(head: &[u8]) -> io::Result<u64> {
+    let head = std::str::from_utf8(head).map_err(io::Error::other)?;
+    if !head.starts_with("HTTP/1.1 200") {
+        let status = head.lines().next().unwrap_or("");
+        return Err(io::Error::other(format!("not a 200: {status}")));
+    }
+    head.lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse().ok())?
+        })
+        .ok_or_else(|| io::Error::other("no content-length"))
+}
+
+/// One generator thread: `connections` connections on one poll, until
+/// `end`; counts the responses whose request went out at or after `start`.
+fn drive(
+    addr: SocketAddr,
+    request: &[u8],
+    connections: usize,
+    start: Instant,
+    end: Instant,
+) -> io::Result<Tally> {
+    let mut tally = Tally {
+        requests: 0,
+        body_bytes: 0,
+        latency_us: histogram(),
+        busy: None,
+    };
+    if connections == 0 {
+        return Ok(tally);
+    }
+    let mut poll = Poll::new()?;
+    let mut events = Events::with_capacity(1024);
+    let mut conns = Vec::with_capacity(connections);
+    for i in 0..connections {
+        let mut conn = Conn::new(addr, request.len())?;
+        poll.registry().register(
+            &mut conn.stream,
+            Token(i),
+            Interest::READABLE | Interest::WRITABLE,
+        )?;
+        conn.begin(request.len(), Instant::now());
+        conn.write(request)?;
+        conns.push(conn);
+    }
+    let mut buf = vec![0u8; 256 * 1024];
+    // CPU time at the start of the measured window, and the window's start.
+    let mut window: Option<(Duration, Instant)> = None;
+    let mut last_progress = Instant::now();
+    loop {
+        let now = Instant::now();
+        if window.is_none() && now >= start {
+            window = thread_cpu_time().map(|cpu| (cpu, now));
+        }
+        if now >= end {
+            break;
+        }
+        if now.duration_since(last_progress) > RESPONSE_TIMEOUT {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("no response in {RESPONSE_TIMEOUT:?}"),
+            ));
+        }
+        let wait = end
+            .saturating_duration_since(now)
+            .min(Duration::from_millis(100));
+        if let Err(e) = poll.poll(&mut events, Some(wait)) {
+            if e.kind() != io::ErrorKind::Interrupted {
+                return Err(e);
+            }
+        }
+        for event in events.iter() {
+            let conn = &mut conns[event.token().0];
+            if event.is_writable() && conn.unsent > 0 {
+                conn.write(request)?;
+            }
+            if !event.is_readable() && !event.is_read_closed() {
+                continue;
+            }
+            // Responses may follow each other in one event: the next
+            // request's response cannot arrive before it is sent, so one
+            // read per response, then round again.
+            while let Progress::Done(body) = conn.read(&mut buf)? {
+                let now = Instant::now();
+                last_progress = now;
+                if conn.sent >= start && conn.sent < end {
+                    tally.requests += 1;
+                    tally.body_bytes += body;
+                    let us = u64::try_from(now.duration_since(conn.sent).as_micros())
+                        .unwrap_or(u64::MAX);
+                    tally.latency_us.saturating_record(us.max(1));
+                }
+                if now >= end {
+                    break;
+                }
+                conn.begin(request.len(), now);
+                conn.write(request)?;
+            }
+        }
+    }
+    tally.busy = match (window, thread_cpu_time()) {
+        (Some((cpu_then, then)), Some(cpu_now)) => {
+            let wall = then.elapsed().as_secs_f64();
+            (wall > 0.0).then(|| (cpu_now.saturating_sub(cpu_then)).as_secs_f64() / wall)
+        }
+        _ => None,
+    };
+    Ok(tally)
+}
+
+/// The calling thread's CPU time (Linux), for the generator's own load.
+#[cfg(target_os = "linux")]
+fn thread_cpu_time() -> Option<Duration> {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable `timespec`; `clock_gettime` writes
+    // only it.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    (rc == 0).then(|| {
+        Duration::new(
+            u64::try_from(ts.tv_sec).unwrap_or(0),
+            u32::try_from(ts.tv_nsec).unwrap_or(0),
+        )
+    })
+}
+
+/// Elsewhere the generator's load is not measured.
+#[cfg(not(target_os = "linux"))]
+fn thread_cpu_time() -> Option<Duration> {
+    None
 }
 
 /// Runs `f` with the calling thread bound to `cores` (Linux; elsewhere, or
@@ -176,77 +482,11 @@ mod affinity {
     }
 }
 
-/// One connection's loop; counts only responses that begin in the window.
-fn connection(
-    addr: SocketAddr,
-    request: &[u8],
-    start: Instant,
-    end: Instant,
-) -> io::Result<(u64, u64, Vec<u32>)> {
-    let mut stream = TcpStream::connect(addr)?;
-    stream.set_nodelay(true)?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let mut buf = vec![0u8; 256 * 1024];
-    let (mut requests, mut bytes, mut latencies) = (0, 0, Vec::new());
-    loop {
-        let sent = Instant::now();
-        if sent >= end {
-            return Ok((requests, bytes, latencies));
-        }
-        stream.write_all(request)?;
-        let body = read_response(&mut stream, &mut buf)?;
-        if sent >= start {
-            requests += 1;
-            bytes += body;
-            latencies.push(u32::try_from(sent.elapsed().as_micros()).unwrap_or(u32::MAX));
-        }
-    }
-}
-
-/// Reads one response (head and body) and returns the body's length.
-fn read_response(stream: &mut TcpStream, buf: &mut [u8]) -> io::Result<u64> {
-    let mut filled = 0;
-    let head_end = loop {
-        let n = stream.read(&mut buf[filled..])?;
-        if n == 0 {
-            return Err(io::ErrorKind::UnexpectedEof.into());
-        }
-        filled += n;
-        if let Some(at) = buf[..filled].windows(4).position(|w| w == b"\r\n\r\n") {
-            break at + 4;
-        }
-        if filled == buf.len() {
-            return Err(io::Error::other("response head too large"));
-        }
-    };
-    let head = std::str::from_utf8(&buf[..head_end]).map_err(io::Error::other)?;
-    if !head.starts_with("HTTP/1.1 200") {
-        return Err(io::Error::other(format!("not a 200: {head}")));
-    }
-    let length: u64 = head
-        .lines()
-        .find_map(|line| {
-            let (name, value) = line.split_once(':')?;
-            name.eq_ignore_ascii_case("content-length")
-                .then(|| value.trim().parse().ok())?
-        })
-        .ok_or_else(|| io::Error::other("no content-length"))?;
-    let mut left = length - (filled - head_end) as u64;
-    while left > 0 {
-        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-        let n = stream.read(&mut buf[..want])?;
-        if n == 0 {
-            return Err(io::ErrorKind::UnexpectedEof.into());
-        }
-        left -= n as u64;
-    }
-    Ok(length)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::net::TcpListener;
+    use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
+    use std::sync::Arc;
 
     #[test]
     #[cfg(target_os = "linux")]
@@ -269,33 +509,113 @@ mod tests {
         assert_eq!(pinned(None, || 7).unwrap(), 7);
     }
 
+    /// An answer: the writes that make it, and whether to hang up after.
+    type Answer = (&'static [&'static [u8]], bool);
+
+    /// A tiny threaded server on a free port: each connection's requests
+    /// are answered by `answer` (given the request's number on the
+    /// connection).
+    fn server(answer: fn(u64) -> Answer) -> (SocketAddr, Arc<AtomicU64>) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let served = Arc::new(AtomicU64::new(0));
+        let count = Arc::clone(&served);
+        thread::spawn(move || {
+            for peer in listener.incoming() {
+                let Ok(mut peer) = peer else { return };
+                let count = Arc::clone(&count);
+                thread::spawn(move || {
+                    let mut buf = [0u8; 1024];
+                    let mut n = 0;
+                    while let Ok(read) = peer.read(&mut buf) {
+                        if read == 0 {
+                            return;
+                        }
+                        let (parts, hang_up) = answer(n);
+                        for part in parts {
+                            if peer.write_all(part).is_err() {
+                                return;
+                            }
+                        }
+                        n += 1;
+                        count.fetch_add(1, SeqCst);
+                        if hang_up {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        (addr, served)
+    }
+
+    fn load(connections: usize, threads: usize) -> Load {
+        Load {
+            connections,
+            threads,
+            warmup: Duration::ZERO,
+            duration: Duration::from_millis(200),
+        }
+    }
+
     #[test]
     fn counts_keep_alive_responses_and_their_bodies() {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let server = thread::spawn(move || {
-            let (mut peer, _) = listener.accept().unwrap();
-            let mut buf = [0u8; 1024];
-            let mut served = 0;
-            // Answer each request head with a 5-byte body, split in two
-            // writes, until the client hangs up.
-            while let Ok(n) = peer.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                peer.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhe")
-                    .unwrap();
-                peer.write_all(b"llo").unwrap();
-                served += 1;
-            }
-            served
+        // A 5-byte body, split in two writes, and the head in a third.
+        let (addr, served) = server(|_| {
+            (
+                &[
+                    b"HTTP/1.1 200 OK\r\nContent-",
+                    b"Length: 5\r\n\r\nhe",
+                    b"llo",
+                ],
+                false,
+            )
         });
-        let report = run(addr, "/", 1, Duration::ZERO, Duration::from_millis(200)).unwrap();
-        let served = server.join().unwrap();
+        let report = run(addr, "/", &load(5, 2)).unwrap();
         assert!(report.requests > 0);
-        assert!(report.requests <= served);
+        assert!(report.requests <= served.load(SeqCst));
         assert_eq!(report.body_bytes, 5 * report.requests);
-        assert_eq!(report.latencies_us.len() as u64, report.requests);
+        assert_eq!(report.latency_us.len(), report.requests);
         assert!(report.quantile_us(0.5) <= report.quantile_us(0.99));
+        assert!(report.rate() > 0.0);
+        #[cfg(target_os = "linux")]
+        assert!(report
+            .generator_busy
+            .is_some_and(|b| (0.0..=1.5).contains(&b)));
+    }
+
+    #[test]
+    fn a_status_other_than_200_is_an_error() {
+        let (addr, _) = server(|_| (&[b"HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n"], false));
+        let err = run(addr, "/", &load(2, 1)).unwrap_err();
+        assert!(
+            err.to_string().contains("not a 200: HTTP/1.1 503 Busy"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_response_without_a_length_is_an_error() {
+        let (addr, _) = server(|_| (&[b"HTTP/1.1 200 OK\r\n\r\nhello"], false));
+        let err = run(addr, "/", &load(1, 1)).unwrap_err();
+        assert!(err.to_string().contains("no content-length"), "{err}");
+    }
+
+    #[test]
+    fn a_server_that_hangs_up_mid_response_is_an_error_not_a_hang() {
+        // The third response stops after half its body.
+        let (addr, _) = server(|n| match n {
+            0 | 1 => (
+                &[b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nabcd"],
+                false,
+            ),
+            _ => (&[b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nab"], true),
+        });
+        let started = Instant::now();
+        let mut long = load(1, 1);
+        long.duration = Duration::from_secs(20);
+        let err = run(addr, "/", &long).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{err}");
+        assert!(started.elapsed() < Duration::from_secs(10));
     }
 }
