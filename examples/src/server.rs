@@ -331,6 +331,32 @@ pub fn parse_query(query: &str) -> Result<(u64, usize), &'static str> {
     Ok((n, size))
 }
 
+/// `size + 251` bytes of the pattern, so that a chunk of `size` bytes at
+/// any body position is a slice of it (`pattern[pos % 251..][..size]`).
+///
+/// Made once per size and thread, then shared (a `Bytes` clone): a request
+/// costs a reference count, not `size` calls of [`pattern_byte`], on both
+/// sides of a comparison (the plain rival uses it too).
+pub fn pattern(size: usize) -> Bytes {
+    std::thread_local! {
+        static PATTERNS: std::cell::RefCell<Vec<(usize, Bytes)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    PATTERNS.with(|patterns| {
+        let mut patterns = patterns.borrow_mut();
+        if let Some((_, pattern)) = patterns.iter().find(|(s, _)| *s == size) {
+            return pattern.clone();
+        }
+        let pattern: Bytes = (0..(size + 251) as u64).map(pattern_byte).collect();
+        // A few sizes are in use at a time; an old one makes room.
+        if patterns.len() == 8 {
+            patterns.remove(0);
+        }
+        patterns.push((size, pattern.clone()));
+        pattern
+    })
+}
+
 /// A hand-written body: `n` chunks of `size` bytes of the pattern.
 ///
 /// Its state is `Send` but not `Sync` (the `Cell`s, as in most hand-written
@@ -354,7 +380,7 @@ impl ChunkStream {
     /// `n` chunks of `size` bytes; counted live in `server` until dropped.
     pub fn new(n: u64, size: usize, server: Arc<Server>) -> ChunkStream {
         server.live_streams.fetch_add(1, Ordering::SeqCst);
-        let pattern = (0..(size + 251) as u64).map(pattern_byte).collect();
+        let pattern = pattern(size);
         ChunkStream {
             left: Cell::new(n),
             pos: Cell::new(0),

@@ -13,18 +13,22 @@
 //! `taskcell_examples::server`).
 //!
 //! `--workers N` sets the worker threads (default: one per core);
-//! `--tokio` serves the same routes on hyper + tokio instead, with the same
-//! worker count, which is what `http_load` compares against.
+//! `--plain` serves the routes as a tokio user writes them, on plain hyper +
+//! tokio (`taskcell_examples::plain`: no `bind`, no `TaskCell`), which is
+//! what `http_load` compares against; `--tokio` serves this server's own
+//! code on hyper + tokio, which separates what the runtime costs from what
+//! the server code costs.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use taskcell_examples::server::{bind, Server};
 
-const USAGE: &str = "usage: hyper_server [--workers N] [--tokio] [PORT]
+const USAGE: &str = "usage: hyper_server [--workers N] [--plain | --tokio] [PORT]
   PORT         the port on 127.0.0.1 (0 or nothing: any free port)
   --workers N  worker threads (default: one per core)
-  --tokio      serve the same routes on hyper + tokio instead";
+  --plain      serve the routes as plain hyper + tokio code instead
+  --tokio      serve this server's code on hyper + tokio instead";
 
 /// The parsed command line.
 #[derive(Debug, PartialEq)]
@@ -32,6 +36,7 @@ struct Args {
     port: u16,
     workers: Option<usize>,
     tokio: bool,
+    plain: bool,
 }
 
 /// `Ok(None)`: `--help`.
@@ -40,12 +45,14 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String>
         port: 0,
         workers: None,
         tokio: false,
+        plain: false,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--help" | "-h" => return Ok(None),
             "--tokio" => parsed.tokio = true,
+            "--plain" => parsed.plain = true,
             "--workers" => {
                 let n = args.next().ok_or("--workers needs a number")?;
                 match n.parse::<usize>() {
@@ -61,6 +68,9 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String>
                     .ok_or_else(|| format!("port must be 0–65535, got {port}"))?;
             }
         }
+    }
+    if parsed.tokio && parsed.plain {
+        return Err("--plain and --tokio are two different servers: give one".into());
     }
     Ok(Some(parsed))
 }
@@ -86,6 +96,25 @@ fn main() -> ExitCode {
         eprintln!("cannot listen on 127.0.0.1:{port}: {error}");
         ExitCode::FAILURE
     };
+    if args.plain {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        return runtime.block_on(async {
+            let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+                Ok(listener) => listener,
+                Err(error) => return cannot_listen(error),
+            };
+            println!(
+                "listening on http://{}",
+                listener.local_addr().expect("bound")
+            );
+            taskcell_examples::plain::serve(listener, Duration::from_secs(30)).await;
+            ExitCode::SUCCESS
+        });
+    }
     if args.tokio {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(workers)
@@ -136,7 +165,8 @@ mod tests {
             Ok(Some(Args {
                 port: 0,
                 workers: None,
-                tokio: false
+                tokio: false,
+                plain: false,
             }))
         );
         assert_eq!(
@@ -144,9 +174,22 @@ mod tests {
             Ok(Some(Args {
                 port: 8080,
                 workers: Some(4),
-                tokio: true
+                tokio: true,
+                plain: false,
             }))
         );
+        assert_eq!(
+            parse_str("--plain"),
+            Ok(Some(Args {
+                port: 0,
+                workers: None,
+                tokio: false,
+                plain: true,
+            }))
+        );
+        assert!(parse_str("--plain --tokio")
+            .unwrap_err()
+            .contains("two different servers"));
         assert_eq!(parse_str("--help"), Ok(None));
         assert_eq!(
             parse_str("99999"),
