@@ -1,5 +1,6 @@
-//! `memory`: resident memory per pending task, `taskcell-executor` against
-//! tokio; see `taskcell_benches::memory` for how it is measured.
+//! `memory`: heap bytes per pending task, `taskcell-executor` against
+//! tokio, counted by `CountingAlloc` (this bench's global allocator); see
+//! `taskcell_benches::memory` for how it is measured.
 //!
 //! Criterion measures time, so the memory figure is printed, not a criterion
 //! result: before the benchmarks run, this prints the median bytes per
@@ -16,7 +17,10 @@
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use taskcell_benches::memory::{median_bytes_per_task, OURS, TASKS, THEIRS};
+use taskcell_benches::memory::{median_bytes_per_task, CountingAlloc, OURS, TASKS, THEIRS};
+
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
 
 /// Rounds per runtime for the printed figure.
 const ROUNDS: usize = 5;
@@ -24,15 +28,18 @@ const ROUNDS: usize = 5;
 fn show(name: &str, bytes: Option<f64>) {
     match bytes {
         Some(bytes) => println!("memory/{name}: {bytes:.0} bytes per parked task"),
-        None => println!("memory/{name}: unavailable (no /proc/self/statm)"),
+        None => println!("memory/{name}: unavailable"),
     }
 }
 
 fn memory(c: &mut Criterion) {
     let benchmarking = std::env::args().any(|arg| arg == "--bench");
     let rounds = if benchmarking { ROUNDS } else { 1 };
-    let (ours, theirs) = median_bytes_per_task(TASKS, rounds);
-    println!("memory: resident set growth per parked task ({TASKS} tasks, median of {rounds})");
+    let (measure, ours, theirs) = median_bytes_per_task(TASKS, rounds);
+    println!(
+        "memory: {} per parked task ({TASKS} tasks, median of {rounds})",
+        measure.label()
+    );
     show(OURS.name, ours);
     show(THEIRS.name, theirs);
     if let (Some(ours), Some(theirs)) = (ours, theirs) {

@@ -1,22 +1,28 @@
-//! `http_load`: `hyper_server` on taskcell-executor against the same routes
-//! on hyper + tokio (`hyper_server --tokio`), under one closed-loop
-//! keep-alive load generator on plain threads (`taskcell_examples::load`).
+//! `http_load`: `hyper_server` on taskcell-executor against the same
+//! routes written as plain hyper + tokio code (`hyper_server --plain`,
+//! `taskcell_examples::plain`), and against our own server code on hyper +
+//! tokio (`hyper_server --tokio`: the runtime alone), under one event-driven
+//! closed-loop keep-alive load generator (`taskcell_examples::load`).
 //!
 //! ```sh
 //! cargo build --release -p taskcell-examples --bins
 //! target/release/http_load --workers 2 --connections 64 --seconds 5 --rounds 5
 //! ```
 //!
-//! Each server runs in its own process with the same worker count. The two
-//! sides take turns, round after round (the order alternates), so a burst
-//! of noise on the machine hits both alike; the table gives each side's
-//! median over the rounds and the ratio ours / tokio (req/s: higher is
-//! better; latency: lower is better). With `--pin`, servers run on the
-//! first `workers` cores and the load generator on the rest (`taskset`,
-//! needs `workers` < cores).
+//! Each server runs in its own process with the same worker count. The
+//! sides take turns, round after round (the order rotates), so a burst of
+//! noise on the machine hits all alike; the table gives each side's median
+//! over the rounds and the ratios to ours (req/s: higher is better;
+//! latency: lower is better).
+//!
+//! With 4 or more cores, the servers run on `min(workers, cores / 2)` of
+//! them, with that many workers, and the generator on the others; with
+//! fewer, they share the cores. The first line of the output says which.
+//! A run in which a generator thread was over 90 % busy is marked
+//! generator-bound: its rate may be the generator's limit.
 //!
 //! Routes: `/hello` (a 38-byte body) and `/stream?n=64&size=16384` (1 MiB
-//! from a `TaskCell` body with a `content-length`).
+//! with a `content-length`; ours from a `TaskCell` body).
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -24,15 +30,17 @@ use std::path::PathBuf;
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::Duration;
 
-use taskcell_examples::load::{self, Report};
+use taskcell_examples::load::{self, Load, Report};
 
 const USAGE: &str =
     "usage: http_load [--workers N] [--connections C] [--seconds S] [--rounds R] [--pin]
-  --workers N      server worker threads, both runtimes (default: one per core)
+  --workers N      server worker threads, every side (default: one per core; at most
+                   half the cores when there are 4 or more, which the servers get)
   --connections C  concurrent keep-alive connections (default 64)
   --seconds S      measured seconds per route, side and round (default 3)
   --rounds R       rounds; each side's figure is the median (default 3)
-  --pin            servers on cores 0..N, the load generator on the others";
+  --pin            insist on disjoint cores for servers and generator (4 or more cores;
+                   with 4 or more they are split anyway)";
 
 /// The routes measured: a name and a path.
 const ROUTES: [(&str, &str); 2] = [("/hello", "/hello"), ("1 MiB", "/stream?n=64&size=16384")];
@@ -92,27 +100,28 @@ impl Drop for Server {
     }
 }
 
-fn start(binary: &PathBuf, tokio: bool, args: &Args) -> Result<Server, String> {
-    let workers = args.workers.to_string();
-    let mut server_args = vec!["--workers", workers.as_str()];
-    if tokio {
-        server_args.push("--tokio");
-    }
-    let mut command = if args.pin {
-        let mut c = Command::new("taskset");
-        c.arg("-c")
-            .arg(format!("0-{}", args.workers - 1))
-            .arg(binary);
-        c
-    } else {
-        Command::new(binary)
-    };
-    let mut child = command
-        .args(&server_args)
-        .arg("0")
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+/// The sides compared: a name and `hyper_server`'s flag for it.
+const SIDES: [(&str, Option<&str>); 3] = [
+    ("taskcell-executor", None),
+    ("plain hyper+tokio", Some("--plain")),
+    ("our server on tokio", Some("--tokio")),
+];
+
+/// Starts `hyper_server` with `workers` workers (and `flag`), on `cores`
+/// if given: the child inherits the binding.
+fn start(
+    binary: &PathBuf,
+    flag: Option<&str>,
+    workers: usize,
+    cores: Option<&[usize]>,
+) -> Result<Server, String> {
+    let workers = workers.to_string();
+    let mut command = Command::new(binary);
+    command.args(["--workers", workers.as_str()]);
+    command.args(flag);
+    let spawned = load::pinned(cores, || command.arg("0").stdout(Stdio::piped()).spawn())
+        .map_err(|e| format!("cannot bind the server to cores {cores:?}: {e}"))?;
+    let mut child = spawned.map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
     let mut line = String::new();
     BufReader::new(child.stdout.take().expect("piped"))
         .read_line(&mut line)
@@ -125,14 +134,64 @@ fn start(binary: &PathBuf, tokio: bool, args: &Args) -> Result<Server, String> {
     Ok(Server { child, addr })
 }
 
+/// How the cores are shared between the servers and the generator.
+#[derive(Debug, PartialEq)]
+struct Split {
+    /// The servers' cores; `None`: not pinned.
+    server: Option<Vec<usize>>,
+    /// The generator's cores; `None`: not pinned.
+    load: Option<Vec<usize>>,
+    /// Each server's worker count.
+    workers: usize,
+    /// The generator's threads.
+    threads: usize,
+    /// What the rows must say about it.
+    note: String,
+}
+
+/// With 4 or more cores, the servers get `min(workers, cores / 2)` of them,
+/// with that many workers, and the generator the rest; with fewer, all
+/// share them, and the note says so. It never oversubscribes silently.
+fn split(allowed: &[usize], workers: usize) -> Split {
+    if allowed.len() < 4 {
+        return Split {
+            server: None,
+            load: None,
+            workers,
+            threads: 1,
+            note: format!(
+                "servers and generator share the {} cores (fewer than 4)",
+                allowed.len().max(1)
+            ),
+        };
+    }
+    let share = workers.min(allowed.len() / 2);
+    let (server, load) = allowed.split_at(share);
+    let note = if share < workers {
+        format!("servers on {share} cores with {share} workers (not {workers}: the generator has the other {})", load.len())
+    } else {
+        format!(
+            "servers on {share} cores, generator on the other {}",
+            load.len()
+        )
+    };
+    Split {
+        server: Some(server.to_vec()),
+        load: Some(load.to_vec()),
+        workers: share,
+        threads: load.len(),
+        note,
+    }
+}
+
 /// The figures of a run, in the order of [`METRICS`].
 const METRICS: [&str; 3] = ["req/s", "p50 µs", "p99 µs"];
 
 fn metrics(report: &Report) -> [f64; 3] {
     [
         report.rate(),
-        f64::from(report.quantile_us(0.5)),
-        f64::from(report.quantile_us(0.99)),
+        report.quantile_us(0.5) as f64,
+        report.quantile_us(0.99) as f64,
     ]
 }
 
@@ -153,44 +212,39 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    if args.pin && args.workers >= cores {
-        eprintln!("--pin needs --workers below the core count ({cores})");
+    let allowed = load::allowed_cores();
+    let split = split(&allowed, args.workers);
+    if args.pin && split.server.is_none() {
+        eprintln!(
+            "--pin needs 4 or more cores, to give the servers and the generator their own; \
+             this machine allows {}",
+            allowed.len()
+        );
         return ExitCode::from(2);
-    }
-    if args.pin {
-        // This process (the load generator) takes the remaining cores.
-        let spec = format!("{}-{}", args.workers, cores - 1);
-        let pid = std::process::id().to_string();
-        let pinned = Command::new("taskset")
-            .args(["-a", "-p", "-c", &spec, &pid])
-            .stdout(Stdio::null())
-            .status();
-        if !pinned.is_ok_and(|s| s.success()) {
-            eprintln!("--pin: taskset failed (is util-linux installed?)");
-            return ExitCode::FAILURE;
-        }
     }
     let binary = std::env::current_exe()
         .expect("own path")
         .with_file_name(format!("hyper_server{}", std::env::consts::EXE_SUFFIX));
-    let sides = [("taskcell-executor", false), ("tokio", true)];
     // [side][route] -> one report per round
-    let mut results: Vec<Vec<Vec<Report>>> = vec![vec![Vec::new(); ROUTES.len()]; 2];
+    let mut results: Vec<Vec<Vec<Report>>> = vec![vec![Vec::new(); ROUTES.len()]; SIDES.len()];
     let seconds = Duration::from_secs_f64(args.seconds);
+    let plan = Load {
+        connections: args.connections,
+        threads: split.threads,
+        warmup: Duration::from_millis(500),
+        duration: seconds,
+    };
     eprintln!(
-        "http_load: {} workers per server, {} connections, {:?} per run, {} rounds{}",
-        args.workers,
-        args.connections,
-        seconds,
-        args.rounds,
-        if args.pin { ", pinned" } else { "" }
+        "http_load: {} workers per server, {} connections on {} generator threads, {:?} per run, \
+         {} rounds; {}",
+        split.workers, args.connections, split.threads, seconds, args.rounds, split.note
     );
+    let mut bound = false;
     for round in 0..args.rounds {
-        for turn in 0..2 {
-            let side = (round + turn) % 2;
-            let (name, tokio) = sides[side];
-            let server = match start(&binary, tokio, &args) {
+        for turn in 0..SIDES.len() {
+            let side = (round + turn) % SIDES.len();
+            let (name, flag) = SIDES[side];
+            let server = match start(&binary, flag, split.workers, split.server.as_deref()) {
                 Ok(server) => server,
                 Err(error) => {
                     eprintln!("{error}");
@@ -198,14 +252,21 @@ fn main() -> ExitCode {
                 }
             };
             for (route, (label, path)) in ROUTES.iter().enumerate() {
-                let warmup = Duration::from_millis(500);
-                match load::run(server.addr, path, args.connections, warmup, seconds) {
+                let run = load::pinned(split.load.as_deref(), || {
+                    load::run(server.addr, path, &plan)
+                });
+                match run.and_then(|run| run) {
                     Ok(report) => {
+                        bound |= report.generator_bound();
                         eprintln!(
-                            "  round {round} {name:<17} {label:<7} {:>10.0} req/s  p50 {:>6} µs  p99 {:>6} µs",
+                            "  round {round} {name:<19} {label:<7} {:>10.0} req/s  p50 {:>6} µs  p99 {:>6} µs  generator {}{}",
                             report.rate(),
                             report.quantile_us(0.5),
-                            report.quantile_us(0.99)
+                            report.quantile_us(0.99),
+                            report
+                                .generator_busy
+                                .map_or("busy ?".to_string(), |b| format!("{:.0} % busy", b * 100.0)),
+                            if report.generator_bound() { " (generator-bound)" } else { "" },
                         );
                         results[side][route].push(report);
                     }
@@ -217,19 +278,29 @@ fn main() -> ExitCode {
             }
         }
     }
+    println!("{}\n", split.note);
     println!(
-        "| route | metric | taskcell-executor | tokio | ours / tokio |\n|---|---|---:|---:|---:|"
+        "| route | metric | {} | {} | ours / plain | {} | ours / that |\n|---|---|---:|---:|---:|---:|---:|",
+        SIDES[0].0, SIDES[1].0, SIDES[2].0
     );
     for (route, (label, _)) in ROUTES.iter().enumerate() {
         for (m, name) in METRICS.iter().enumerate() {
             let median_of =
                 |side: usize| median(results[side][route].iter().map(|r| metrics(r)[m]).collect());
-            let (ours, theirs) = (median_of(0), median_of(1));
+            let (ours, plain, on_tokio) = (median_of(0), median_of(1), median_of(2));
             println!(
-                "| {label} | {name} | {ours:.0} | {theirs:.0} | {:.2} |",
-                ours / theirs
+                "| {label} | {name} | {ours:.0} | {plain:.0} | {:.2} | {on_tokio:.0} | {:.2} |",
+                ours / plain,
+                ours / on_tokio
             );
         }
+    }
+    if bound {
+        println!(
+            "\ngenerator-bound: a generator thread was over {:.0} % busy in some run, so those \
+             req/s may be the generator's limit, not the servers'",
+            load::GENERATOR_BOUND * 100.0
+        );
     }
     ExitCode::SUCCESS
 }

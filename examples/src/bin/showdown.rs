@@ -21,7 +21,7 @@
 //! `timers` (100 000 sleeps set and fired; 100 000 timeouts set and
 //! cancelled), `coop` (a ping-pong pair's p50 and p99 round trip while hog
 //! tasks loop on an always-ready timer: the cooperative budget at work,
-//! against tokio's) and `memory` (resident bytes per pending task). It
+//! against tokio's) and `memory` (heap bytes per pending task). It
 //! prints a line per workload to stderr as it goes, then a table to stdout.
 //!
 //! Every runtime, ours and tokio's, gets the same number of worker threads:
@@ -36,20 +36,26 @@
 //! time, and the background load of the `busy` workloads stops before the
 //! other side starts. A round of `cell` times a loop of increments long
 //! enough to fill its budget. A round of `memory` parks 100 000 tasks on a
-//! fresh runtime (see `taskcell_benches::memory`; Linux only). `body` sets
+//! fresh runtime and counts the heap's growth exactly: this program's global
+//! allocator is `taskcell_benches::memory::CountingAlloc`, which counts only
+//! while a measurement runs. `body` sets
 //! each variant up once (runtime, server, kept-alive connection) and
 //! interleaves single requests, 31 per variant, so that a burst of load on
 //! the machine hits every variant alike.
 //!
-//! A round of `http` starts the server on one runtime, then the other (the
-//! order alternating from round to round), and loads `/hello` and a 1 MiB
+//! A round of `http` starts our server, then the rival (the order
+//! alternating from round to round): the same routes written as plain
+//! hyper and tokio code (`taskcell_examples::plain`), and loads `/hello` and a 1 MiB
 //! streamed body (`/stream?n=64&size=16384`) in turn with 64 keep-alive
-//! connections from `taskcell_examples::load`: blocking sockets on plain
-//! threads, no async runtime, so the generator favours neither server.
-//! Where the process may use 4 cores or more, the server's runtime and the
-//! load generator run on disjoint cores (`sched_setaffinity`). Its rows are
-//! the time per request (the inverse of the throughput, which the table
-//! also shows as req/s), the p50 and the p99 latency.
+//! connections from `taskcell_examples::load`: an event-driven generator on
+//! mio, no async runtime, so it favours neither server. Where the process
+//! may use 4 cores or more, the servers get `min(workers, cores / 2)` cores
+//! with that many workers and the generator the others
+//! (`sched_setaffinity`); with fewer, they share the cores. The rows say
+//! which, and mark a figure "generator-bound" when a generator thread was
+//! over 90 % busy. Its rows are the time per request (the inverse of the
+//! throughput, which the table also shows as req/s), the p50 and the p99
+//! latency.
 //!
 //! The ratio is ours ÷ theirs: below 1.0, ours is faster (or, for `memory`,
 //! smaller). These are short runs on whatever else the machine is doing:
@@ -87,7 +93,11 @@ use taskcell_benches::{
     across_await, body, cell, coop, default_workers, median, memory, parse_workers, rt,
     set_workers, timers, workers, Routine,
 };
-use taskcell_examples::load;
+use taskcell_examples::load::{self, Load};
+
+/// Counts the heap exactly for `memory`; counts nothing otherwise.
+#[global_allocator]
+static ALLOC: memory::CountingAlloc = memory::CountingAlloc;
 use taskcell_examples::server::{bind, Server};
 
 /// How long each part runs.
@@ -438,12 +448,12 @@ fn run(budget: &Budget, wanted: &dyn Fn(&str) -> bool) -> Vec<Row> {
     let memory = if wanted("memory") {
         memory::median_bytes_per_task(memory::TASKS, budget.memory_rounds)
     } else {
-        (None, None)
+        (memory::Measure::Heap, None, None)
     };
     match memory {
-        (Some(ours), Some(theirs)) => progress(&[Row {
+        (measure, Some(ours), Some(theirs)) => progress(&[Row {
             group: "memory",
-            workload: format!("{} pending tasks", memory::TASKS),
+            workload: format!("{} per task, {} pending", measure.label(), memory::TASKS),
             ours: memory::OURS.name.to_string(),
             ours_value: ours,
             theirs: memory::THEIRS.name.to_string(),
@@ -451,7 +461,7 @@ fn run(budget: &Budget, wanted: &dyn Fn(&str) -> bool) -> Vec<Row> {
             unit: Unit::Bytes,
         }]),
         _ if !wanted("memory") => {}
-        _ => eprintln!("memory: skipped, /proc/self/statm is not readable here"),
+        _ => eprintln!("memory: skipped, the heap count and /proc/self/statm are unavailable"),
     }
 
     eprintln!("[{:5.1} s] done", start.elapsed().as_secs_f64());
@@ -472,13 +482,16 @@ struct HttpServer {
     _runtime: Box<dyn std::any::Any>,
 }
 
-/// Starts the `hyper_server` routes on a fresh runtime with [`workers`]
-/// workers: ours (`Server::serve`) or hyper + tokio
-/// (`Server::serve_on_tokio`).
-fn http_server(ours: bool) -> std::io::Result<HttpServer> {
-    let server = Server::new(Duration::from_secs(30));
+/// Starts the `hyper_server` routes on a fresh runtime with `workers`
+/// workers: ours (`Server::serve`), or the plain hyper + tokio rival
+/// (`taskcell_examples::plain`: the routes as a tokio user writes them).
+fn http_server(ours: bool, workers: usize) -> std::io::Result<HttpServer> {
     if ours {
-        let runtime = taskcell_benches::taskcell_runtime();
+        let server = Server::new(Duration::from_secs(30));
+        let runtime = taskcell_executor::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .enable_all()
+            .build()?;
         let (listener, addr) = runtime.block_on(bind(0))?;
         runtime.spawn(server.serve(listener));
         Ok(HttpServer {
@@ -486,10 +499,16 @@ fn http_server(ours: bool) -> std::io::Result<HttpServer> {
             _runtime: Box::new(runtime),
         })
     } else {
-        let runtime = taskcell_benches::tokio_runtime();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .enable_all()
+            .build()?;
         let listener = runtime.block_on(tokio::net::TcpListener::bind(("127.0.0.1", 0)))?;
         let addr = listener.local_addr()?;
-        runtime.spawn(server.serve_on_tokio(listener));
+        runtime.spawn(taskcell_examples::plain::serve(
+            listener,
+            Duration::from_secs(30),
+        ));
         Ok(HttpServer {
             addr,
             _runtime: Box::new(runtime),
@@ -497,54 +516,87 @@ fn http_server(ours: bool) -> std::io::Result<HttpServer> {
     }
 }
 
-/// Splits the cores for `http`: with 4 or more, the server's runtime gets
-/// the first `min(workers, cores / 2)` and the load generator the others;
-/// with fewer, nobody is pinned.
-fn http_cores(allowed: &[usize], workers: usize) -> Option<(Vec<usize>, Vec<usize>)> {
-    if allowed.len() < 4 {
-        return None;
-    }
-    let (server, load) = allowed.split_at(workers.min(allowed.len() / 2));
-    Some((server.to_vec(), load.to_vec()))
+/// How `http` shares the cores: the servers' cores and worker count, the
+/// generator's cores and threads, and what the rows say about it.
+#[derive(Debug, PartialEq)]
+struct HttpCores {
+    server: Option<Vec<usize>>,
+    load: Option<Vec<usize>>,
+    workers: usize,
+    threads: usize,
+    note: String,
 }
 
-/// The `http` group: each round starts a server on each runtime in turn
-/// (the order alternating), and loads each route with the closed-loop
-/// generator of `taskcell_examples::load`. Rows: per route, the time per
-/// request (the inverse of the throughput), p50 and p99, each the median
-/// over the rounds.
+/// Splits the cores for `http`: with 4 or more, the server's runtime gets
+/// the first `min(workers, cores / 2)`, with exactly that many workers, and
+/// the load generator the others; with fewer, nobody is pinned and the
+/// rows say the cores are shared. Never more workers than the server's
+/// cores without saying so.
+fn http_cores(allowed: &[usize], workers: usize) -> HttpCores {
+    if allowed.len() < 4 {
+        return HttpCores {
+            server: None,
+            load: None,
+            workers,
+            threads: 1,
+            note: format!("{workers} workers; cores shared with the generator"),
+        };
+    }
+    let share = workers.min(allowed.len() / 2);
+    let (server, load) = allowed.split_at(share);
+    let note = if share < workers {
+        format!("{share} workers, not {workers}: the generator has the other cores")
+    } else {
+        format!("{share} workers; generator on other cores")
+    };
+    HttpCores {
+        server: Some(server.to_vec()),
+        load: Some(load.to_vec()),
+        workers: share,
+        threads: load.len(),
+        note,
+    }
+}
+
+/// The `http` group: each round starts a server on each side in turn (the
+/// order alternating), and loads each route with the event-driven
+/// closed-loop generator of `taskcell_examples::load`. Rows: per route, the
+/// time per request (the inverse of the throughput), p50 and p99, each the
+/// median over the rounds; a row whose generator was over 90 % busy says
+/// it is generator-bound.
 fn http(budget: &Budget) -> Result<Vec<Row>, Box<dyn Error>> {
     let cores = http_cores(&load::allowed_cores(), workers());
-    let (server_cores, load_cores) = match &cores {
-        Some((server, load)) => {
-            eprintln!("http: server on cores {server:?}, load generator on {load:?}");
-            (Some(&server[..]), Some(&load[..]))
-        }
-        None => (None, None),
+    eprintln!(
+        "http: {}; server cores {:?}, generator cores {:?}",
+        cores.note, cores.server, cores.load
+    );
+    let plan = Load {
+        connections: HTTP_CONNECTIONS,
+        threads: cores.threads,
+        warmup: budget.http_warmup,
+        duration: budget.http_window,
     };
     // [side][route] -> per round: [ns per request, p50 ns, p99 ns]
     let mut samples = vec![vec![Vec::new(); HTTP_ROUTES.len()]; 2];
+    let mut bound = [false; HTTP_ROUTES.len()];
     for round in 0..budget.http_rounds {
         for turn in 0..2 {
             let side = (round + turn) % 2;
-            let server = load::pinned(server_cores, || http_server(side == 0))??;
+            let server = load::pinned(cores.server.as_deref(), || {
+                http_server(side == 0, cores.workers)
+            })??;
             for (route, (_, path)) in HTTP_ROUTES.iter().enumerate() {
-                let report = load::pinned(load_cores, || {
-                    load::run(
-                        server.addr,
-                        path,
-                        HTTP_CONNECTIONS,
-                        budget.http_warmup,
-                        budget.http_window,
-                    )
+                let report = load::pinned(cores.load.as_deref(), || {
+                    load::run(server.addr, path, &plan)
                 })??;
                 if report.requests == 0 {
                     return Err(format!("no response from {path} in the window").into());
                 }
+                bound[route] |= report.generator_bound();
                 samples[side][route].push([
                     1e9 / report.rate(),
-                    f64::from(report.quantile_us(0.5)) * 1e3,
-                    f64::from(report.quantile_us(0.99)) * 1e3,
+                    report.quantile_us(0.5) as f64 * 1e3,
+                    report.quantile_us(0.99) as f64 * 1e3,
                 ]);
             }
         }
@@ -563,12 +615,17 @@ fn http(budget: &Budget) -> Result<Vec<Row>, Box<dyn Error>> {
                 let mut values: Vec<f64> = samples[side][route].iter().map(|s| s[metric]).collect();
                 median(&mut values).unwrap_or(f64::NAN)
             };
+            let bound = if bound[route] {
+                ", generator-bound"
+            } else {
+                ""
+            };
             rows.push(Row {
                 group: "http",
-                workload: format!("{name} {what}"),
+                workload: format!("{name} {what} ({}{bound})", cores.note),
                 ours: "taskcell-executor".to_string(),
                 ours_value: median_of(0),
-                theirs: "hyper+tokio".to_string(),
+                theirs: "plain hyper+tokio".to_string(),
                 theirs_value: median_of(1),
                 unit,
             });
@@ -1288,14 +1345,24 @@ mod tests {
     }
 
     #[test]
-    fn http_pins_only_from_four_cores() {
-        assert_eq!(http_cores(&[0, 1], 2), None);
-        assert_eq!(http_cores(&[0, 1, 2], 1), None);
-        assert_eq!(http_cores(&[0, 1, 2, 3], 4), Some((vec![0, 1], vec![2, 3])));
+    fn http_pins_only_from_four_cores_and_never_oversubscribes_silently() {
+        let shared = http_cores(&[0, 1], 2);
         assert_eq!(
-            http_cores(&[2, 3, 4, 5, 6, 7], 1),
-            Some((vec![2], vec![3, 4, 5, 6, 7]))
+            (shared.server, shared.load, shared.workers),
+            (None, None, 2)
         );
+        assert!(shared.note.contains("shared"));
+        assert_eq!(http_cores(&[0, 1, 2], 1).server, None);
+        // 16 workers asked on 4 cores: the servers get 2, with 2 workers.
+        let capped = http_cores(&[0, 1, 2, 3], 16);
+        assert_eq!(capped.server, Some(vec![0, 1]));
+        assert_eq!(capped.load, Some(vec![2, 3]));
+        assert_eq!((capped.workers, capped.threads), (2, 2));
+        assert!(capped.note.contains("2 workers, not 16"), "{}", capped.note);
+        let one = http_cores(&[2, 3, 4, 5, 6, 7], 1);
+        assert_eq!(one.server, Some(vec![2]));
+        assert_eq!(one.load, Some(vec![3, 4, 5, 6, 7]));
+        assert_eq!((one.workers, one.threads), (1, 5));
     }
 
     #[test]
