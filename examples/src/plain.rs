@@ -3,7 +3,7 @@
 //! on tokio through hyper-util's `TokioIo` and `TokioTimer`, with the same
 //! header-read timeout, and no `taskcell::bind` or `TaskCell`: `/stream` is a
 //! plain `Send + Sync` body. It fills its chunks from the same
-//! [`pattern`](crate::server::pattern) as ours, so both sides do the same
+//! [`server::pattern`](crate::server::pattern) as ours, so both sides do the same
 //! work per request outside their runtime.
 
 use std::convert::Infallible;

@@ -40,7 +40,10 @@ const USAGE: &str =
   --seconds S      measured seconds per route, side and round (default 3)
   --rounds R       rounds; each side's figure is the median (default 3)
   --pin            insist on disjoint cores for servers and generator (4 or more cores;
-                   with 4 or more they are split anyway)";
+                   with 4 or more they are split anyway)
+  --url URL        only load the server already running at http://IP:PORT/PATH, a
+                   line per round (to set beside wrk's figures)
+  --threads T      generator threads for --url (default 1)";
 
 /// The routes measured: a name and a path.
 const ROUTES: [(&str, &str); 2] = [("/hello", "/hello"), ("1 MiB", "/stream?n=64&size=16384")];
@@ -52,6 +55,10 @@ struct Args {
     seconds: f64,
     rounds: usize,
     pin: bool,
+    /// `--url`: load this running server only.
+    url: Option<(SocketAddr, String)>,
+    /// `--threads`: generator threads for `--url`.
+    threads: usize,
 }
 
 fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String> {
@@ -61,6 +68,8 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String>
         seconds: 3.0,
         rounds: 3,
         pin: false,
+        url: None,
+        threads: 1,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -74,6 +83,11 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String>
         match arg.as_str() {
             "--help" | "-h" => return Ok(None),
             "--pin" => parsed.pin = true,
+            "--url" => {
+                let url = args.next().ok_or("--url needs a URL")?;
+                parsed.url = Some(parse_url(&url)?);
+            }
+            "--threads" => parsed.threads = number("--threads")? as usize,
             "--workers" => parsed.workers = number("--workers")? as usize,
             "--connections" => parsed.connections = number("--connections")? as usize,
             "--seconds" => parsed.seconds = number("--seconds")?,
@@ -85,6 +99,55 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String>
         return Err("--workers, --connections and --rounds need whole numbers above 0".into());
     }
     Ok(Some(parsed))
+}
+
+/// `http://HOST:PORT/PATH` (an IP address, as the generator connects
+/// without resolving names).
+fn parse_url(url: &str) -> Result<(SocketAddr, String), String> {
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("--url takes http://IP:PORT/PATH, got {url}"))?;
+    let (host, path) = match rest.find('/') {
+        Some(at) => rest.split_at(at),
+        None => (rest, "/"),
+    };
+    let addr = host
+        .parse()
+        .map_err(|_| format!("--url needs an IP address and port, got {host}"))?;
+    Ok((addr, path.to_string()))
+}
+
+/// `--url`: each round loads the running server and prints its figures.
+fn load_url(addr: SocketAddr, path: &str, args: &Args) -> ExitCode {
+    let plan = Load {
+        connections: args.connections,
+        threads: args.threads,
+        warmup: Duration::from_millis(500),
+        duration: Duration::from_secs_f64(args.seconds),
+    };
+    for round in 0..args.rounds {
+        match load::run(addr, path, &plan) {
+            Ok(report) => println!(
+                "round {round}: {:.0} req/s  p50 {} µs  p99 {} µs  generator {}{}",
+                report.rate(),
+                report.quantile_us(0.5),
+                report.quantile_us(0.99),
+                report
+                    .generator_busy
+                    .map_or("busy ?".to_string(), |b| format!("{:.0} % busy", b * 100.0)),
+                if report.generator_bound() {
+                    " (generator-bound)"
+                } else {
+                    ""
+                },
+            ),
+            Err(error) => {
+                eprintln!("{addr}{path}: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 /// A server process, killed on drop.
@@ -212,6 +275,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some((addr, path)) = &args.url {
+        return load_url(*addr, path, &args);
+    }
     let allowed = load::allowed_cores();
     let split = split(&allowed, args.workers);
     if args.pin && split.server.is_none() {
@@ -235,7 +301,7 @@ fn main() -> ExitCode {
         duration: seconds,
     };
     eprintln!(
-        "http_load: {} workers per server, {} connections on {} generator threads, {:?} per run, \
+        "http_load: {} workers per server, {} connections, generator threads: {}, {:?} per run, \
          {} rounds; {}",
         split.workers, args.connections, split.threads, seconds, args.rounds, split.note
     );
@@ -325,9 +391,22 @@ mod tests {
                 connections: 8,
                 seconds: 0.5,
                 rounds: 2,
-                pin: true
+                pin: true,
+                url: None,
+                threads: 1,
             }
         );
+        let url = parse_str("--url http://127.0.0.1:8080/hello --threads 2")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            url.url,
+            Some(("127.0.0.1:8080".parse().unwrap(), "/hello".to_string()))
+        );
+        assert_eq!(url.threads, 2);
+        assert!(parse_str("--url localhost:80")
+            .unwrap_err()
+            .contains("http://"));
         assert_eq!(parse_str("--help"), Ok(None));
         assert!(parse_str("--workers 0").unwrap_err().contains("above 0"));
         assert!(parse_str("--seconds x").unwrap_err().contains("got x"));
