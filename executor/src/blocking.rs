@@ -38,6 +38,8 @@ impl Schedule for BlockingSchedule {
     }
 
     fn release(&self, _task: &Task<Self>) -> Option<Task<Self>> {
+        #[cfg(feature = "test-util")]
+        self.handle.blocking_task_released();
         None // blocking tasks are not in the owned-task list
     }
 }

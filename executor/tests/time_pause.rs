@@ -245,3 +245,40 @@ async fn the_test_macro_starts_paused() {
     assert_eq!(start.elapsed(), Duration::from_secs(86_400));
     assert!(real.elapsed() < Duration::from_secs(60));
 }
+
+#[test]
+fn resume_goes_on_from_the_frozen_time_not_the_systems() {
+    common::guarded(|| {
+        let rt = Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            time::pause();
+            let start = Instant::now();
+            std::thread::sleep(ms(300));
+            time::resume();
+            assert!(start.elapsed() < ms(100), "{:?}", start.elapsed());
+            // A small advance is kept too, not swallowed by the pause.
+            time::pause();
+            let start = Instant::now();
+            time::advance(ms(100)).await;
+            std::thread::sleep(ms(300));
+            time::resume();
+            let elapsed = start.elapsed();
+            assert!(elapsed >= ms(100) && elapsed < ms(200), "{elapsed:?}");
+        });
+    });
+}
+
+/// tokio's `unawaited_blocking_task_wakes_paused_runtime`: a closure that
+/// ends lets the parked runtime jump at once, not after the real wait.
+#[taskcell_executor::test(start_paused = true)]
+async fn a_finished_blocking_closure_wakes_the_paused_runtime() {
+    let real = std::time::Instant::now();
+    let blocking = spawn_blocking(|| std::thread::sleep(ms(1)));
+    time::sleep(Duration::from_secs(15)).await;
+    blocking.await.unwrap();
+    assert!(
+        real.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        real.elapsed()
+    );
+}

@@ -49,7 +49,7 @@ pub(crate) struct Clock {
 /// (and reads it most); other threads in its context (blocking threads)
 /// read it too, hence atomics. `frozen` is what they read first: `Acquire`
 /// pairs with the `Release` of every change, so a reader that sees it
-/// running sees the `ahead` that resuming stored before.
+/// running sees the `offset` that resuming stored before.
 #[cfg(feature = "test-util")]
 struct Paused {
     /// Whether this clock may pause (the current-thread runtime's).
@@ -57,9 +57,12 @@ struct Paused {
     /// Nanoseconds since the start at which the clock stands, or
     /// [`RUNNING`].
     frozen: std::sync::atomic::AtomicU64,
-    /// How far the clock runs ahead of the system's, once resumed after
-    /// a pause and advances.
-    ahead: std::sync::atomic::AtomicU64,
+    /// Nanoseconds this clock runs ahead of the system's (behind, if
+    /// negative) since it was last resumed: it goes on from the time it
+    /// stood at.
+    offset: std::sync::atomic::AtomicI64,
+    /// Whether the clock was ever resumed (so `offset` applies).
+    resumed: std::sync::atomic::AtomicBool,
     /// `spawn_blocking` closures in flight: while any is, an idle runtime
     /// waits for them instead of jumping to the next timer.
     inhibit: std::sync::atomic::AtomicUsize,
@@ -109,7 +112,8 @@ impl Clock {
             paused: Paused {
                 enabled: may_pause,
                 frozen: std::sync::atomic::AtomicU64::new(RUNNING),
-                ahead: std::sync::atomic::AtomicU64::new(0),
+                offset: std::sync::atomic::AtomicI64::new(0),
+                resumed: std::sync::atomic::AtomicBool::new(false),
                 inhibit: std::sync::atomic::AtomicUsize::new(0),
             },
         }
@@ -135,10 +139,17 @@ impl Clock {
         if frozen != RUNNING {
             return Some(self.start + Duration::from_nanos(frozen));
         }
-        match self.paused.ahead.load(Relaxed) {
-            0 => None,
-            ahead => Some(Instant::now() + Duration::from_nanos(ahead)),
+        if !self.paused.resumed.load(Relaxed) {
+            return None;
         }
+        let offset = self.paused.offset.load(Relaxed);
+        let now = Instant::now();
+        let shift = Duration::from_nanos(offset.unsigned_abs());
+        Some(if offset >= 0 {
+            now.checked_add(shift).unwrap_or(now)
+        } else {
+            now.checked_sub(shift).unwrap_or(self.start)
+        })
     }
 
     /// Nanoseconds since the start on this clock, read now.
@@ -197,8 +208,9 @@ impl Clock {
         Ok(())
     }
 
-    /// Lets a stopped clock run again from where it stands
-    /// (`time::resume`): ahead of the system's by what it was advanced.
+    /// Lets a stopped clock run again from the time it stands at
+    /// (`time::resume`), as tokio's: it then runs with the system's, ahead
+    /// (or behind) by what the pause and the advances moved it.
     #[cfg(feature = "test-util")]
     pub(crate) fn resume(&self) -> Result<(), &'static str> {
         use std::sync::atomic::Ordering::Release;
@@ -207,10 +219,12 @@ impl Clock {
             return Err("time is not frozen");
         }
         let real = Instant::now().saturating_duration_since(self.start);
-        let real = u64::try_from(real.as_nanos()).unwrap_or(RUNNING - 1);
+        let real = i64::try_from(real.as_nanos()).unwrap_or(i64::MAX);
+        let frozen = i64::try_from(frozen).unwrap_or(i64::MAX);
         self.paused
-            .ahead
+            .offset
             .store(frozen.saturating_sub(real), Relaxed);
+        self.paused.resumed.store(true, Relaxed);
         self.paused.frozen.store(RUNNING, Release);
         Ok(())
     }

@@ -137,26 +137,6 @@ pub(crate) struct Shared {
     exited_cv: Condvar,
 }
 
-/// Holds a paused clock's auto-advance back while it lives (a
-/// `spawn_blocking` closure's length, queued or running), as tokio's.
-#[cfg(feature = "test-util")]
-struct InhibitAutoAdvance(Handle);
-
-#[cfg(feature = "test-util")]
-impl InhibitAutoAdvance {
-    fn new(handle: Handle) -> InhibitAutoAdvance {
-        handle.clock().inhibit_auto_advance();
-        InhibitAutoAdvance(handle)
-    }
-}
-
-#[cfg(feature = "test-util")]
-impl Drop for InhibitAutoAdvance {
-    fn drop(&mut self) {
-        self.0.clock().allow_auto_advance();
-    }
-}
-
 /// How the worker threads stand at shutdown (under `Shared::exited`).
 #[derive(Debug, Default)]
 struct Exits {
@@ -285,6 +265,19 @@ impl Handle {
         self.shared.budget
     }
 
+    /// A `spawn_blocking` task is done (released): a paused clock may
+    /// jump again, and a runtime parked with it is woken to look.
+    #[cfg(feature = "test-util")]
+    pub(crate) fn blocking_task_released(&self) {
+        let clock = self.clock();
+        clock.allow_auto_advance();
+        if clock.is_paused() {
+            for remote in self.shared.remotes.iter() {
+                remote.parker.unpark();
+            }
+        }
+    }
+
     /// The runtime's id.
     pub(crate) fn id(&self) -> u64 {
         self.shared.id
@@ -357,15 +350,11 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        // Paused time waits for the closure rather than jump past it.
+        // Paused time waits for the closure rather than jump past it, until
+        // the task is released (`BlockingSchedule::release`: its output
+        // stored and its joiner woken), as tokio's.
         #[cfg(feature = "test-util")]
-        let f = {
-            let inhibit = InhibitAutoAdvance::new(self.clone());
-            move || {
-                let _inhibit = inhibit;
-                f()
-            }
-        };
+        self.clock().inhibit_auto_advance();
         let (notified, join) = new_unowned_task(
             BlockingTask::new(f),
             BlockingSchedule::new(self.clone()),

@@ -96,8 +96,8 @@ pub fn pause() {
 }
 
 /// Lets a paused clock run again, from the time it shows (feature
-/// `test-util`): it then runs with the system's, ahead by what was
-/// advanced.
+/// `test-util`, as tokio's): time spent paused does not count, and what was
+/// advanced does.
 ///
 /// # Panics
 ///
