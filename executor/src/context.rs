@@ -44,8 +44,11 @@ std::thread_local! {
 /// A value is set only while [`Scoped::set`] runs on this thread, and the
 /// references in it are valid for that whole time (`set` borrows them for
 /// its call). Each `set` restores the previous value when it returns or
-/// unwinds, so nested `set`s unwind in order. `Scoped` is `!Sync` and lives
-/// in a thread-local: only the thread that set it reads it.
+/// unwinds, so nested `set`s unwind in order. [`Scoped::take`] may take the
+/// value out for a while, and [`Scoped::put_back`] puts that same value
+/// back, while the `set` that set it still runs (its caller proves it).
+/// `Scoped` is `!Sync` and lives in a thread-local: only the thread that
+/// set it reads it.
 struct Scoped<T: Copy> {
     inner: Cell<Option<T>>,
 }
@@ -74,6 +77,16 @@ impl<T: Copy> Scoped<T> {
             prev,
         };
         f()
+    }
+
+    /// Takes the value out, leaving nothing set (see the rule).
+    fn take(&self) -> Option<T> {
+        self.inner.take()
+    }
+
+    /// Puts back what [`Scoped::take`] took (see the rule).
+    fn put_back(&self, value: Option<T>) {
+        self.inner.set(value);
     }
 
     /// The value set, if any.
@@ -110,6 +123,34 @@ pub(crate) fn without_scheduler<R>(f: impl FnOnce() -> R) -> R {
     let forbidden = CONTEXT.with(|cx| cx.blocking_forbidden.replace(false));
     let _restore = Restore(forbidden);
     CONTEXT.with(|c| c.scheduler.set(None, f))
+}
+
+/// What [`suspend_scheduler`] took from this thread, for
+/// [`resume_scheduler`].
+pub(crate) struct Suspended {
+    scheduler: Option<worker::Context<'static>>,
+    blocking_forbidden: bool,
+}
+
+/// Makes this thread no worker until [`resume_scheduler`], with the runtime
+/// still entered and blocking allowed: a `block_in_place` whose core is
+/// lent out, for the rest of its task's poll.
+///
+/// The caller resumes before the `set_scheduler` frame below it returns
+/// (the `Scoped` rule): `Core::run_task` does, right after the poll.
+pub(crate) fn suspend_scheduler() -> Suspended {
+    CONTEXT.with(|cx| Suspended {
+        scheduler: cx.scheduler.take(),
+        blocking_forbidden: cx.blocking_forbidden.replace(false),
+    })
+}
+
+/// Makes this thread the worker it was before [`suspend_scheduler`].
+pub(crate) fn resume_scheduler(suspended: Suspended) {
+    let _ = CONTEXT.try_with(|cx| {
+        cx.scheduler.put_back(suspended.scheduler);
+        cx.blocking_forbidden.set(suspended.blocking_forbidden);
+    });
 }
 
 /// Calls `f` with this thread's worker, if it runs one.

@@ -83,6 +83,15 @@ pub fn has_budget_remaining() -> bool {
         .unwrap_or(true)
 }
 
+/// Whether a budget applies here: inside a runtime's task poll (or
+/// `block_on` poll), and not under [`unconstrained`].
+#[inline]
+pub(crate) fn is_constrained() -> bool {
+    CURRENT
+        .try_with(|current| current.get().0.is_some())
+        .unwrap_or(false)
+}
+
 /// Spends one unit outside of any resource (between LIFO polls).
 #[inline]
 pub(crate) fn consume_one() {

@@ -338,3 +338,102 @@ fn a_local_set_refuses_as_tokios_does() {
         assert_eq!(block_in_place(|| 1), 1);
     });
 }
+
+/// The rest of a task's poll after its `block_in_place` runs at once, even
+/// while its core is on loan to a task that blocks in place too: a closure
+/// waiting for that rest does not deadlock (the core comes back when the
+/// poll is over, not when the closure returns).
+#[test]
+fn a_nested_block_in_place_may_wait_for_the_lenders_task() {
+    common::guarded(|| {
+        let rt = multi(1);
+        for _ in 0..20 {
+            let (tx, rx) = mpsc::channel::<()>();
+            let (t2_in_tx, t2_in_rx) = mpsc::channel::<()>();
+            let t1 = rt.spawn(async move {
+                // T2 runs on the borrower meanwhile, and blocks in place.
+                block_in_place(|| t2_in_rx.recv().unwrap());
+                // What T2's closure waits for.
+                tx.send(()).unwrap();
+            });
+            let t2 = rt.spawn(async move {
+                block_in_place(|| {
+                    t2_in_tx.send(()).unwrap();
+                    rx.recv().unwrap();
+                });
+            });
+            rt.block_on(async {
+                t1.await.unwrap();
+                t2.await.unwrap();
+            });
+        }
+    });
+}
+
+/// Nor does an unrelated nested closure hold the lender's task back.
+#[test]
+fn the_lenders_task_goes_on_while_a_nested_closure_blocks() {
+    common::guarded(|| {
+        let rt = multi(1);
+        let (t2_in_tx, t2_in_rx) = mpsc::channel::<()>();
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let t1 = rt.spawn(async move {
+            block_in_place(|| t2_in_rx.recv().unwrap());
+            "t1 went on"
+        });
+        let t2 = rt.spawn(async move {
+            block_in_place(|| {
+                t2_in_tx.send(()).unwrap();
+                // Held until T1 has finished.
+                release_rx.recv().unwrap();
+            });
+        });
+        let done = rt.block_on(t1).unwrap();
+        release_tx.send(()).unwrap();
+        rt.block_on(t2).unwrap();
+        assert_eq!(done, "t1 went on");
+    });
+}
+
+/// With the blocking pool full, no thread takes the core's offer; shutdown
+/// withdraws it, and drops the task that the closure waits for, instead of
+/// waiting for a borrower that cannot come.
+#[test]
+fn shutdown_withdraws_an_offer_no_thread_took() {
+    common::guarded(|| {
+        let rt = Builder::new_multi_thread()
+            .worker_threads(1)
+            .max_blocking_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let (pool_tx, pool_rx) = mpsc::channel::<()>();
+        let (busy_tx, busy_rx) = mpsc::channel::<()>();
+        // The one blocking thread is busy until shutdown drops `pool_tx`.
+        drop(rt.spawn_blocking(move || {
+            busy_tx.send(()).unwrap();
+            let _ = pool_rx.recv_timeout(Duration::from_secs(60));
+        }));
+        busy_rx.recv().unwrap();
+        let (entered_tx, entered_rx) = mpsc::channel();
+        rt.spawn(async move {
+            block_in_place(|| {
+                entered_tx.send(()).unwrap();
+                let _ = release_rx.recv();
+            });
+        });
+        entered_rx.recv().unwrap();
+        rt.spawn(async move {
+            time::sleep(Duration::from_secs(3600)).await;
+            drop((release_tx, pool_tx));
+        });
+        let start = Instant::now();
+        drop(rt);
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{:?}",
+            start.elapsed()
+        );
+    });
+}

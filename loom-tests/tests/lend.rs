@@ -48,3 +48,34 @@ fn a_lent_core_has_one_user_at_a_time_and_comes_back() {
         assert!((1..=3).contains(&touched), "{touched}");
     });
 }
+
+/// Shutdown withdrawing the offer races the borrower's take: either the
+/// borrower runs the core (and shutdown withdraws nothing), or it takes
+/// nothing and the lender finds the core returned at shutdown; never both.
+#[test]
+fn a_withdrawn_offer_is_never_also_taken() {
+    loom::model(|| {
+        let lend = Arc::new(Lend::new());
+        let core = Arc::new(UnsafeCell::new(0u32));
+        let parker = Arc::new(Parker::new());
+        let borrower = {
+            let (lend, core, parker) = (lend.clone(), core.clone(), parker.clone());
+            thread::spawn(move || borrow(&lend, &core, &parker))
+        };
+        let shutdown = {
+            let lend = lend.clone();
+            thread::spawn(move || lend.withdraw_at_shutdown())
+        };
+        let withdrew = shutdown.join().unwrap();
+        let at_shutdown = lend.take_back(|| parker.unpark());
+        assert_eq!(at_shutdown, withdrew);
+        // SAFETY: the model checks it — the core is the lender's again.
+        core.with_mut(|c| unsafe { *c += 1 });
+        borrower.join().unwrap();
+        // SAFETY: the borrower has ended.
+        let touched = core.with(|c| unsafe { *c });
+        if withdrew {
+            assert_eq!(touched, 1, "a withdrawn offer was run");
+        }
+    });
+}

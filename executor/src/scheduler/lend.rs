@@ -22,6 +22,9 @@
 //!    borrower) and waits until it is given back.
 //! 3. Every change of the state is made under the lock, so each side's
 //!    last touch of the core happens-before the other side's first.
+//! 4. Shutdown may withdraw an offer not yet taken
+//!    ([`Lend::withdraw_at_shutdown`]): the borrower then takes nothing,
+//!    and `take_back` finds the core returned at shutdown.
 //!
 //! `wanted` itself orders nothing: it only tells the borrower, between two
 //! tasks, to finish; the hand-over is the lock's. The loom model
@@ -67,6 +70,21 @@ impl Lend {
         let mut state = self.state.lock();
         if *state == State::Offered {
             *state = State::Taken;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Shutdown: withdraws an offer no borrower has taken, as if given
+    /// back at shutdown (the borrower, if it comes, takes nothing). Whether
+    /// it did.
+    pub fn withdraw_at_shutdown(&self) -> bool {
+        let mut state = self.state.lock();
+        if *state == State::Offered {
+            *state = State::Returned { at_shutdown: true };
+            drop(state);
+            self.returned.notify_all();
             true
         } else {
             false

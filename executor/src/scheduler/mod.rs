@@ -155,6 +155,9 @@ struct Remote {
     parker: Arc<Parker>,
     /// Written by the worker only; read by `RuntimeMetrics`.
     metrics: WorkerMetrics,
+    /// The worker's core on loan for a `block_in_place`, while it is: so
+    /// that shutdown can withdraw an offer no borrower has taken yet.
+    lend: Mutex<Option<std::sync::Arc<lend::Lend>>>,
 }
 
 /// A task that a runtime which has shut down refused, handed back by
@@ -213,6 +216,7 @@ impl Handle {
                 lifo: LifoSlot::new(),
                 parker: Arc::new(Parker::with_driver(driver.unparker())),
                 metrics: WorkerMetrics::new(),
+                lend: Mutex::new(None),
             })
             .collect();
         /// The next runtime's id; ids start at 1.
@@ -467,6 +471,14 @@ impl Handle {
         fence(Ordering::SeqCst);
         for remote in shared.remotes.iter() {
             remote.parker.unpark();
+            // A core offered for a `block_in_place` that no blocking thread
+            // took (the pool is full): back to its worker, which is then
+            // stuck in the closure as if a borrower had given it back.
+            let lend = remote.lend.lock().clone();
+            if lend.is_some_and(|lend| lend.withdraw_at_shutdown()) {
+                shared.exited.lock().stuck += 1;
+                shared.exited_cv.notify_all();
+            }
         }
     }
 

@@ -175,12 +175,64 @@ pub(crate) fn block_in_place<F: FnOnce() -> R, R>(f: F) -> R {
              runtime, or a `LocalSet`); use `spawn_blocking` there"
         );
     };
-    context::without_scheduler(|| {
-        // Dropped first, even when `f` panics: the core comes back before
-        // this thread is a worker again.
-        let _take_back = lent;
-        crate::coop::with_budget(crate::coop::Budget::UNCONSTRAINED, f)
-    })
+    match lent {
+        // In a task's poll (`Core::run_task` runs each with a budget): the
+        // core comes back once the poll is over (`take_back_lent`), not when
+        // `f` returns. Until then this thread is no worker, so the rest of
+        // the poll needs nothing of the core, and runs at once: a closure
+        // that waits for it, in a `block_in_place` of the task that
+        // borrowed the core, cannot deadlock it.
+        Some(lent) if crate::coop::is_constrained() => {
+            defer_take_back(lent);
+            crate::coop::with_budget(crate::coop::Budget::UNCONSTRAINED, f)
+        }
+        // Elsewhere (a user's waker or hook run by the worker itself, or
+        // `unconstrained`), the core comes back when `f` returns, or
+        // unwinds, before this thread is a worker again.
+        lent => context::without_scheduler(|| {
+            let _take_back = lent;
+            crate::coop::with_budget(crate::coop::Budget::UNCONSTRAINED, f)
+        }),
+    }
+}
+
+std::thread_local! {
+    /// Whether this worker thread's core is lent out until the end of the
+    /// task poll under way (read after every poll: no destructor, so no
+    /// lazy registration on the way).
+    static LENT_OUT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// The core lent in this poll, and the worker context set aside.
+    static PENDING: std::cell::RefCell<Option<(LentCore, context::Suspended)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Sets this worker aside until the poll under way is over; its core is
+/// lent out.
+fn defer_take_back(lent: LentCore) {
+    let suspended = context::suspend_scheduler();
+    PENDING.with(|pending| *pending.borrow_mut() = Some((lent, suspended)));
+    LENT_OUT.with(|flag| flag.set(true));
+}
+
+/// Whether the task poll that just ended lent this worker's core out
+/// (`Core::run_task` asks after every poll, before it touches the core
+/// again).
+#[inline]
+pub(crate) fn is_lent_out() -> bool {
+    LENT_OUT.with(std::cell::Cell::get)
+}
+
+/// Takes the core lent in the poll that just ended back (waiting for the
+/// borrower to give it back) and makes this thread its worker again.
+#[cold]
+#[inline(never)]
+pub(crate) fn take_back_lent() {
+    LENT_OUT.with(|flag| flag.set(false));
+    let pending = PENDING.with(|pending| pending.borrow_mut().take());
+    if let Some((lent, suspended)) = pending {
+        drop(lent);
+        context::resume_scheduler(suspended);
+    }
 }
 
 /// A worker's core lent out, taken back on drop.
@@ -193,11 +245,14 @@ struct LentCore {
 impl Drop for LentCore {
     fn drop(&mut self) {
         let shared = &*self.handle.shared;
-        let parker = &shared.remotes[self.index].parker;
+        let remote = &shared.remotes[self.index];
+        let parker = &remote.parker;
         if self.lend.take_back(|| parker.unpark()) {
-            // Counted as stuck by the borrower: this thread goes on now.
+            // Counted as stuck by the borrower (or by shutdown, for an
+            // offer it withdrew): this thread goes on now.
             shared.exited.lock().stuck -= 1;
         }
+        *remote.lend.lock() = None;
     }
 }
 
@@ -253,10 +308,13 @@ fn lend_core(cx: &worker::Context<'_>) -> Option<LentCore> {
             context::set_scheduler(cx, || core.run_lent(shared, &lend));
         }
     };
+    // Registered before the borrower can start, for shutdown to find.
+    *cx.shared.remotes[cx.core.index].lend.lock() = Some(StdArc::clone(&lend));
     let (join, refused) = handle.spawn_blocking_or_refuse(borrower, Meta::caller());
     drop(join);
     if let Some(refused) = refused {
         refused.cancel();
+        *cx.shared.remotes[cx.core.index].lend.lock() = None;
         return None;
     }
     if cx.core.has_local_work(cx.shared) {

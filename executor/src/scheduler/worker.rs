@@ -7,6 +7,7 @@ use std::task::Waker;
 use crossbeam_deque::{Steal, Worker};
 
 use super::lend::Lend;
+use super::multi_thread;
 use super::park::Parked;
 use super::{Flavor, Handle, Shared};
 use crate::coop::{self, Budget};
@@ -246,6 +247,11 @@ impl Core {
         coop::with_budget(Budget::new(shared.budget), || {
             self.polls.set(self.polls.get() + 1);
             task.run();
+            // A `block_in_place` in that poll lent the core out: it comes
+            // back before anything here touches it again.
+            if multi_thread::is_lent_out() {
+                multi_thread::take_back_lent();
+            }
             let lifo = &shared.remotes[self.index].lifo;
             for _ in 0..MAX_LIFO_POLLS {
                 if !coop::has_budget_remaining() {
@@ -255,6 +261,9 @@ impl Core {
                     Some(task) => {
                         self.polls.set(self.polls.get() + 1);
                         task.run();
+                        if multi_thread::is_lent_out() {
+                            multi_thread::take_back_lent();
+                        }
                     }
                     None => return,
                 }
