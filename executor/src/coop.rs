@@ -35,8 +35,33 @@ impl Budget {
     pub(crate) const UNCONSTRAINED: Budget = Budget(None);
 }
 
+/// The budget, and beside it (one thread-local, so a worker reads both at
+/// one address) whether this worker's core is lent out until the end of
+/// the task poll under way (`block_in_place`).
+struct Coop {
+    budget: Cell<Budget>,
+    lent_out: Cell<bool>,
+}
+
 std::thread_local! {
-    static CURRENT: Cell<Budget> = const { Cell::new(Budget::UNCONSTRAINED) };
+    static STATE: Coop = const {
+        Coop {
+            budget: Cell::new(Budget::UNCONSTRAINED),
+            lent_out: Cell::new(false),
+        }
+    };
+}
+
+/// Whether the task poll that just ended lent this worker's core out
+/// (`block_in_place`); `Core::run_task` asks after every poll.
+#[inline]
+pub(crate) fn is_lent_out() -> bool {
+    STATE.with(|state| state.lent_out.get())
+}
+
+/// Marks this worker's core lent out (or back).
+pub(crate) fn set_lent_out(lent: bool) {
+    STATE.with(|state| state.lent_out.set(lent));
 }
 
 /// Restores the budget that was current before, even on unwind.
@@ -44,14 +69,14 @@ struct ResetGuard(Budget);
 
 impl Drop for ResetGuard {
     fn drop(&mut self) {
-        let _ = CURRENT.try_with(|current| current.set(self.0));
+        let _ = STATE.try_with(|state| state.budget.set(self.0));
     }
 }
 
 /// Runs `f` (a poll) with `budget` as the current budget.
 #[inline]
 pub(crate) fn with_budget<R>(budget: Budget, f: impl FnOnce() -> R) -> R {
-    let previous = CURRENT.with(|current| current.replace(budget));
+    let previous = STATE.with(|state| state.budget.replace(budget));
     let _reset = ResetGuard(previous);
     f()
 }
@@ -78,8 +103,8 @@ pub(crate) fn with_budget<R>(budget: Budget, f: impl FnOnce() -> R) -> R {
 /// ```
 #[inline]
 pub fn has_budget_remaining() -> bool {
-    CURRENT
-        .try_with(|current| current.get().0 != Some(0))
+    STATE
+        .try_with(|state| state.budget.get().0 != Some(0))
         .unwrap_or(true)
 }
 
@@ -87,15 +112,16 @@ pub fn has_budget_remaining() -> bool {
 /// `block_on` poll), and not under [`unconstrained`].
 #[inline]
 pub(crate) fn is_constrained() -> bool {
-    CURRENT
-        .try_with(|current| current.get().0.is_some())
+    STATE
+        .try_with(|state| state.budget.get().0.is_some())
         .unwrap_or(false)
 }
 
 /// Spends one unit outside of any resource (between LIFO polls).
 #[inline]
 pub(crate) fn consume_one() {
-    let _ = CURRENT.try_with(|current| {
+    let _ = STATE.try_with(|state| {
+        let current = &state.budget;
         if let Budget(Some(units)) = current.get() {
             current.set(Budget(Some(units.saturating_sub(1))));
         }
@@ -108,8 +134,9 @@ pub(crate) fn consume_one() {
 /// operation did something; otherwise the unit comes back on drop.
 #[inline]
 pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
-    CURRENT
-        .try_with(|current| {
+    STATE
+        .try_with(|state| {
+            let current = &state.budget;
             let budget = current.get();
             match budget.0 {
                 None => Poll::Ready(RestoreOnPending(Cell::new(Budget::UNCONSTRAINED))),
@@ -146,7 +173,7 @@ impl Drop for RestoreOnPending {
     fn drop(&mut self) {
         let budget = self.0.get();
         if budget.0.is_some() {
-            let _ = CURRENT.try_with(|current| current.set(budget));
+            let _ = STATE.try_with(|state| state.budget.set(budget));
         }
     }
 }

@@ -134,6 +134,9 @@ pub(crate) struct Shared {
     /// How the worker threads stand at shutdown; with `exited_cv`, lets
     /// shutdown wait with a deadline.
     exited: Mutex<Exits>,
+    /// Each worker's core on loan for a `block_in_place`, while it is: so
+    /// that shutdown can withdraw an offer no borrower has taken yet.
+    lends: Box<[Mutex<Option<std::sync::Arc<lend::Lend>>>]>,
     exited_cv: Condvar,
 }
 
@@ -155,9 +158,6 @@ struct Remote {
     parker: Arc<Parker>,
     /// Written by the worker only; read by `RuntimeMetrics`.
     metrics: WorkerMetrics,
-    /// The worker's core on loan for a `block_in_place`, while it is: so
-    /// that shutdown can withdraw an offer no borrower has taken yet.
-    lend: Mutex<Option<std::sync::Arc<lend::Lend>>>,
 }
 
 /// A task that a runtime which has shut down refused, handed back by
@@ -216,7 +216,6 @@ impl Handle {
                 lifo: LifoSlot::new(),
                 parker: Arc::new(Parker::with_driver(driver.unparker())),
                 metrics: WorkerMetrics::new(),
-                lend: Mutex::new(None),
             })
             .collect();
         /// The next runtime's id; ids start at 1.
@@ -242,6 +241,7 @@ impl Handle {
             driver,
             budget,
             exited: Mutex::new(Exits::default()),
+            lends: (0..workers).map(|_| Mutex::new(None)).collect(),
             exited_cv: Condvar::new(),
         };
         let cores = locals
@@ -469,12 +469,12 @@ impl Handle {
         let shared = &*self.shared;
         shared.shutdown.store(true, Ordering::SeqCst);
         fence(Ordering::SeqCst);
-        for remote in shared.remotes.iter() {
+        for (remote, lend) in shared.remotes.iter().zip(shared.lends.iter()) {
             remote.parker.unpark();
             // A core offered for a `block_in_place` that no blocking thread
             // took (the pool is full): back to its worker, which is then
             // stuck in the closure as if a borrower had given it back.
-            let lend = remote.lend.lock().clone();
+            let lend = lend.lock().clone();
             if lend.is_some_and(|lend| lend.withdraw_at_shutdown()) {
                 shared.exited.lock().stuck += 1;
                 shared.exited_cv.notify_all();

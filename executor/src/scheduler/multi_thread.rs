@@ -197,11 +197,9 @@ pub(crate) fn block_in_place<F: FnOnce() -> R, R>(f: F) -> R {
 }
 
 std::thread_local! {
-    /// Whether this worker thread's core is lent out until the end of the
-    /// task poll under way (read after every poll: no destructor, so no
-    /// lazy registration on the way).
-    static LENT_OUT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    /// The core lent in this poll, and the worker context set aside.
+    /// The core lent in this poll, and the worker context set aside; that
+    /// there is one is `coop::is_lent_out`, which `Core::run_task` reads
+    /// after every poll beside the budget.
     static PENDING: std::cell::RefCell<Option<(LentCore, context::Suspended)>> =
         const { std::cell::RefCell::new(None) };
 }
@@ -211,15 +209,7 @@ std::thread_local! {
 fn defer_take_back(lent: LentCore) {
     let suspended = context::suspend_scheduler();
     PENDING.with(|pending| *pending.borrow_mut() = Some((lent, suspended)));
-    LENT_OUT.with(|flag| flag.set(true));
-}
-
-/// Whether the task poll that just ended lent this worker's core out
-/// (`Core::run_task` asks after every poll, before it touches the core
-/// again).
-#[inline]
-pub(crate) fn is_lent_out() -> bool {
-    LENT_OUT.with(std::cell::Cell::get)
+    crate::coop::set_lent_out(true);
 }
 
 /// Takes the core lent in the poll that just ended back (waiting for the
@@ -227,7 +217,7 @@ pub(crate) fn is_lent_out() -> bool {
 #[cold]
 #[inline(never)]
 pub(crate) fn take_back_lent() {
-    LENT_OUT.with(|flag| flag.set(false));
+    crate::coop::set_lent_out(false);
     let pending = PENDING.with(|pending| pending.borrow_mut().take());
     if let Some((lent, suspended)) = pending {
         drop(lent);
@@ -245,14 +235,13 @@ struct LentCore {
 impl Drop for LentCore {
     fn drop(&mut self) {
         let shared = &*self.handle.shared;
-        let remote = &shared.remotes[self.index];
-        let parker = &remote.parker;
+        let parker = &shared.remotes[self.index].parker;
         if self.lend.take_back(|| parker.unpark()) {
             // Counted as stuck by the borrower (or by shutdown, for an
             // offer it withdrew): this thread goes on now.
             shared.exited.lock().stuck -= 1;
         }
-        *remote.lend.lock() = None;
+        *shared.lends[self.index].lock() = None;
     }
 }
 
@@ -309,12 +298,12 @@ fn lend_core(cx: &worker::Context<'_>) -> Option<LentCore> {
         }
     };
     // Registered before the borrower can start, for shutdown to find.
-    *cx.shared.remotes[cx.core.index].lend.lock() = Some(StdArc::clone(&lend));
+    *cx.shared.lends[cx.core.index].lock() = Some(StdArc::clone(&lend));
     let (join, refused) = handle.spawn_blocking_or_refuse(borrower, Meta::caller());
     drop(join);
     if let Some(refused) = refused {
         refused.cancel();
-        *cx.shared.remotes[cx.core.index].lend.lock() = None;
+        *cx.shared.lends[cx.core.index].lock() = None;
         return None;
     }
     if cx.core.has_local_work(cx.shared) {

@@ -249,7 +249,7 @@ impl Core {
             task.run();
             // A `block_in_place` in that poll lent the core out: it comes
             // back before anything here touches it again.
-            if multi_thread::is_lent_out() {
+            if coop::is_lent_out() {
                 multi_thread::take_back_lent();
             }
             let lifo = &shared.remotes[self.index].lifo;
@@ -261,7 +261,7 @@ impl Core {
                     Some(task) => {
                         self.polls.set(self.polls.get() + 1);
                         task.run();
-                        if multi_thread::is_lent_out() {
+                        if coop::is_lent_out() {
                             multi_thread::take_back_lent();
                         }
                     }
