@@ -282,3 +282,65 @@ async fn a_finished_blocking_closure_wakes_the_paused_runtime() {
         real.elapsed()
     );
 }
+
+/// Polls an interval once with a waker that does nothing.
+fn tick_now(every: &mut time::Interval) -> Poll<Instant> {
+    every.poll_tick(&mut Context::from_waker(Waker::noop()))
+}
+
+/// tokio's `reset_*` tests: where the next tick falls after each kind of
+/// reset, on the paused clock.
+#[taskcell_executor::test(start_paused = true)]
+async fn interval_resets_move_the_next_tick_as_tokios() {
+    let start = Instant::now();
+    time::advance(ms(1)).await;
+    let mut every = time::interval_at(start, ms(300));
+    assert_eq!(tick_now(&mut every), Poll::Ready(start));
+    assert!(tick_now(&mut every).is_pending());
+
+    time::advance(ms(100)).await; // 101
+    every.reset_immediately();
+    assert_eq!(tick_now(&mut every), Poll::Ready(start + ms(101)));
+    assert!(tick_now(&mut every).is_pending());
+    time::advance(ms(300)).await; // 401
+    assert_eq!(tick_now(&mut every), Poll::Ready(start + ms(401)));
+
+    every.reset_after(ms(20));
+    time::advance(ms(19)).await; // 420
+    assert!(tick_now(&mut every).is_pending());
+    time::advance(ms(1)).await; // 421
+    assert_eq!(tick_now(&mut every), Poll::Ready(start + ms(421)));
+
+    every.reset_at(Instant::now() + ms(40));
+    time::advance(ms(40)).await; // 461
+    assert_eq!(tick_now(&mut every), Poll::Ready(start + ms(461)));
+    time::advance(ms(300)).await; // 761: one period after the reset tick
+    assert_eq!(tick_now(&mut every), Poll::Ready(start + ms(761)));
+
+    every.reset();
+    time::advance(ms(299)).await;
+    assert!(tick_now(&mut every).is_pending());
+    time::advance(ms(1)).await;
+    assert_eq!(tick_now(&mut every), Poll::Ready(start + ms(1061)));
+}
+
+/// tokio's `is_elapsed`: a sleep has elapsed once it completed or its
+/// timer fired, not merely because its deadline passed unpolled.
+#[taskcell_executor::test(start_paused = true)]
+async fn a_sleep_is_elapsed_once_its_timer_fired() {
+    let now = Instant::now();
+    let mut at_once = pin!(time::sleep_until(now));
+    assert!(!at_once.is_elapsed(), "never polled");
+    at_once.as_mut().await;
+    assert!(at_once.is_elapsed());
+
+    let mut later = pin!(time::sleep(ms(10)));
+    assert!(poll_once(later.as_mut()).is_pending());
+    assert!(!later.is_elapsed());
+    time::advance(ms(10)).await;
+    assert!(later.is_elapsed(), "fired, not yet polled");
+    assert!(poll_once(later.as_mut()).is_ready());
+    assert!(later.is_elapsed());
+    later.as_mut().reset(Instant::now() + ms(5));
+    assert!(!later.is_elapsed(), "reset");
+}

@@ -186,6 +186,64 @@ impl Interval {
         self.sleep.as_mut().reset(next);
     }
 
+    /// Starts over with a tick at once, then one period after it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// # let rt = taskcell_executor::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
+    /// # rt.block_on(async {
+    /// let mut every = taskcell_executor::time::interval(Duration::from_secs(60));
+    /// every.tick().await;
+    /// every.reset_immediately();
+    /// let before = taskcell_executor::time::Instant::now();
+    /// every.tick().await;
+    /// assert_eq!(before.elapsed(), Duration::ZERO);
+    /// # });
+    /// ```
+    pub fn reset_immediately(&mut self) {
+        let now = self.sleep.now();
+        self.sleep.as_mut().reset(now);
+    }
+
+    /// Starts over with the next tick `after` from now, then one period
+    /// after each.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// # let rt = taskcell_executor::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
+    /// # rt.block_on(async {
+    /// let mut every = taskcell_executor::time::interval(Duration::from_secs(60));
+    /// every.tick().await;
+    /// let before = taskcell_executor::time::Instant::now();
+    /// every.reset_after(Duration::from_secs(5));
+    /// every.tick().await;
+    /// assert_eq!(before.elapsed(), Duration::from_secs(5));
+    /// # });
+    /// ```
+    pub fn reset_after(&mut self, after_: Duration) {
+        let next = after(self.sleep.now(), after_);
+        self.sleep.as_mut().reset(next);
+    }
+
+    /// Starts over with the next tick at `deadline`, then one period after
+    /// each.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use taskcell_executor::time::Instant;
+    /// # let rt = taskcell_executor::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
+    /// # rt.block_on(async {
+    /// let mut every = taskcell_executor::time::interval(Duration::from_secs(60));
+    /// every.tick().await;
+    /// let at = Instant::now() + Duration::from_secs(7);
+    /// every.reset_at(at);
+    /// assert_eq!(every.tick().await, at);
+    /// # });
+    /// ```
+    pub fn reset_at(&mut self, deadline: Instant) {
+        self.sleep.as_mut().reset(deadline);
+    }
+
     /// The period.
     ///
     /// ```

@@ -42,9 +42,8 @@ pub use self::instant::Instant;
 pub use self::interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use self::sleep::{sleep, sleep_until, Sleep};
 pub use self::timeout::{timeout, timeout_at, Elapsed, Timeout};
-
-#[cfg(feature = "test-util")]
-use std::time::Duration;
+/// `std::time::Duration`, here as in tokio's `time` module.
+pub use std::time::Duration;
 
 use crate::runtime;
 use crate::scheduler::Handle;

@@ -135,17 +135,23 @@ impl Sleep {
         self.deadline
     }
 
-    /// Whether the deadline has passed.
+    /// Whether this sleep has elapsed: it completed, or its timer fired and
+    /// its next poll completes it. As tokio's, a sleep never polled has not
+    /// (its timer is armed by the first poll), even past its deadline.
     ///
     /// ```
     /// use std::time::Duration;
     ///
     /// let rt = taskcell_executor::Runtime::new().unwrap();
-    /// let sleep = rt.block_on(async { taskcell_executor::time::sleep(Duration::ZERO) });
-    /// assert!(sleep.is_elapsed());
+    /// rt.block_on(async {
+    ///     let mut sleep = Box::pin(taskcell_executor::time::sleep(Duration::ZERO));
+    ///     assert!(!sleep.is_elapsed());
+    ///     sleep.as_mut().await;
+    ///     assert!(sleep.is_elapsed());
+    /// });
     /// ```
     pub fn is_elapsed(&self) -> bool {
-        self.now() >= self.deadline
+        self.elapsed || self.entry.has_fired()
     }
 
     /// Moves the deadline, whether or not this sleep has completed: it

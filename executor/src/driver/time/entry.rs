@@ -80,6 +80,13 @@ impl TimerEntry {
     pub(crate) fn is_armed(&self) -> bool {
         self.armed.is_some()
     }
+
+    /// Whether the entry is armed and its wheel has fired it (its poll,
+    /// not yet made, would be `Ready`).
+    pub(crate) fn has_fired(&self) -> bool {
+        // Acquire: as the poll's (rule 2).
+        self.is_armed() && self.state.load(crate::sync::Ordering::Acquire) == FIRED
+    }
 }
 
 /// A wheel's pointer to the state word of a linked entry.
