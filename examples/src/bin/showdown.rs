@@ -98,6 +98,7 @@ use taskcell_examples::load::{self, Load};
 /// Counts the heap exactly for `memory`; counts nothing otherwise.
 #[global_allocator]
 static ALLOC: memory::CountingAlloc = memory::CountingAlloc;
+use serde::Serialize;
 use taskcell_examples::server::{bind, Server};
 
 /// How long each part runs.
@@ -678,11 +679,11 @@ fn table(rows: &[Row]) -> String {
 
 /// The machine the figures come from, and the worker count of each
 /// runtime (for `--scale`, the largest).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 struct Machine {
     cpus: usize,
-    cpu_model: String,
     workers: usize,
+    cpu_model: String,
 }
 
 impl Machine {
@@ -704,37 +705,6 @@ impl Machine {
     }
 }
 
-/// `s` as a JSON string literal.
-fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// `x` as a JSON number (`null` if it is not finite). Rust prints `f64`s
-/// without an exponent, which JSON accepts as is.
-fn json_number(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x}")
-    } else {
-        "null".to_string()
-    }
-}
-
 /// The rows of one run of the groups, at one worker count.
 #[derive(Debug, Clone)]
 struct Run {
@@ -742,42 +712,49 @@ struct Run {
     rows: Vec<Row>,
 }
 
-/// The machine and the runs' rows as a JSON document.
+/// One row of the JSON document.
+#[derive(Serialize)]
+struct JsonRow<'a> {
+    group: &'a str,
+    workers: usize,
+    workload: &'a str,
+    ours: &'a str,
+    /// Nanoseconds (bytes per task for `memory`); `null` if not finite.
+    ours_ns: f64,
+    theirs: &'a str,
+    theirs_ns: f64,
+    ratio: f64,
+}
+
+/// The JSON document: the machine, then every row of every run.
+#[derive(Serialize)]
+struct JsonDoc<'a> {
+    machine: &'a Machine,
+    results: Vec<JsonRow<'a>>,
+}
+
+/// The machine and the runs' rows as a JSON document (`serde_json`, which
+/// writes a figure that is not finite as `null`).
 fn json(machine: &Machine, runs: &[Run]) -> String {
-    let mut out = String::from("{\n");
-    let _ = writeln!(
-        out,
-        "  \"machine\": {{\"cpus\": {}, \"workers\": {}, \"cpu_model\": {}}},",
-        machine.cpus,
-        machine.workers,
-        json_string(&machine.cpu_model)
-    );
-    out.push_str("  \"results\": [");
-    let rows: Vec<(usize, &Row)> = runs
+    let results = runs
         .iter()
-        .flat_map(|run| run.rows.iter().map(|row| (run.workers, row)))
+        .flat_map(|run| {
+            run.rows.iter().map(|row| JsonRow {
+                group: row.group,
+                workers: run.workers,
+                workload: &row.workload,
+                ours: &row.ours,
+                ours_ns: row.ours_value,
+                theirs: &row.theirs,
+                theirs_ns: row.theirs_value,
+                ratio: row.ratio(),
+            })
+        })
         .collect();
-    for (i, (workers, row)) in rows.iter().enumerate() {
-        out.push_str(if i == 0 { "\n" } else { ",\n" });
-        let _ = write!(
-            out,
-            "    {{\"group\": {}, \"workers\": {workers}, \"workload\": {}, \"ours\": {}, \
-             \"ours_ns\": {}, \"theirs\": {}, \"theirs_ns\": {}, \"ratio\": {}}}",
-            json_string(row.group),
-            json_string(&row.workload),
-            json_string(&row.ours),
-            json_number(row.ours_value),
-            json_string(&row.theirs),
-            json_number(row.theirs_value),
-            json_number(row.ratio()),
-        );
-    }
-    out.push_str(if rows.is_empty() {
-        "]\n}\n"
-    } else {
-        "\n  ]\n}\n"
-    });
-    out
+    let doc = JsonDoc { machine, results };
+    let mut text = serde_json::to_string_pretty(&doc).expect("rows serialize");
+    text.push('\n');
+    text
 }
 
 /// DejaVu Sans, for the plot's text (license in `examples/assets/`).
