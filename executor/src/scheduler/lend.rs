@@ -5,8 +5,10 @@
 //! finishes its task without one and leaves the pool, and a new thread
 //! carries the core on (`multi_thread/worker.rs`). Here the core is lent:
 //! the worker's own stack frames still hold it (`&Core` in its loop and in
-//! the task's poll), so the blocking thread gets it back before it returns
-//! from `block_in_place`, and goes on as the worker it was.
+//! `Core::run_task`), so the thread takes it back once the task's poll is
+//! over, before `run_task` touches the core again, and goes on as the
+//! worker it was. Meanwhile the rest of the poll runs as on a blocking
+//! thread (`context::suspend_scheduler`).
 //!
 //! # Protocol
 //!

@@ -99,8 +99,10 @@ pub use crate::yield_now::yield_now;
 ///
 /// On a worker of a multi-thread runtime, the worker's core (its queue and
 /// timers) goes on another thread for the length of `f`, so the runtime
-/// keeps all its workers; when `f` returns, this thread takes the core back
-/// and the task goes on where it was. Unlike
+/// keeps all its workers. When `f` returns, the task goes on at once, and
+/// this thread takes its core back once the task's poll is over (the rest
+/// of the poll runs as on a blocking thread: what it spawns or wakes goes
+/// to the global queue). Unlike
 /// [`spawn_blocking`](crate::spawn_blocking()), `f` need not be `Send` or
 /// `'static`: it borrows from the task.
 ///
