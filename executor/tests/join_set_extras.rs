@@ -117,3 +117,53 @@ fn detach_all_empties_the_set_and_the_tasks_run_on() {
         ));
     });
 }
+
+#[test]
+fn spawn_blocking_into_a_set_and_abort_one_still_queued() {
+    common::guarded(|| {
+        let rt = taskcell_executor::Builder::new_multi_thread()
+            .worker_threads(1)
+            .max_blocking_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let (started_tx, started_rx) = std::sync::mpsc::channel::<()>();
+        let mut set = JoinSet::new();
+        set.spawn_blocking_on(
+            move || {
+                started_tx.send(()).unwrap();
+                release_rx.recv().unwrap();
+                1
+            },
+            rt.handle(),
+        );
+        started_rx.recv().unwrap();
+        // The pool's one thread is busy: this one waits in its queue.
+        let queued = set.spawn_blocking_on(|| 2, rt.handle());
+        queued.abort();
+        release_tx.send(()).unwrap();
+        let mut ok = Vec::new();
+        let mut cancelled = 0;
+        rt.block_on(async {
+            while let Some(out) = set.join_next().await {
+                match out {
+                    Ok(v) => ok.push(v),
+                    Err(e) => {
+                        assert!(e.is_cancelled());
+                        cancelled += 1;
+                    }
+                }
+            }
+        });
+        assert_eq!((ok, cancelled), (vec![1], 1));
+        let sum = rt.block_on(async {
+            let mut set = JoinSet::new();
+            for i in 0..4u32 {
+                set.spawn_blocking(move || i * 10);
+            }
+            set.join_all().await.into_iter().sum::<u32>()
+        });
+        assert_eq!(sum, 60);
+    });
+}

@@ -484,6 +484,60 @@ impl<T: Send + 'static> JoinSet<T> {
         let handle = handle.spawn_with(future, Meta::caller());
         self.insert(handle)
     }
+
+    /// Runs `f` on the blocking pool of the runtime this code runs in, into
+    /// the set, and returns an [`AbortHandle`] for it (as tokio's: a closure
+    /// that has started runs to its end; one still queued is cancelled).
+    ///
+    /// # Panics
+    ///
+    /// Outside any runtime, as [`spawn_blocking`](crate::spawn_blocking()).
+    ///
+    /// ```
+    /// use taskcell_executor::task::JoinSet;
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// let sum = rt.block_on(async {
+    ///     let mut set = JoinSet::new();
+    ///     for i in 0..4u32 {
+    ///         set.spawn_blocking(move || i * 10);
+    ///     }
+    ///     set.join_all().await.into_iter().sum::<u32>()
+    /// });
+    /// assert_eq!(sum, 60);
+    /// ```
+    #[track_caller]
+    pub fn spawn_blocking<F>(&mut self, f: F) -> AbortHandle
+    where
+        F: FnOnce() -> T + Send + 'static,
+    {
+        match context::spawn_blocking(f, Meta::caller()) {
+            Some(handle) => self.insert(handle),
+            None => panic!(
+                "`JoinSet::spawn_blocking` called outside a taskcell runtime: call it from a \
+                 task, a `block_on` or a `spawn_blocking` closure, or use `spawn_blocking_on` \
+                 with a runtime's handle"
+            ),
+        }
+    }
+
+    /// Runs `f` on the blocking pool of `handle`'s runtime, into the set,
+    /// and returns an [`AbortHandle`] for it.
+    ///
+    /// ```
+    /// use taskcell_executor::task::JoinSet;
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// let mut set = JoinSet::new();
+    /// set.spawn_blocking_on(|| "done", rt.handle());
+    /// assert_eq!(rt.block_on(set.join_next()).unwrap().unwrap(), "done");
+    /// ```
+    #[track_caller]
+    pub fn spawn_blocking_on<F>(&mut self, f: F, handle: &Handle) -> AbortHandle
+    where
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let handle = handle.spawn_blocking_with(f, Meta::caller());
+        self.insert(handle)
+    }
 }
 
 impl<T: 'static> JoinSet<T> {
