@@ -94,6 +94,42 @@ pub use crate::coop::{consume_budget, has_budget_remaining, unconstrained, Uncon
 pub use crate::runtime::{spawn, spawn_blocking};
 pub use crate::yield_now::yield_now;
 
+/// A task's identity, as tokio's `task::Id`: the [`TaskId`](crate::TaskId)
+/// that `TaskCell`s are owned by.
+pub type Id = taskcell::TaskId;
+
+/// The identity of the task this code runs in, as tokio's `task::id()`.
+///
+/// # Panics
+///
+/// Outside a task; [`try_id`] answers `None` there instead.
+///
+/// ```
+/// let rt = taskcell_executor::Runtime::new().unwrap();
+/// let task = rt.spawn(async { taskcell_executor::task::id() });
+/// let id = task.id();
+/// assert_eq!(rt.block_on(task).unwrap(), id);
+/// ```
+#[track_caller]
+pub fn id() -> Id {
+    match try_id() {
+        Some(id) => id,
+        None => panic!(
+            "`task::id()` called outside a task: use `task::try_id()` where there may be none"
+        ),
+    }
+}
+
+/// The identity of the task this code runs in, or `None` outside any, as
+/// tokio's `task::try_id()`.
+///
+/// ```
+/// assert_eq!(taskcell_executor::task::try_id(), None);
+/// ```
+pub fn try_id() -> Option<Id> {
+    taskcell::TaskId::current()
+}
+
 /// Runs `f`, which may block, on this thread, without stalling the tasks
 /// queued behind it: tokio's `task::block_in_place`.
 ///
