@@ -389,6 +389,59 @@ fn thread_cpu_time() -> Option<Duration> {
     None
 }
 
+/// How a server and the load generator share the cores.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoreSplit {
+    /// The server's cores; `None`: not pinned.
+    pub server: Option<Vec<usize>>,
+    /// The generator's cores; `None`: not pinned.
+    pub load: Option<Vec<usize>>,
+    /// The server's worker count.
+    pub workers: usize,
+    /// The generator's threads.
+    pub threads: usize,
+    /// What a report must say about it.
+    pub note: String,
+}
+
+/// Splits `allowed` cores for a server of `workers` workers and the
+/// generator: with 4 or more, the server gets the first
+/// `min(workers, cores / 2)`, with exactly that many workers, and the
+/// generator the others, a thread each; with fewer, nobody is pinned and
+/// the note says the cores are shared. Never more workers than the server's
+/// cores without the note saying so.
+///
+/// ```
+/// let split = taskcell_examples::load::split_cores(&[0, 1, 2, 3], 16);
+/// assert_eq!((split.workers, split.threads), (2, 2));
+/// assert_eq!(split.note, "2 workers, not 16: the generator has the other cores");
+/// ```
+pub fn split_cores(allowed: &[usize], workers: usize) -> CoreSplit {
+    if allowed.len() < 4 {
+        return CoreSplit {
+            server: None,
+            load: None,
+            workers,
+            threads: 1,
+            note: format!("{workers} workers; cores shared with the generator"),
+        };
+    }
+    let share = workers.min(allowed.len() / 2);
+    let (server, load) = allowed.split_at(share);
+    let note = if share < workers {
+        format!("{share} workers, not {workers}: the generator has the other cores")
+    } else {
+        format!("{share} workers; generator on other cores")
+    };
+    CoreSplit {
+        server: Some(server.to_vec()),
+        load: Some(load.to_vec()),
+        workers: share,
+        threads: load.len(),
+        note,
+    }
+}
+
 /// Runs `f` with the calling thread bound to `cores` (Linux; elsewhere, or
 /// with `None`, `f` just runs), then restores the thread's former cores.
 /// Threads that `f` starts keep the binding: a runtime built inside runs its
@@ -617,5 +670,26 @@ mod tests {
         let err = run(addr, "/", &long).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{err}");
         assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn the_cores_split_only_from_four_and_never_oversubscribe_silently() {
+        let shared = split_cores(&[0, 1], 2);
+        assert_eq!(
+            (shared.server, shared.load, shared.workers),
+            (None, None, 2)
+        );
+        assert!(shared.note.contains("shared"));
+        assert_eq!(split_cores(&[0, 1, 2], 1).server, None);
+        // 16 workers asked on 4 cores: the servers get 2, with 2 workers.
+        let capped = split_cores(&[0, 1, 2, 3], 16);
+        assert_eq!(capped.server, Some(vec![0, 1]));
+        assert_eq!(capped.load, Some(vec![2, 3]));
+        assert_eq!((capped.workers, capped.threads), (2, 2));
+        assert!(capped.note.contains("2 workers, not 16"), "{}", capped.note);
+        let one = split_cores(&[2, 3, 4, 5, 6, 7], 1);
+        assert_eq!(one.server, Some(vec![2]));
+        assert_eq!(one.load, Some(vec![3, 4, 5, 6, 7]));
+        assert_eq!((one.workers, one.threads), (1, 5));
     }
 }

@@ -12,7 +12,7 @@ use std::pin::pin;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
+use std::task::Poll;
 use std::thread::{self, ThreadId};
 use std::time::Duration;
 
@@ -349,15 +349,6 @@ fn join_set_and_builder_spawn_local() {
     });
 }
 
-/// Whether the socket is readable now, without waiting.
-fn readable_now(socket: &UnixStream) -> bool {
-    let mut readable = pin!(socket.readable());
-    readable
-        .as_mut()
-        .poll(&mut Context::from_waker(Waker::noop()))
-        .is_ready()
-}
-
 #[test]
 fn a_yielding_local_task_sees_its_socket_ready() {
     common::guarded(|| {
@@ -369,7 +360,7 @@ fn a_yielding_local_task_sees_its_socket_ready() {
                     a.writable().await.unwrap();
                     a.try_write(b"x").unwrap();
                     for yields in 0..10 {
-                        if readable_now(&b) {
+                        if common::readable_now(&b) {
                             return Some(yields);
                         }
                         yield_now().await;

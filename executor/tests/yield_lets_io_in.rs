@@ -8,23 +8,11 @@
 
 mod common;
 
-use std::future::Future;
-use std::pin::pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
-use std::task::{Context, Waker};
 
 use taskcell_executor::net::UnixStream;
 use taskcell_executor::{spawn, yield_now, Builder, Runtime};
-
-/// Whether the socket is readable now, without waiting.
-fn readable_now(socket: &UnixStream) -> bool {
-    let mut readable = pin!(socket.readable());
-    readable
-        .as_mut()
-        .poll(&mut Context::from_waker(Waker::noop()))
-        .is_ready()
-}
 
 /// A task makes its socket readable, then yields up to 10 times looking
 /// for the readiness: the yields must let the driver in.
@@ -35,7 +23,7 @@ fn a_yielding_task_sees_its_socket_ready(rt: &Runtime) {
             a.writable().await.unwrap();
             a.try_write(b"x").unwrap();
             for yields in 0..10 {
-                if readable_now(&b) {
+                if common::readable_now(&b) {
                     return Some(yields);
                 }
                 yield_now().await;
@@ -126,7 +114,7 @@ fn a_root_future_that_yields_lets_io_in_on_a_current_thread_runtime() {
             a.writable().await.unwrap();
             a.try_write(b"x").unwrap();
             for yields in 0..10 {
-                if readable_now(&b) {
+                if common::readable_now(&b) {
                     return Some(yields);
                 }
                 yield_now().await;

@@ -197,56 +197,6 @@ fn start(
     Ok(Server { child, addr })
 }
 
-/// How the cores are shared between the servers and the generator.
-#[derive(Debug, PartialEq)]
-struct Split {
-    /// The servers' cores; `None`: not pinned.
-    server: Option<Vec<usize>>,
-    /// The generator's cores; `None`: not pinned.
-    load: Option<Vec<usize>>,
-    /// Each server's worker count.
-    workers: usize,
-    /// The generator's threads.
-    threads: usize,
-    /// What the rows must say about it.
-    note: String,
-}
-
-/// With 4 or more cores, the servers get `min(workers, cores / 2)` of them,
-/// with that many workers, and the generator the rest; with fewer, all
-/// share them, and the note says so. It never oversubscribes silently.
-fn split(allowed: &[usize], workers: usize) -> Split {
-    if allowed.len() < 4 {
-        return Split {
-            server: None,
-            load: None,
-            workers,
-            threads: 1,
-            note: format!(
-                "servers and generator share the {} cores (fewer than 4)",
-                allowed.len().max(1)
-            ),
-        };
-    }
-    let share = workers.min(allowed.len() / 2);
-    let (server, load) = allowed.split_at(share);
-    let note = if share < workers {
-        format!("servers on {share} cores with {share} workers (not {workers}: the generator has the other {})", load.len())
-    } else {
-        format!(
-            "servers on {share} cores, generator on the other {}",
-            load.len()
-        )
-    };
-    Split {
-        server: Some(server.to_vec()),
-        load: Some(load.to_vec()),
-        workers: share,
-        threads: load.len(),
-        note,
-    }
-}
-
 /// The figures of a run, in the order of [`METRICS`].
 const METRICS: [&str; 3] = ["req/s", "p50 µs", "p99 µs"];
 
@@ -279,7 +229,7 @@ fn main() -> ExitCode {
         return load_url(*addr, path, &args);
     }
     let allowed = load::allowed_cores();
-    let split = split(&allowed, args.workers);
+    let split = load::split_cores(&allowed, args.workers);
     if args.pin && split.server.is_none() {
         eprintln!(
             "--pin needs 4 or more cores, to give the servers and the generator their own; \

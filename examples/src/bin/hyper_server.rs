@@ -96,7 +96,7 @@ fn main() -> ExitCode {
         eprintln!("cannot listen on 127.0.0.1:{port}: {error}");
         ExitCode::FAILURE
     };
-    if args.plain {
+    if args.plain || args.tokio {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(workers)
             .enable_all()
@@ -111,26 +111,11 @@ fn main() -> ExitCode {
                 "listening on http://{}",
                 listener.local_addr().expect("bound")
             );
-            taskcell_examples::plain::serve(listener, Duration::from_secs(30)).await;
-            ExitCode::SUCCESS
-        });
-    }
-    if args.tokio {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(workers)
-            .enable_all()
-            .build()
-            .expect("tokio runtime");
-        return runtime.block_on(async {
-            let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
-                Ok(listener) => listener,
-                Err(error) => return cannot_listen(error),
-            };
-            println!(
-                "listening on http://{}",
-                listener.local_addr().expect("bound")
-            );
-            server.serve_on_tokio(listener).await;
+            if args.plain {
+                taskcell_examples::plain::serve(listener, Duration::from_secs(30)).await;
+            } else {
+                server.serve_on_tokio(listener).await;
+            }
             ExitCode::SUCCESS
         });
     }

@@ -24,6 +24,16 @@ pub const fn scaled(n: usize, under_miri: usize) -> usize {
     }
 }
 
+/// Whether the socket is readable now, without waiting.
+#[cfg(unix)]
+pub fn readable_now(socket: &taskcell_executor::net::UnixStream) -> bool {
+    let mut readable = std::pin::pin!(socket.readable());
+    readable
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+        .is_ready()
+}
+
 /// A multi-thread runtime with `workers` worker threads.
 pub fn rt(workers: usize) -> Runtime {
     Builder::new_multi_thread()

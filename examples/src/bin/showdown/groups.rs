@@ -376,48 +376,6 @@ pub(crate) fn http_server(ours: bool, workers: usize) -> std::io::Result<HttpSer
     }
 }
 
-/// How `http` shares the cores: the servers' cores and worker count, the
-/// generator's cores and threads, and what the rows say about it.
-#[derive(Debug, PartialEq)]
-pub(crate) struct HttpCores {
-    pub(crate) server: Option<Vec<usize>>,
-    pub(crate) load: Option<Vec<usize>>,
-    pub(crate) workers: usize,
-    pub(crate) threads: usize,
-    pub(crate) note: String,
-}
-
-/// Splits the cores for `http`: with 4 or more, the server's runtime gets
-/// the first `min(workers, cores / 2)`, with exactly that many workers, and
-/// the load generator the others; with fewer, nobody is pinned and the
-/// rows say the cores are shared. Never more workers than the server's
-/// cores without saying so.
-pub(crate) fn http_cores(allowed: &[usize], workers: usize) -> HttpCores {
-    if allowed.len() < 4 {
-        return HttpCores {
-            server: None,
-            load: None,
-            workers,
-            threads: 1,
-            note: format!("{workers} workers; cores shared with the generator"),
-        };
-    }
-    let share = workers.min(allowed.len() / 2);
-    let (server, load) = allowed.split_at(share);
-    let note = if share < workers {
-        format!("{share} workers, not {workers}: the generator has the other cores")
-    } else {
-        format!("{share} workers; generator on other cores")
-    };
-    HttpCores {
-        server: Some(server.to_vec()),
-        load: Some(load.to_vec()),
-        workers: share,
-        threads: load.len(),
-        note,
-    }
-}
-
 /// The `http` group: each round starts a server on each side in turn (the
 /// order alternating), and loads each route with the event-driven
 /// closed-loop generator of `taskcell_examples::load`. Rows: per route, the
@@ -425,7 +383,7 @@ pub(crate) fn http_cores(allowed: &[usize], workers: usize) -> HttpCores {
 /// median over the rounds; a row whose generator was over 90 % busy says
 /// it is generator-bound.
 pub(crate) fn http(budget: &Budget) -> Result<Vec<Row>, Box<dyn Error>> {
-    let cores = http_cores(&load::allowed_cores(), workers());
+    let cores = load::split_cores(&load::allowed_cores(), workers());
     eprintln!(
         "http: {}; server cores {:?}, generator cores {:?}",
         cores.note, cores.server, cores.load

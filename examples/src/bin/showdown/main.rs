@@ -320,27 +320,6 @@ mod tests {
     }
 
     #[test]
-    fn http_pins_only_from_four_cores_and_never_oversubscribes_silently() {
-        let shared = http_cores(&[0, 1], 2);
-        assert_eq!(
-            (shared.server, shared.load, shared.workers),
-            (None, None, 2)
-        );
-        assert!(shared.note.contains("shared"));
-        assert_eq!(http_cores(&[0, 1, 2], 1).server, None);
-        // 16 workers asked on 4 cores: the servers get 2, with 2 workers.
-        let capped = http_cores(&[0, 1, 2, 3], 16);
-        assert_eq!(capped.server, Some(vec![0, 1]));
-        assert_eq!(capped.load, Some(vec![2, 3]));
-        assert_eq!((capped.workers, capped.threads), (2, 2));
-        assert!(capped.note.contains("2 workers, not 16"), "{}", capped.note);
-        let one = http_cores(&[2, 3, 4, 5, 6, 7], 1);
-        assert_eq!(one.server, Some(vec![2]));
-        assert_eq!(one.load, Some(vec![3, 4, 5, 6, 7]));
-        assert_eq!((one.workers, one.threads), (1, 5));
-    }
-
-    #[test]
     fn table_has_a_line_per_row() {
         let rows = rows();
         let table = table(&rows[..1]);
