@@ -22,12 +22,12 @@
 //!   the optimiser may not fold);
 //! - `TaskCell::with_mut`: the real thing, inside a task, for comparison.
 
-use std::cell::{Cell, RefCell, UnsafeCell};
+use std::cell::{Cell, UnsafeCell};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
-use taskcell_benches::cell::{per_op, Variant, TASK_CELL};
+use taskcell_benches::cell::{per_op, Alone, Variant, REF_CELL, TASK_CELL};
 use taskcell_benches::median;
 
 std::thread_local! {
@@ -66,7 +66,8 @@ fn split() -> Split {
     }
 }
 
-/// Times `iters` calls of `op` on `black_box(cell)`.
+/// Times `iters` calls of `op` on `black_box(cell)`: `cell` alone on its
+/// lines, as the `cell` bench's cells are ([`Alone`]).
 #[inline(always)]
 fn time<C>(iters: u64, cell: &C, mut op: impl FnMut(&C)) -> Duration {
     let start = Instant::now();
@@ -74,11 +75,6 @@ fn time<C>(iters: u64, cell: &C, mut op: impl FnMut(&C)) -> Duration {
         op(black_box(cell));
     }
     start.elapsed()
-}
-
-fn ref_cell(iters: u64) -> Duration {
-    let cell = RefCell::new(0u64);
-    time(iters, &cell, |cell| *cell.borrow_mut() += 1)
 }
 
 /// `*n += 1` inside the borrow flag's dance: "is it 0? store -1 … store
@@ -99,7 +95,7 @@ fn increment_lent(cell: &Split) {
 }
 
 fn owner_current_borrow(iters: u64) -> Duration {
-    time(iters, &split(), |cell| {
+    time(iters, &*Alone::new(split()), |cell| {
         if cell.owner.load(Relaxed) != CURRENT.with(Cell::get) {
             refused()
         }
@@ -108,7 +104,7 @@ fn owner_current_borrow(iters: u64) -> Duration {
 }
 
 fn owner_current(iters: u64) -> Duration {
-    time(iters, &split(), |cell| {
+    time(iters, &*Alone::new(split()), |cell| {
         if cell.owner.load(Relaxed) != CURRENT.with(Cell::get) {
             refused()
         }
@@ -118,7 +114,7 @@ fn owner_current(iters: u64) -> Duration {
 }
 
 fn owner_constant_borrow(iters: u64) -> Duration {
-    time(iters, &split(), |cell| {
+    time(iters, &*Alone::new(split()), |cell| {
         if cell.owner.load(Relaxed) != OWNER {
             refused()
         }
@@ -127,11 +123,11 @@ fn owner_constant_borrow(iters: u64) -> Duration {
 }
 
 fn one_word(iters: u64) -> Duration {
-    let cell = OneWord {
+    let cell = Alone::new(OneWord {
         word: AtomicU64::new(OWNER),
         value: UnsafeCell::new(0),
-    };
-    time(iters, &cell, |cell| {
+    });
+    time(iters, &*cell, |cell| {
         let current = CURRENT.with(Cell::get);
         if cell.word.load(Relaxed) != current {
             refused()
@@ -148,7 +144,6 @@ fn main() {
     let rounds = 15;
     let budget = Duration::from_millis(20);
     let variant = |name, time| Variant { name, time };
-    let baseline = variant("RefCell::borrow_mut", ref_cell);
     let variants = [
         variant("owner + current + borrow", owner_current_borrow),
         variant("owner + current", owner_current),
@@ -158,7 +153,7 @@ fn main() {
     ];
     let mut ratios = vec![Vec::with_capacity(rounds); variants.len()];
     for _ in 0..rounds {
-        let floor = per_op(baseline, budget);
+        let floor = per_op(REF_CELL, budget);
         for (&variant, ratios) in variants.iter().zip(&mut ratios) {
             ratios.push(per_op(variant, budget) / floor);
         }
