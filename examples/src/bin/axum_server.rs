@@ -28,13 +28,26 @@ use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use clap::Parser;
 use taskcell::TaskCell;
+use taskcell_examples::cli;
 use taskcell_examples::server::{parse_query, ChunkStream, Server};
 
-const USAGE: &str = "usage: axum_server [--workers N] [--tokio] [PORT]
-  PORT         the port on 127.0.0.1 (0 or nothing: any free port)
-  --workers N  worker threads (default: one per core)
-  --tokio      serve the router on axum::serve and tokio instead";
+/// An axum Router served on taskcell-executor, with no tokio runtime; or,
+/// with --tokio, the same router on axum::serve and tokio, to compare.
+#[derive(Debug, PartialEq, Parser)]
+#[command(name = "axum_server", version, args_override_self = true)]
+struct Args {
+    /// The port on 127.0.0.1 (0: any free port).
+    #[arg(default_value_t = 0, value_parser = cli::port, allow_negative_numbers = true)]
+    port: u16,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", value_parser = cli::count, allow_negative_numbers = true)]
+    workers: Option<usize>,
+    /// Serve the router on axum::serve and tokio instead.
+    #[arg(long)]
+    tokio: bool,
+}
 
 /// The routes both runtimes serve.
 fn common() -> Router<Arc<Server>> {
@@ -64,25 +77,11 @@ async fn stream(State(server): State<Arc<Server>>, uri: Uri) -> Response {
 }
 
 fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1);
-    let (mut port, mut workers, mut tokio) = (0u16, None, false);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--tokio" => tokio = true,
-            "--workers" => match args.next().and_then(|n| n.parse::<usize>().ok()) {
-                Some(n) if n > 0 => workers = Some(n),
-                _ => return usage("--workers needs a whole number above 0"),
-            },
-            "--help" | "-h" => {
-                println!("{USAGE}");
-                return ExitCode::SUCCESS;
-            }
-            other => match other.parse() {
-                Ok(p) => port = p,
-                Err(_) => return usage(&format!("not a port: {other}")),
-            },
-        }
-    }
+    let Args {
+        port,
+        workers,
+        tokio,
+    } = Args::parse();
     let server = Arc::new(Server::default());
     let result = if tokio {
         let mut builder = tokio::runtime::Builder::new_multi_thread();
@@ -121,7 +120,42 @@ fn main() -> ExitCode {
     }
 }
 
-fn usage(problem: &str) -> ExitCode {
-    eprintln!("axum_server: {problem}\n{USAGE}");
-    ExitCode::from(2)
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::error::ErrorKind;
+    use clap::CommandFactory;
+
+    fn parse_str(args: &str) -> Result<Args, clap::Error> {
+        Args::try_parse_from(std::iter::once("axum_server").chain(args.split_whitespace()))
+    }
+
+    #[test]
+    fn arguments() {
+        Args::command().debug_assert();
+        assert_eq!(
+            parse_str("").unwrap(),
+            Args {
+                port: 0,
+                workers: None,
+                tokio: false,
+            }
+        );
+        assert_eq!(
+            parse_str("--workers 2 --tokio 8080").unwrap(),
+            Args {
+                port: 8080,
+                workers: Some(2),
+                tokio: true,
+            }
+        );
+        let kind = |args: &str| parse_str(args).unwrap_err().kind();
+        assert_eq!(kind("--help"), ErrorKind::DisplayHelp);
+        assert_eq!(kind("--version"), ErrorKind::DisplayVersion);
+        assert_eq!(kind("--workers 0"), ErrorKind::ValueValidation);
+        assert_eq!(kind("--workers x"), ErrorKind::ValueValidation);
+        assert_eq!(kind("--workers"), ErrorKind::InvalidValue);
+        assert_eq!(kind("65536"), ErrorKind::ValueValidation);
+        assert_eq!(kind("--fast"), ErrorKind::UnknownArgument);
+    }
 }

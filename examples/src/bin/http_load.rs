@@ -30,75 +30,83 @@ use std::path::PathBuf;
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::Duration;
 
+use clap::Parser;
+use taskcell_benches::default_workers;
+use taskcell_examples::cli;
 use taskcell_examples::load::{self, Load, Report};
-
-const USAGE: &str =
-    "usage: http_load [--workers N] [--connections C] [--seconds S] [--rounds R] [--pin]
-  --workers N      server worker threads, every side (default: one per core; at most
-                   half the cores when there are 4 or more, which the servers get)
-  --connections C  concurrent keep-alive connections (default 64)
-  --seconds S      measured seconds per route, side and round (default 3)
-  --rounds R       rounds; each side's figure is the median (default 3)
-  --pin            insist on disjoint cores for servers and generator (4 or more cores;
-                   with 4 or more they are split anyway)
-  --url URL        only load the server already running at http://IP:PORT/PATH, a
-                   line per round (to set beside wrk's figures)
-  --threads T      generator threads for --url (default 1)";
 
 /// The routes measured: a name and a path.
 const ROUTES: [(&str, &str); 2] = [("/hello", "/hello"), ("1 MiB", "/stream?n=64&size=16384")];
 
-#[derive(Debug, PartialEq)]
+/// hyper_server on taskcell-executor against the same routes as plain
+/// hyper + tokio code (hyper_server --plain) and against our server code on
+/// hyper + tokio (--tokio), under one closed-loop keep-alive load generator.
+#[derive(Debug, PartialEq, Parser)]
+#[command(name = "http_load", version, args_override_self = true)]
 struct Args {
+    /// Server worker threads, every side (default: one per core; at most half
+    /// the cores when there are 4 or more, which the servers get).
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = cli::count,
+        allow_negative_numbers = true,
+        default_value_t = default_workers(),
+        hide_default_value = true
+    )]
     workers: usize,
+    /// Concurrent keep-alive connections.
+    #[arg(
+        long,
+        value_name = "C",
+        value_parser = cli::count,
+        allow_negative_numbers = true,
+        default_value_t = 64
+    )]
     connections: usize,
+    /// Measured seconds per route, side and round.
+    #[arg(
+        long,
+        value_name = "S",
+        value_parser = seconds,
+        allow_negative_numbers = true,
+        default_value_t = 3.0
+    )]
     seconds: f64,
+    /// Rounds; each side's figure is the median.
+    #[arg(
+        long,
+        value_name = "R",
+        value_parser = cli::count,
+        allow_negative_numbers = true,
+        default_value_t = 3
+    )]
     rounds: usize,
+    /// Insist on disjoint cores for servers and generator (4 or more cores;
+    /// with 4 or more they are split anyway).
+    #[arg(long)]
     pin: bool,
-    /// `--url`: load this running server only.
+    /// Only load the server already running at http://IP:PORT/PATH, a line
+    /// per round (to set beside wrk's figures).
+    #[arg(long, value_name = "URL", value_parser = parse_url)]
     url: Option<(SocketAddr, String)>,
-    /// `--threads`: generator threads for `--url`.
+    /// Generator threads for --url.
+    #[arg(
+        long,
+        value_name = "T",
+        value_parser = cli::count,
+        allow_negative_numbers = true,
+        default_value_t = 1
+    )]
     threads: usize,
 }
 
-fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String> {
-    let mut parsed = Args {
-        workers: std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
-        connections: 64,
-        seconds: 3.0,
-        rounds: 3,
-        pin: false,
-        url: None,
-        threads: 1,
-    };
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        let mut number = |what: &str| -> Result<f64, String> {
-            let value = args.next().ok_or(format!("{what} needs a number"))?;
-            match value.parse::<f64>() {
-                Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
-                _ => Err(format!("{what} needs a number above 0, got {value}")),
-            }
-        };
-        match arg.as_str() {
-            "--help" | "-h" => return Ok(None),
-            "--pin" => parsed.pin = true,
-            "--url" => {
-                let url = args.next().ok_or("--url needs a URL")?;
-                parsed.url = Some(parse_url(&url)?);
-            }
-            "--threads" => parsed.threads = number("--threads")? as usize,
-            "--workers" => parsed.workers = number("--workers")? as usize,
-            "--connections" => parsed.connections = number("--connections")? as usize,
-            "--seconds" => parsed.seconds = number("--seconds")?,
-            "--rounds" => parsed.rounds = number("--rounds")? as usize,
-            other => return Err(format!("unknown argument {other}")),
-        }
+/// `--seconds`: a number of seconds above 0 (and finite).
+fn seconds(value: &str) -> Result<f64, String> {
+    match value.parse::<f64>() {
+        Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
+        _ => Err("must be a number of seconds above 0".to_owned()),
     }
-    if parsed.workers == 0 || parsed.connections == 0 || parsed.rounds == 0 {
-        return Err("--workers, --connections and --rounds need whole numbers above 0".into());
-    }
-    Ok(Some(parsed))
 }
 
 /// `http://HOST:PORT/PATH` (an IP address, as the generator connects
@@ -106,14 +114,14 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String>
 fn parse_url(url: &str) -> Result<(SocketAddr, String), String> {
     let rest = url
         .strip_prefix("http://")
-        .ok_or_else(|| format!("--url takes http://IP:PORT/PATH, got {url}"))?;
+        .ok_or_else(|| "the URL must be http://IP:PORT/PATH".to_owned())?;
     let (host, path) = match rest.find('/') {
         Some(at) => rest.split_at(at),
         None => (rest, "/"),
     };
     let addr = host
         .parse()
-        .map_err(|_| format!("--url needs an IP address and port, got {host}"))?;
+        .map_err(|_| format!("the URL needs an IP address and port, got {host}"))?;
     Ok((addr, path.to_string()))
 }
 
@@ -214,17 +222,7 @@ fn median(mut xs: Vec<f64>) -> f64 {
 }
 
 fn main() -> ExitCode {
-    let args = match parse(std::env::args().skip(1)) {
-        Ok(Some(args)) => args,
-        Ok(None) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(error) => {
-            eprintln!("{error}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    let args = Args::parse();
     if let Some((addr, path)) = &args.url {
         return load_url(*addr, path, &args);
     }
@@ -324,16 +322,17 @@ fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::error::ErrorKind;
+    use clap::CommandFactory;
 
-    fn parse_str(args: &str) -> Result<Option<Args>, String> {
-        parse(args.split_whitespace().map(str::to_owned))
+    fn parse_str(args: &str) -> Result<Args, clap::Error> {
+        Args::try_parse_from(std::iter::once("http_load").chain(args.split_whitespace()))
     }
 
     #[test]
     fn arguments() {
-        let args = parse_str("--workers 4 --connections 8 --seconds 0.5 --rounds 2 --pin")
-            .unwrap()
-            .unwrap();
+        Args::command().debug_assert();
+        let args = parse_str("--workers 4 --connections 8 --seconds 0.5 --rounds 2 --pin").unwrap();
         assert_eq!(
             args,
             Args {
@@ -346,22 +345,51 @@ mod tests {
                 threads: 1,
             }
         );
-        let url = parse_str("--url http://127.0.0.1:8080/hello --threads 2")
-            .unwrap()
-            .unwrap();
+        assert_eq!(
+            parse_str("").unwrap(),
+            Args {
+                workers: default_workers(),
+                connections: 64,
+                seconds: 3.0,
+                rounds: 3,
+                pin: false,
+                url: None,
+                threads: 1,
+            }
+        );
+        let url = parse_str("--url http://127.0.0.1:8080/hello --threads 2").unwrap();
         assert_eq!(
             url.url,
             Some(("127.0.0.1:8080".parse().unwrap(), "/hello".to_string()))
         );
         assert_eq!(url.threads, 2);
-        assert!(parse_str("--url localhost:80")
-            .unwrap_err()
-            .contains("http://"));
-        assert_eq!(parse_str("--help"), Ok(None));
-        assert!(parse_str("--workers 0").unwrap_err().contains("above 0"));
-        assert!(parse_str("--seconds x").unwrap_err().contains("got x"));
-        assert!(parse_str("--bogus")
-            .unwrap_err()
-            .contains("unknown argument --bogus"));
+        let bare = parse_str("--url http://[::1]:80").unwrap();
+        assert_eq!(
+            bare.url,
+            Some(("[::1]:80".parse().unwrap(), "/".to_string()))
+        );
+        for (bad, message) in [
+            ("--url localhost:80", "http://"),
+            ("--url http://localhost:80/", "IP address"),
+            ("--workers 0", "above 0"),
+            ("--connections 0", "above 0"),
+            ("--rounds -1", "above 0"),
+            ("--threads 1.5", "above 0"),
+            ("--seconds x", "'x'"),
+            ("--seconds 0", "above 0"),
+            ("--seconds -2", "above 0"),
+            ("--seconds inf", "above 0"),
+        ] {
+            let error = parse_str(bad).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::ValueValidation, "{bad}");
+            assert!(error.to_string().contains(message), "{bad}: {error}");
+        }
+        assert_eq!(
+            parse_str("--help").unwrap_err().kind(),
+            ErrorKind::DisplayHelp
+        );
+        let bogus = parse_str("--bogus").unwrap_err();
+        assert_eq!(bogus.kind(), ErrorKind::UnknownArgument);
+        assert!(bogus.to_string().contains("unexpected argument '--bogus'"));
     }
 }

@@ -13,50 +13,39 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use clap::Parser;
 use taskcell_examples::client::{get, Version};
 
-const USAGE: &str = "usage: hyper_client [--http2] http://HOST:PORT/PATH
-  --http2  speak HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1";
-
-/// The parsed command line.
-#[derive(Debug, PartialEq)]
+/// Fetches a URL with hyper 1.x's client on taskcell-executor and prints
+/// the status, the headers and the number of body bytes.
+#[derive(Debug, PartialEq, Parser)]
+#[command(name = "hyper_client", version, args_override_self = true)]
 struct Args {
+    /// Speak HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1.
+    #[arg(long)]
+    http2: bool,
+    /// The URL to fetch: http://HOST:PORT/PATH (plain HTTP, no TLS).
+    #[arg(value_name = "URL")]
     url: String,
-    version: Version,
 }
 
-/// `Ok(None)`: `--help`.
-fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String> {
-    let mut version = Version::Http1;
-    let mut url = None;
-    for arg in args {
-        match arg.as_str() {
-            "--help" | "-h" => return Ok(None),
-            "--http2" => version = Version::Http2,
-            _ if arg.starts_with('-') => return Err(format!("unknown argument `{arg}`")),
-            _ if url.is_some() => return Err(format!("one URL only, got a second: {arg}")),
-            _ => url = Some(arg),
+impl Args {
+    /// The HTTP version that `--http2` picks.
+    fn version(&self) -> Version {
+        if self.http2 {
+            Version::Http2
+        } else {
+            Version::Http1
         }
     }
-    let url = url.ok_or("a URL is needed")?;
-    Ok(Some(Args { url, version }))
 }
 
 fn main() -> ExitCode {
-    let Args { url, version } = match parse(std::env::args().skip(1)) {
-        Ok(Some(args)) => args,
-        Ok(None) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(error) => {
-            eprintln!("{error}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    let args = Args::parse();
+    let (url, version) = (&args.url, args.version());
     let runtime = taskcell_executor::Runtime::new().expect("runtime");
     let mut bytes = 0u64;
-    match runtime.block_on(get(&url, version, |chunk| bytes += chunk.len() as u64)) {
+    match runtime.block_on(get(url, version, |chunk| bytes += chunk.len() as u64)) {
         Ok(response) => {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{:?} {}", response.version(), response.status());
@@ -77,36 +66,34 @@ fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::error::ErrorKind;
+    use clap::CommandFactory;
 
-    fn parse_str(args: &str) -> Result<Option<Args>, String> {
-        parse(args.split_whitespace().map(str::to_owned))
+    fn parse_str(args: &str) -> Result<Args, clap::Error> {
+        Args::try_parse_from(std::iter::once("hyper_client").chain(args.split_whitespace()))
     }
 
     #[test]
     fn arguments() {
+        Args::command().debug_assert();
+        let plain = parse_str("http://a/").unwrap();
         assert_eq!(
-            parse_str("http://a/"),
-            Ok(Some(Args {
-                url: "http://a/".to_owned(),
-                version: Version::Http1
-            }))
+            (plain.url.as_str(), plain.version()),
+            ("http://a/", Version::Http1)
         );
+        let h2 = parse_str("--http2 http://a/").unwrap();
         assert_eq!(
-            parse_str("--http2 http://a/"),
-            Ok(Some(Args {
-                url: "http://a/".to_owned(),
-                version: Version::Http2
-            }))
+            (h2.url.as_str(), h2.version()),
+            ("http://a/", Version::Http2)
         );
-        assert_eq!(parse_str("--help"), Ok(None));
-        assert_eq!(parse_str("http://a/ -h"), Ok(None));
-        assert_eq!(parse_str(""), Err("a URL is needed".to_owned()));
-        assert_eq!(
-            parse_str("--http3 http://a/"),
-            Err("unknown argument `--http3`".to_owned())
-        );
-        assert!(parse_str("http://a/ http://b/")
-            .unwrap_err()
-            .contains("one URL only"));
+        let kind = |args: &str| parse_str(args).unwrap_err().kind();
+        assert_eq!(kind("--help"), ErrorKind::DisplayHelp);
+        assert_eq!(kind("http://a/ -h"), ErrorKind::DisplayHelp);
+        assert_eq!(kind("--version"), ErrorKind::DisplayVersion);
+        assert_eq!(kind(""), ErrorKind::MissingRequiredArgument);
+        let http3 = parse_str("--http3 http://a/").unwrap_err();
+        assert_eq!(http3.kind(), ErrorKind::UnknownArgument);
+        assert!(http3.to_string().contains("unexpected argument '--http3'"));
+        assert_eq!(kind("http://a/ http://b/"), ErrorKind::UnknownArgument);
     }
 }

@@ -22,71 +22,31 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::Parser;
+use taskcell_examples::cli;
 use taskcell_examples::server::{bind, Server};
 
-const USAGE: &str = "usage: hyper_server [--workers N] [--plain | --tokio] [PORT]
-  PORT         the port on 127.0.0.1 (0 or nothing: any free port)
-  --workers N  worker threads (default: one per core)
-  --plain      serve the routes as plain hyper + tokio code instead
-  --tokio      serve this server's code on hyper + tokio instead";
-
-/// The parsed command line.
-#[derive(Debug, PartialEq)]
+/// hyper 1.x on taskcell-executor, with no tokio runtime, streaming bodies
+/// whose state lives in a TaskCell.
+#[derive(Debug, PartialEq, Parser)]
+#[command(name = "hyper_server", version, args_override_self = true)]
 struct Args {
+    /// The port on 127.0.0.1 (0: any free port).
+    #[arg(default_value_t = 0, value_parser = cli::port, allow_negative_numbers = true)]
     port: u16,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", value_parser = cli::count, allow_negative_numbers = true)]
     workers: Option<usize>,
-    tokio: bool,
+    /// Serve the routes as plain hyper + tokio code instead.
+    #[arg(long, conflicts_with = "tokio")]
     plain: bool,
-}
-
-/// `Ok(None)`: `--help`.
-fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String> {
-    let mut parsed = Args {
-        port: 0,
-        workers: None,
-        tokio: false,
-        plain: false,
-    };
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--help" | "-h" => return Ok(None),
-            "--tokio" => parsed.tokio = true,
-            "--plain" => parsed.plain = true,
-            "--workers" => {
-                let n = args.next().ok_or("--workers needs a number")?;
-                match n.parse::<usize>() {
-                    Ok(n) if n > 0 => parsed.workers = Some(n),
-                    _ => return Err(format!("--workers needs a whole number above 0, got {n}")),
-                }
-            }
-            port => {
-                parsed.port = port
-                    .parse::<u32>()
-                    .ok()
-                    .and_then(|p| u16::try_from(p).ok())
-                    .ok_or_else(|| format!("port must be 0–65535, got {port}"))?;
-            }
-        }
-    }
-    if parsed.tokio && parsed.plain {
-        return Err("--plain and --tokio are two different servers: give one".into());
-    }
-    Ok(Some(parsed))
+    /// Serve this server's code on hyper + tokio instead.
+    #[arg(long)]
+    tokio: bool,
 }
 
 fn main() -> ExitCode {
-    let args = match parse(std::env::args().skip(1)) {
-        Ok(Some(args)) => args,
-        Ok(None) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(error) => {
-            eprintln!("{error}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    let args = Args::parse();
     let workers = args.workers.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
@@ -138,51 +98,60 @@ fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::error::ErrorKind;
+    use clap::CommandFactory;
 
-    fn parse_str(args: &str) -> Result<Option<Args>, String> {
-        parse(args.split_whitespace().map(str::to_owned))
+    fn parse_str(args: &str) -> Result<Args, clap::Error> {
+        Args::try_parse_from(std::iter::once("hyper_server").chain(args.split_whitespace()))
     }
 
     #[test]
     fn arguments() {
+        Args::command().debug_assert();
         assert_eq!(
-            parse_str(""),
-            Ok(Some(Args {
+            parse_str("").unwrap(),
+            Args {
                 port: 0,
                 workers: None,
                 tokio: false,
                 plain: false,
-            }))
+            }
         );
         assert_eq!(
-            parse_str("--workers 4 --tokio 8080"),
-            Ok(Some(Args {
+            parse_str("--workers 4 --tokio 8080").unwrap(),
+            Args {
                 port: 8080,
                 workers: Some(4),
                 tokio: true,
                 plain: false,
-            }))
+            }
         );
         assert_eq!(
-            parse_str("--plain"),
-            Ok(Some(Args {
-                port: 0,
+            parse_str("--plain 65535").unwrap(),
+            Args {
+                port: 65535,
                 workers: None,
                 tokio: false,
                 plain: true,
-            }))
+            }
         );
-        assert!(parse_str("--plain --tokio")
-            .unwrap_err()
-            .contains("two different servers"));
-        assert_eq!(parse_str("--help"), Ok(None));
-        assert_eq!(
-            parse_str("99999"),
-            Err("port must be 0–65535, got 99999".to_owned())
-        );
-        assert!(parse_str("--workers 0").unwrap_err().contains("above 0"));
-        assert!(parse_str("--workers")
-            .unwrap_err()
-            .contains("needs a number"));
+        let kind = |args: &str| parse_str(args).unwrap_err().kind();
+        assert_eq!(kind("--plain --tokio"), ErrorKind::ArgumentConflict);
+        assert_eq!(kind("--tokio --plain"), ErrorKind::ArgumentConflict);
+        assert_eq!(kind("--help"), ErrorKind::DisplayHelp);
+        assert_eq!(kind("-h"), ErrorKind::DisplayHelp);
+        assert_eq!(kind("--version"), ErrorKind::DisplayVersion);
+        for bad in ["99999", "-1", "http"] {
+            let error = parse_str(bad).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::ValueValidation, "{bad}");
+            assert!(error.to_string().contains("0–65535"), "{error}");
+        }
+        for bad in ["0", "-1", "2.5", "x"] {
+            let error = parse_str(&format!("--workers {bad}")).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::ValueValidation, "{bad}");
+            assert!(error.to_string().contains("above 0"), "{error}");
+        }
+        assert_eq!(kind("--workers"), ErrorKind::InvalidValue);
+        assert_eq!(kind("--fast"), ErrorKind::UnknownArgument);
     }
 }

@@ -2,20 +2,36 @@
 
 use std::path::PathBuf;
 
+use clap::builder::PossibleValuesParser;
+use clap::Parser;
 use taskcell_benches::parse_workers;
 
-/// The command line.
-#[derive(Debug, Default)]
+/// Every benchmark group of taskcell-benches, ours against theirs, in one
+/// short run.
+#[derive(Debug, Parser)]
+#[command(name = "showdown", version, args_override_self = true)]
 pub(crate) struct Args {
-    pub(crate) json: Option<PathBuf>,
-    pub(crate) plot: Option<PathBuf>,
+    /// Shorter budgets: a smoke run.
+    #[arg(long)]
     pub(crate) quick: bool,
-    /// `--workers`: worker threads per runtime; `None` for the default.
+    /// Worker threads of every runtime, ours and tokio's (default: one per
+    /// core).
+    #[arg(long, value_name = "N", value_parser = parse_workers, allow_negative_numbers = true)]
     pub(crate) workers: Option<usize>,
-    /// `--scale`: run `rt` and `across_await` at 1, 2, 4, … workers.
+    /// Run rt and across_await at 1, 2, 4, ... workers up to N (default: the
+    /// core count), print a ratio per worker count, and with --plot draw
+    /// them.
+    #[arg(long)]
     pub(crate) scale: bool,
-    /// `--only`: the groups to run; empty for all.
+    /// Run only this group (repeatable; default: all).
+    #[arg(long, value_name = "GROUP", value_parser = PossibleValuesParser::new(GROUPS))]
     pub(crate) only: Vec<String>,
+    /// Write the machine and the rows as JSON.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) json: Option<PathBuf>,
+    /// Draw the ratios as a PNG chart.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) plot: Option<PathBuf>,
 }
 
 /// The groups, in the order they run.
@@ -32,48 +48,3 @@ pub(crate) const GROUPS: [&str; 8] = [
 
 /// The groups that `--scale` runs.
 pub(crate) const SCALE_GROUPS: [&str; 2] = ["rt", "across_await"];
-
-pub(crate) const USAGE: &str = "usage: showdown [--quick] [--workers N] [--scale] [--only GROUP]... [--json PATH] [--plot PATH]
-  --quick        shorter budgets: a smoke run
-  --workers N    worker threads of every runtime, ours and tokio's (default: one per core)
-  --scale        run rt and across_await at 1, 2, 4, ... workers up to N (default: the
-                 core count), print a ratio per worker count, and with --plot draw them
-  --only GROUP   run only this group (repeatable): rt, cell, across_await, body, http,
-                 timers, coop, memory
-  --json PATH    write the machine and the rows as JSON
-  --plot PATH    draw the ratios as a PNG chart";
-
-/// `Ok(None)`: `--help`.
-pub(crate) fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
-    let mut parsed = Args::default();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--help" | "-h" => return Ok(None),
-            "--quick" => parsed.quick = true,
-            "--scale" => parsed.scale = true,
-            "--workers" => {
-                let value = args.next().ok_or("--workers needs a number N")?;
-                let n = parse_workers(&value).map_err(|e| format!("--workers: {e}"))?;
-                parsed.workers = Some(n);
-            }
-            "--only" => {
-                let group = args.next().ok_or("--only needs a GROUP")?;
-                if !GROUPS.contains(&group.as_str()) {
-                    return Err(format!("unknown group `{group}`"));
-                }
-                parsed.only.push(group);
-            }
-            "--json" | "--plot" => {
-                let path = args.next().ok_or(format!("{arg} needs a PATH"))?;
-                let slot = if arg == "--json" {
-                    &mut parsed.json
-                } else {
-                    &mut parsed.plot
-                };
-                *slot = Some(path.into());
-            }
-            _ => return Err(format!("unknown argument `{arg}`")),
-        }
-    }
-    Ok(Some(parsed))
-}

@@ -88,6 +88,7 @@
 
 use std::process::ExitCode;
 
+use clap::Parser;
 use taskcell_benches::{default_workers, memory, set_workers};
 
 /// Counts the heap exactly for `memory`; counts nothing otherwise.
@@ -105,17 +106,7 @@ use plot::*;
 use report::*;
 
 fn main() -> ExitCode {
-    let args = match parse_args(std::env::args().skip(1)) {
-        Ok(Some(args)) => args,
-        Ok(None) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(message) => {
-            eprintln!("showdown: {message}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    let args = Args::parse();
     let budget = if args.quick {
         Budget::QUICK
     } else {
@@ -331,46 +322,54 @@ mod tests {
 
     #[test]
     fn arguments() {
-        let args = |list: &[&str]| parse_args(list.iter().map(|s| s.to_string()));
-        let parsed = args(&["--quick", "--json", "a.json", "--plot", "b.png"])
-            .unwrap()
-            .unwrap();
+        use clap::error::ErrorKind;
+        use clap::CommandFactory;
+
+        Args::command().debug_assert();
+        let args = |list: &[&str]| Args::try_parse_from(["showdown"].iter().chain(list));
+        let kind = |list: &[&str]| args(list).unwrap_err().kind();
+        let parsed = args(&["--quick", "--json", "a.json", "--plot", "b.png"]).unwrap();
         assert!(parsed.quick);
         assert_eq!(parsed.json, Some(PathBuf::from("a.json")));
         assert_eq!(parsed.plot, Some(PathBuf::from("b.png")));
-        assert!(args(&["--help"]).unwrap().is_none());
-        assert!(args(&["--quick", "-h"]).unwrap().is_none());
-        assert!(args(&["--json"]).is_err());
-        assert_eq!(args(&["--fast"]).unwrap_err(), "unknown argument `--fast`");
-        let only = args(&["--only", "body", "--only", "cell"])
-            .unwrap()
-            .unwrap();
+        assert_eq!(kind(&["--help"]), ErrorKind::DisplayHelp);
+        assert_eq!(kind(&["--quick", "-h"]), ErrorKind::DisplayHelp);
+        assert_eq!(kind(&["--version"]), ErrorKind::DisplayVersion);
+        assert_eq!(kind(&["--json"]), ErrorKind::InvalidValue);
+        let fast = args(&["--fast"]).unwrap_err();
+        assert_eq!(fast.kind(), ErrorKind::UnknownArgument);
+        assert!(fast.to_string().contains("unexpected argument '--fast'"));
+        let only = args(&["--only", "body", "--only", "cell"]).unwrap();
         assert_eq!(only.only, ["body", "cell"]);
-        assert!(args(&["--only", "disk"]).is_err());
-        assert!(args(&["--only"]).is_err());
-        for group in ["http", "timers"] {
-            assert_eq!(args(&["--only", group]).unwrap().unwrap().only, [group]);
+        assert_eq!(kind(&["--only", "disk"]), ErrorKind::InvalidValue);
+        assert_eq!(kind(&["--only"]), ErrorKind::InvalidValue);
+        for group in GROUPS {
+            assert_eq!(args(&["--only", group]).unwrap().only, [group]);
         }
 
-        let default = args(&[]).unwrap().unwrap();
+        let default = args(&[]).unwrap();
         assert_eq!(default.workers, None);
-        assert!(!default.scale);
-        let set = args(&["--workers", "3", "--scale"]).unwrap().unwrap();
+        assert!(default.only.is_empty());
+        assert!(!default.scale && !default.quick);
+        assert_eq!((default.json, default.plot), (None, None));
+        let set = args(&["--workers", "3", "--scale"]).unwrap();
         assert_eq!(set.workers, Some(3));
         assert!(set.scale);
+        // As before, a later value replaces an earlier one.
         assert_eq!(
-            args(&["--workers", "0"]).unwrap_err(),
-            "--workers: the worker count must be a whole number above 0, got `0`"
+            args(&["--workers", "3", "--workers", "5"]).unwrap().workers,
+            Some(5)
         );
-        assert_eq!(
-            args(&["--workers", "abc"]).unwrap_err(),
-            "--workers: the worker count must be a whole number above 0, got `abc`"
-        );
-        assert!(args(&["--workers", "-1"]).is_err());
-        assert!(args(&["--workers", "2.5"]).is_err());
-        assert_eq!(
-            args(&["--workers"]).unwrap_err(),
-            "--workers needs a number N"
-        );
+        for bad in ["0", "abc", "-1", "2.5"] {
+            let error = args(&["--workers", bad]).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::ValueValidation, "{bad}");
+            assert!(
+                error
+                    .to_string()
+                    .contains("the worker count must be a whole number above 0"),
+                "{error}"
+            );
+        }
+        assert_eq!(kind(&["--workers"]), ErrorKind::InvalidValue);
     }
 }
