@@ -111,6 +111,26 @@ pub(crate) fn interleaved<T: Copy>(
     )
 }
 
+/// The row of a workload run as a routine on both runtimes (`rt`,
+/// `timers`): ours against tokio's, interleaved.
+fn routine_row(budget: &Budget, group: &'static str, name: String, workload: &rt::Workload) -> Row {
+    let (ours, theirs) = interleaved(
+        budget.rounds,
+        workload.taskcell,
+        &[workload.tokio],
+        |setup| routine_round(setup, budget.rt_round),
+    );
+    Row {
+        group,
+        workload: name,
+        ours: "taskcell-executor".to_string(),
+        ours_value: ours,
+        theirs: "tokio".to_string(),
+        theirs_value: theirs[0],
+        unit: Unit::Nanos,
+    }
+}
+
 /// Runs every group, printing a line per workload to stderr, and returns
 /// the rows.
 pub(crate) fn run(budget: &Budget, wanted: &dyn Fn(&str) -> bool) -> Vec<Row> {
@@ -142,21 +162,12 @@ pub(crate) fn run(budget: &Budget, wanted: &dyn Fn(&str) -> bool) -> Vec<Row> {
     };
 
     for workload in rt::WORKLOADS.iter().filter(|_| wanted("rt")) {
-        let (ours, theirs) = interleaved(
-            budget.rounds,
-            workload.taskcell,
-            &[workload.tokio],
-            |setup| routine_round(setup, budget.rt_round),
-        );
-        progress(&[Row {
-            group: "rt",
-            workload: workload.name.to_string(),
-            ours: "taskcell-executor".to_string(),
-            ours_value: ours,
-            theirs: "tokio".to_string(),
-            theirs_value: theirs[0],
-            unit: Unit::Nanos,
-        }]);
+        progress(&[routine_row(
+            budget,
+            "rt",
+            workload.name.to_string(),
+            workload,
+        )]);
     }
 
     if wanted("cell") {
@@ -264,28 +275,15 @@ pub(crate) fn run(budget: &Budget, wanted: &dyn Fn(&str) -> bool) -> Vec<Row> {
     }
 
     for workload in timers::WORKLOADS.iter().filter(|_| wanted("timers")) {
-        let (ours, theirs) = interleaved(
-            budget.rounds,
-            workload.taskcell,
-            &[workload.tokio],
-            |setup| routine_round(setup, budget.rt_round),
+        let name = format!(
+            "{}k {}",
+            timers::TASKS * timers::PER_TASK / 1000,
+            match workload.name {
+                "sleeps" => "sleeps set and fired",
+                _ => "timeouts set and cancelled",
+            }
         );
-        progress(&[Row {
-            group: "timers",
-            workload: format!(
-                "{}k {}",
-                timers::TASKS * timers::PER_TASK / 1000,
-                match workload.name {
-                    "sleeps" => "sleeps set and fired",
-                    _ => "timeouts set and cancelled",
-                }
-            ),
-            ours: "taskcell-executor".to_string(),
-            ours_value: ours,
-            theirs: "tokio".to_string(),
-            theirs_value: theirs[0],
-            unit: Unit::Nanos,
-        }]);
+        progress(&[routine_row(budget, "timers", name, workload)]);
     }
 
     if wanted("coop") {
