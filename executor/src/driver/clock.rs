@@ -286,18 +286,23 @@ impl Clock {
     /// so that a timer never fires early. Saturates at `u64::MAX`.
     pub(crate) fn deadline_tick(&self, deadline: Instant) -> u64 {
         let since = deadline.saturating_duration_since(self.start);
-        let ms = since.as_millis();
-        let ms = if since > Duration::from_millis(ms as u64) {
-            ms + 1
-        } else {
-            ms
-        };
-        u64::try_from(ms).unwrap_or(u64::MAX)
+        // Whole seconds are whole ticks; only the nanoseconds round. In
+        // 64-bit arithmetic: `as_millis` would go through 128 bits, on the
+        // path of every timer's first poll.
+        let part = since.subsec_nanos().div_ceil(1_000_000);
+        since
+            .as_secs()
+            .saturating_mul(1000)
+            .saturating_add(u64::from(part))
     }
 
     /// The last timer tick at or before `now`: the clock rounds *down*.
     pub(crate) fn instant_tick(&self, now: Instant) -> u64 {
-        u64::try_from(now.saturating_duration_since(self.start).as_millis()).unwrap_or(u64::MAX)
+        let since = now.saturating_duration_since(self.start);
+        since
+            .as_secs()
+            .saturating_mul(1000)
+            .saturating_add(u64::from(since.subsec_millis()))
     }
 
     /// The current timer tick, on the precise clock.
@@ -353,5 +358,42 @@ mod tests {
         }
         assert_eq!(clock.until_tick(7, clock.start + 2 * ms), 5 * ms);
         assert_eq!(clock.until_tick(1, clock.start + 2 * ms), Duration::ZERO);
+    }
+
+    /// The 64-bit conversions agree with exact 128-bit arithmetic on
+    /// nanoseconds, across second boundaries and over years.
+    #[test]
+    fn ticks_agree_with_exact_arithmetic() {
+        let clock = Clock::new(false);
+        let mut offsets: Vec<u128> = vec![0, 1, 999_999, 1_000_000, 1_000_001];
+        for secs in [1u128, 59, 3_600, 86_400 * 365 * 20] {
+            for nanos in [
+                0u128,
+                1,
+                999_999,
+                1_000_000,
+                1_000_001,
+                998_999_999,
+                999_000_001,
+            ] {
+                offsets.push(secs * 1_000_000_000 + nanos);
+                offsets.push(secs * 1_000_000_000 - 1 + nanos);
+            }
+        }
+        for ns in offsets {
+            let at = clock.start + Duration::from_nanos(ns as u64);
+            let up = ns.div_ceil(1_000_000) as u64;
+            let down = (ns / 1_000_000) as u64;
+            assert_eq!(
+                clock.deadline_tick(at),
+                up,
+                "deadline {ns} ns after the start"
+            );
+            assert_eq!(
+                clock.instant_tick(at),
+                down,
+                "reading {ns} ns after the start"
+            );
+        }
     }
 }

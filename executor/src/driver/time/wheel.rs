@@ -315,12 +315,16 @@ impl<T> Wheel<T> {
     /// A deadline `<= elapsed()` is already due: the next `advance` (with any
     /// `now`) fires it. Panics if the wheel already holds `u32::MAX` entries.
     pub(crate) fn insert(&mut self, deadline: u64, value: T) -> Key {
+        // Linked at the back of its list as it is stored: one look at the
+        // list and one at its old tail.
+        let id = self.list_for(deadline);
+        let tail = self.list(id).tail;
         let entry = Entry {
             value,
             deadline,
-            prev: NIL,
+            prev: tail,
             next: NIL,
-            state: State::Fired,
+            state: State::Pending(id),
         };
         let idx = if self.free_head != NIL {
             let idx = self.free_head;
@@ -337,26 +341,29 @@ impl<T> Wheel<T> {
             (self.slab.len() - 1) as u32
         };
         self.len += 1;
-        self.schedule(idx);
+        self.attach(idx, id, tail);
         Key(idx)
     }
 
     /// Removes the entry (pending or fired), frees its space and returns its
     /// value. Panics if `key` does not refer to a stored entry.
     pub(crate) fn remove(&mut self, key: Key) -> T {
-        if let State::Pending(_) = self.entry(key.0).state {
-            self.unlink(key.0);
-        }
         let vacant = Slot::Vacant {
             next_free: self.free_head,
         };
-        let value = match std::mem::replace(&mut self.slab[key.0 as usize], vacant) {
-            Slot::Occupied(entry) => entry.value,
-            Slot::Vacant { .. } => unreachable!("entry was checked to be occupied"),
+        let entry = match self.slab.get_mut(key.0 as usize) {
+            Some(slot @ Slot::Occupied(_)) => match std::mem::replace(slot, vacant) {
+                Slot::Occupied(entry) => entry,
+                Slot::Vacant { .. } => unreachable!("the slot was just seen occupied"),
+            },
+            _ => panic!("invalid timer wheel key {}", key.0),
         };
+        if let State::Pending(id) = entry.state {
+            self.splice_out(id, entry.prev, entry.next);
+        }
         self.free_head = key.0;
         self.len -= 1;
-        value
+        entry.value
     }
 
     /// The value of the entry. Panics if `key` does not refer to a stored
@@ -516,53 +523,52 @@ impl<T> Wheel<T> {
         }
     }
 
-    /// Links the unlinked entry `idx` at the end of the list its deadline
-    /// belongs to at the current `elapsed`: the due list when the deadline
-    /// is not after `elapsed`, otherwise a level slot. O(1).
-    fn schedule(&mut self, idx: u32) {
-        let deadline = self.entry(idx).deadline;
+    /// The list an entry with `deadline` belongs to at the current
+    /// `elapsed`: the due list when the deadline is not after `elapsed`
+    /// (whose `due_min` it then counts in), otherwise a level slot.
+    #[inline]
+    fn list_for(&mut self, deadline: u64) -> ListId {
         if deadline <= self.elapsed {
             if self.due.head == NIL {
                 self.due_min = deadline;
             } else {
                 self.due_min = self.due_min.min(deadline);
             }
-            let tail = self.due.tail;
-            self.link_after(idx, ListId::Due, tail);
+            ListId::Due
         } else {
             let (level, slot) = position(self.elapsed, deadline);
-            let id = ListId::Level {
+            ListId::Level {
                 level: level as u8,
                 slot: slot as u8,
-            };
-            let tail = self.list(id).tail;
-            self.link_after(idx, id, tail);
+            }
         }
     }
 
-    /// Links the unlinked entry `idx` into list `id` right after entry
-    /// `after`, or at the front when `after` is [`NIL`], and marks it pending
-    /// there.
-    fn link_after(&mut self, idx: u32, id: ListId, after: u32) {
-        let next = if after == NIL {
-            self.list(id).head
-        } else {
-            self.entry(after).next
-        };
+    /// Links the unlinked entry `idx` at the end of the list its deadline
+    /// belongs to at the current `elapsed` (see `list_for`). O(1).
+    fn schedule(&mut self, idx: u32) {
+        let deadline = self.entry(idx).deadline;
+        let id = self.list_for(deadline);
+        let tail = self.list(id).tail;
         let entry = self.entry_mut(idx);
-        entry.prev = after;
-        entry.next = next;
+        entry.prev = tail;
+        entry.next = NIL;
         entry.state = State::Pending(id);
-        if after == NIL {
-            self.list_mut(id).head = idx;
-        } else {
-            self.entry_mut(after).next = idx;
+        self.attach(idx, id, tail);
+    }
+
+    /// The list side of linking entry `idx` at the end of list `id`, whose
+    /// tail was `tail`: the entry's own links and state are already set.
+    #[inline]
+    fn attach(&mut self, idx: u32, id: ListId, tail: u32) {
+        if tail != NIL {
+            self.entry_mut(tail).next = idx;
         }
-        if next == NIL {
-            self.list_mut(id).tail = idx;
-        } else {
-            self.entry_mut(next).prev = idx;
+        let list = self.list_mut(id);
+        if tail == NIL {
+            list.head = idx;
         }
+        list.tail = idx;
         if let ListId::Level { level, slot } = id {
             self.levels[level as usize].occupied |= 1 << slot;
         }
@@ -578,18 +584,29 @@ impl<T> Wheel<T> {
         let (prev, next) = (entry.prev, entry.next);
         entry.prev = NIL;
         entry.next = NIL;
-        if prev == NIL {
-            self.list_mut(id).head = next;
-        } else {
+        self.splice_out(id, prev, next);
+    }
+
+    /// The list side of unlinking an entry of list `id` that sat between
+    /// `prev` and `next`: its neighbours, or the list's ends, now link past
+    /// it, and an emptied level slot is marked empty.
+    #[inline]
+    fn splice_out(&mut self, id: ListId, prev: u32, next: u32) {
+        if prev != NIL {
             self.entry_mut(prev).next = next;
         }
-        if next == NIL {
-            self.list_mut(id).tail = prev;
-        } else {
+        if next != NIL {
             self.entry_mut(next).prev = prev;
         }
+        let list = self.list_mut(id);
+        if prev == NIL {
+            list.head = next;
+        }
+        if next == NIL {
+            list.tail = prev;
+        }
         if let ListId::Level { level, slot } = id {
-            if self.list(id).head == NIL {
+            if prev == NIL && next == NIL {
                 self.levels[level as usize].occupied &= !(1 << slot);
             }
         }
