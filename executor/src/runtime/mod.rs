@@ -58,6 +58,13 @@ pub struct Runtime {
     shut_down: bool,
 }
 
+// Unwind safe, as tokio's: `catch_unwind(|| rt.block_on(..))` is how a test
+// harness checks a panic. What the runtime shares is unwind safe (see the
+// scheduler's `Handle`); its worker threads' join handles are only joined
+// at shutdown.
+impl std::panic::UnwindSafe for Runtime {}
+impl std::panic::RefUnwindSafe for Runtime {}
+
 /// The flavour's own part of a runtime.
 #[derive(Debug)]
 enum Scheduler {

@@ -103,6 +103,15 @@ pub(crate) struct Handle {
     shared: Arc<Shared>,
 }
 
+// Unwind safe, as tokio's runtime handle: a panic caught around a use of
+// the runtime (`catch_unwind(|| rt.block_on(..))`) cannot leave its shared
+// state half-updated. Its locks guard short sections that run no user code
+// (`driver/time`, rule 4), and a task's panic is caught inside the runtime
+// and becomes a `JoinError`. So `Runtime`, `Handle`, the sockets, the
+// timers and the metrics, which hold this handle, are unwind safe too.
+impl std::panic::UnwindSafe for Handle {}
+impl std::panic::RefUnwindSafe for Handle {}
+
 /// State shared by the runtime, its handles, its workers and its tasks.
 /// Private to the scheduler: everything else goes through [`Handle`].
 pub(crate) struct Shared {

@@ -39,6 +39,13 @@ unsafe impl<T: Send> Sync for JoinHandle<T> {}
 
 impl<T> Unpin for JoinHandle<T> {}
 
+// Unwind safe, as tokio's: a panic caught around a use of the handle leaves
+// nothing half-done that a later use could see. The handle reaches the task
+// only through its atomic state word; the output is moved out whole or not
+// at all.
+impl<T> std::panic::UnwindSafe for JoinHandle<T> {}
+impl<T> std::panic::RefUnwindSafe for JoinHandle<T> {}
+
 impl<T> JoinHandle<T> {
     /// # Safety
     ///
@@ -134,6 +141,11 @@ pub struct AbortHandle {
 unsafe impl Send for AbortHandle {}
 // SAFETY: as for `Send`: `&AbortHandle` reaches only the state word.
 unsafe impl Sync for AbortHandle {}
+
+// Unwind safe, as tokio's and as `JoinHandle`: it reaches the task only
+// through its atomic state word.
+impl std::panic::UnwindSafe for AbortHandle {}
+impl std::panic::RefUnwindSafe for AbortHandle {}
 
 impl AbortHandle {
     fn header(&self) -> &Header {

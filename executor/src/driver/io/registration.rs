@@ -51,6 +51,13 @@ pub(crate) struct PollEvented<E: Source> {
     handle: Handle,
 }
 
+// Unwind safe, as tokio's: the readiness word is atomic, and the waiters'
+// lock runs no user code (wakers are woken after it is released), so a
+// panic caught around a socket's use leaves nothing half-updated. With it
+// the sockets are unwind safe, as tokio's are.
+impl<E: Source> std::panic::UnwindSafe for PollEvented<E> {}
+impl<E: Source> std::panic::RefUnwindSafe for PollEvented<E> {}
+
 impl<E: Source> PollEvented<E> {
     /// Registers `io` with the driver of the runtime of the calling code.
     ///
