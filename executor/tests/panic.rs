@@ -140,3 +140,51 @@ fn a_panic_in_the_drop_of_a_tasks_output_does_not_kill_the_runtime() {
         assert_eq!(rt.block_on(rt.spawn(async { 3 })).unwrap(), 3);
     });
 }
+
+/// As tokio's: the future of a task whose poll panics is dropped while the
+/// panic unwinds (its `Drop` sees `thread::panicking()`), on every flavour.
+/// A `Drop` that panics as well does not abort the process: its panic
+/// becomes the task's, as a `Drop` panic after a normal finish does.
+#[test]
+fn a_future_whose_poll_panics_is_dropped_during_the_unwind() {
+    struct Boom {
+        drop_panics: bool,
+        seen: std::sync::mpsc::Sender<bool>,
+    }
+    impl std::future::Future for Boom {
+        type Output = ();
+        fn poll(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<()> {
+            panic_any(ExpectedPanic(1));
+        }
+    }
+    impl Drop for Boom {
+        fn drop(&mut self) {
+            self.seen.send(std::thread::panicking()).unwrap();
+            if self.drop_panics {
+                panic_any(ExpectedPanic(2));
+            }
+        }
+    }
+    common::quiet_expected_panics();
+    common::guarded(|| {
+        for rt in [common::current_thread_rt(), common::rt(1), common::rt(2)] {
+            for drop_panics in [false, true] {
+                let (seen, dropped) = std::sync::mpsc::channel();
+                let handle = rt.spawn(Boom { drop_panics, seen });
+                let err = rt.block_on(handle).unwrap_err();
+                assert_eq!(dropped.recv().ok(), Some(true), "dropped during the unwind");
+                let payload = err.into_panic();
+                let expected = if drop_panics { 2 } else { 1 };
+                assert_eq!(
+                    payload.downcast_ref::<ExpectedPanic>(),
+                    Some(&ExpectedPanic(expected))
+                );
+            }
+            // The runtime runs on.
+            assert_eq!(rt.block_on(rt.spawn(async { 7 })).unwrap(), 7);
+        }
+    });
+}

@@ -100,8 +100,28 @@ unsafe fn poll_future<F: Future, S: Schedule>(ptr: NonNull<Header>, cell: &Cell<
     // SAFETY: rule 5 — we own the future; the guard is a local, dropped
     // before this function returns and so before `RUNNING` is released.
     let _entered = unsafe { enter_task(&cell.header) };
+    // A future whose poll panics is dropped while the panic unwinds, as
+    // tokio's: its `Drop` sees `thread::panicking()`, and what it holds
+    // goes before anything else runs. The guard does it, and keeps what the
+    // drop gave (a panic of its own is caught there, rule 7).
+    let mut dropped_on_unwind: Option<std::thread::Result<()>> = None;
     let polled = catch_unwind(AssertUnwindSafe(|| {
-        cell.stage.with_mut(|stage| {
+        struct DropOnUnwind<'a, F: Future, S> {
+            cell: &'a Cell<F, S>,
+            dropped: &'a mut Option<std::thread::Result<()>>,
+        }
+        impl<F: Future, S> Drop for DropOnUnwind<'_, F, S> {
+            fn drop(&mut self) {
+                // SAFETY: rule 1 — the poll that owned the stage has
+                // unwound; we still own it, with the task's id entered.
+                *self.dropped = Some(unsafe { drop_stage(self.cell) });
+            }
+        }
+        let guard = DropOnUnwind {
+            cell,
+            dropped: &mut dropped_on_unwind,
+        };
+        let poll = cell.stage.with_mut(|stage| {
             // SAFETY: rule 1 — exclusive access to the stage.
             match unsafe { &mut *stage } {
                 Stage::Running(future) => {
@@ -112,18 +132,25 @@ unsafe fn poll_future<F: Future, S: Schedule>(ptr: NonNull<Header>, cell: &Cell<
                 }
                 _ => unreachable!("a task was polled after its future was dropped"),
             }
-        })
+        });
+        // Returned: the future is dropped below if it finished.
+        mem::forget(guard);
+        poll
     }));
     let output = match polled {
         Ok(Poll::Pending) => return false,
         Ok(Poll::Ready(output)) => Ok(output),
         Err(panic) => Err(JoinError::panic(&cell.header, panic)),
     };
-    // Drop the future (still under the id), then store the output. A panic
-    // from the future's `Drop` becomes the task's result; the output it
-    // replaces is dropped here, contained (rule 7).
-    // SAFETY: rule 1.
-    let output = match unsafe { drop_stage(cell) } {
+    // Drop the future (still under the id) unless the unwind did, then
+    // store the output. A panic from the future's `Drop` becomes the task's
+    // result; the output it replaces is dropped here, contained (rule 7).
+    let dropped = match dropped_on_unwind.take() {
+        Some(dropped) => dropped,
+        // SAFETY: rule 1.
+        None => unsafe { drop_stage(cell) },
+    };
+    let output = match dropped {
         Ok(()) => output,
         Err(panic) => {
             drop_contained(output);
