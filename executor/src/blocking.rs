@@ -175,6 +175,16 @@ impl BlockingPool {
             state.idle -= 1;
             if state.notified > 0 {
                 state.notified -= 1;
+            } else if state.shutdown {
+                // Idle at shutdown: cancel what is queued (tokio's
+                // `shutdown_or_run_if_mandatory`).
+                let queued = std::mem::take(&mut state.queue);
+                drop(state);
+                for task in queued {
+                    task.0.shutdown();
+                }
+                state = self.state.lock();
+                break;
             } else if state.queue.is_empty() && !state.shutdown && Instant::now() >= deadline {
                 break; // idle for a whole keep-alive
             }
@@ -191,7 +201,13 @@ impl BlockingPool {
         let queued = {
             let mut state = self.state.lock();
             state.shutdown = true;
-            std::mem::take(&mut state.queue)
+            // A thread starting or busy runs what is queued, as tokio's;
+            // with none, nobody will.
+            if state.threads == 0 {
+                std::mem::take(&mut state.queue)
+            } else {
+                VecDeque::new()
+            }
         };
         self.work.notify_all();
         for task in queued {

@@ -297,3 +297,71 @@ fn spawning_from_a_drop_during_shutdown_neither_hangs_nor_leaks() {
         assert!(outcome.load(SeqCst) <= tasks);
     });
 }
+
+/// `shutdown_timeout(Duration::MAX)` waits without limit, as tokio's: no
+/// overflow panic, and the blocking work finishes first.
+#[test]
+fn shutdown_timeout_of_duration_max_waits_for_blocking_work() {
+    common::guarded(|| {
+        for rt in [common::current_thread_rt(), common::rt(2)] {
+            let done = Arc::new(AtomicUsize::new(0));
+            let counted = done.clone();
+            let handle = rt.spawn_blocking(move || {
+                thread::sleep(Duration::from_millis(20));
+                counted.fetch_add(1, SeqCst);
+            });
+            rt.shutdown_timeout(Duration::MAX);
+            assert_eq!(done.load(SeqCst), 1, "waited for the blocking closure");
+            assert!(futures::executor::block_on(handle).is_ok());
+        }
+    });
+}
+
+/// As tokio's: a `spawn_blocking` made before the shutdown runs to the end,
+/// even when its thread has only just been started and has not yet taken
+/// it (it was cancelled in that window). Repeated, since the window is a
+/// race between the new thread and the shutdown.
+#[test]
+fn a_blocking_task_spawned_just_before_shutdown_still_runs() {
+    common::guarded(|| {
+        for round in 0..common::scaled(200, 4) {
+            let rt = match round % 2 {
+                0 => common::current_thread_rt(),
+                _ => common::rt(1),
+            };
+            let handle = rt.spawn_blocking(|| 42);
+            rt.shutdown_timeout(Duration::from_secs(100));
+            assert_eq!(
+                futures::executor::block_on(handle).unwrap(),
+                42,
+                "round {round}"
+            );
+        }
+    });
+}
+
+/// With a single blocking thread busy at the shutdown, a closure queued
+/// behind it runs once the first returns, as tokio's pool does: queued
+/// work is cancelled only by threads idle at the shutdown, or when there
+/// is no thread at all.
+#[test]
+fn a_blocking_task_queued_behind_a_busy_thread_runs_after_it() {
+    common::guarded(|| {
+        let rt = taskcell_executor::Builder::new_multi_thread()
+            .worker_threads(1)
+            .max_blocking_threads(1)
+            .build()
+            .unwrap();
+        let (entered_tx, entered_rx) = std::sync::mpsc::channel::<()>();
+        let first = rt.spawn_blocking(move || {
+            entered_tx.send(()).unwrap();
+            thread::sleep(Duration::from_millis(50));
+            1
+        });
+        entered_rx.recv().unwrap();
+        let second = rt.spawn_blocking(|| 2);
+        rt.shutdown_timeout(Duration::from_secs(100));
+        assert_eq!(futures::executor::block_on(first).unwrap(), 1);
+        assert_eq!(futures::executor::block_on(second).unwrap(), 2);
+    });
+}

@@ -167,7 +167,12 @@ impl Runtime {
     /// Shuts the runtime down, waiting at most `timeout` for the workers
     /// and blocking threads to stop. Tasks still running when time is up are
     /// cancelled as soon as their current poll returns; blocking closures
-    /// run to the end on their detached threads.
+    /// run to the end on their detached threads. A timeout past what an
+    /// `Instant` holds (`Duration::MAX`) waits without limit.
+    ///
+    /// A `spawn_blocking` made before the shutdown runs, as in tokio: on a
+    /// thread busy or starting at the shutdown, after what it runs now.
+    /// Only threads idle at the shutdown cancel what is still queued.
     ///
     /// ```
     /// use std::time::Duration;
@@ -176,7 +181,7 @@ impl Runtime {
     /// rt.shutdown_timeout(Duration::from_secs(1));
     /// ```
     pub fn shutdown_timeout(mut self, timeout: Duration) {
-        self.shutdown(Some(Instant::now() + timeout));
+        self.shutdown(Instant::now().checked_add(timeout));
     }
 
     /// Shuts the runtime down without waiting for anything:
