@@ -195,8 +195,10 @@ impl BlockingPool {
         self.hooks.stopped();
     }
 
-    /// Stops taking tasks, cancels the queued ones, and waits (until the
-    /// deadline, if any) for running ones to finish.
+    /// Stops taking tasks and waits (until the deadline, if any) for the
+    /// threads to finish. Threads busy or starting run what is queued, as
+    /// tokio's do; threads idle now cancel it; with no thread at all, it is
+    /// cancelled here.
     pub(crate) fn shutdown(&self, deadline: Option<Instant>) {
         let queued = {
             let mut state = self.state.lock();
