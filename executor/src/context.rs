@@ -20,6 +20,8 @@ struct Context {
     scheduler: Scoped<worker::Context<'static>>,
     /// Inside a worker or a `block_on`: blocking here would stall a runtime.
     blocking_forbidden: Cell<bool>,
+    /// In the poll of a `Handle::block_on`'s own future (not a task's).
+    handle_block_on_root: Cell<bool>,
     /// How many `EnterGuard`s are alive on this thread: each checks, when
     /// it drops, that it is the newest.
     depth: Cell<usize>,
@@ -31,6 +33,7 @@ std::thread_local! {
             handle: RefCell::new(None),
             scheduler: Scoped::new(),
             blocking_forbidden: Cell::new(false),
+            handle_block_on_root: Cell::new(false),
             depth: Cell::new(0),
         }
     };
@@ -122,6 +125,10 @@ pub(crate) fn without_scheduler<R>(f: impl FnOnce() -> R) -> R {
     }
     let forbidden = CONTEXT.with(|cx| cx.blocking_forbidden.replace(false));
     let _restore = Restore(forbidden);
+    // Nor in any `block_on`'s future: a runtime `f` makes and drives must
+    // not see the mark.
+    let root = CONTEXT.with(|cx| cx.handle_block_on_root.replace(false));
+    let _restore_root = RestoreRoot(root);
     CONTEXT.with(|c| c.scheduler.set(None, f))
 }
 
@@ -236,6 +243,35 @@ pub(crate) fn enter_handle(handle: &Handle) -> EnterGuard {
 pub(crate) fn try_enter_handle(handle: &Handle) -> Option<EnterGuard> {
     CONTEXT.try_with(|_| ()).ok()?;
     Some(enter_handle(handle))
+}
+
+/// Runs `poll`, the poll of a `block_on`'s own future, marked for
+/// `block_in_place` as a `Handle::block_on`'s (`in_handle`) or not (see
+/// [`in_handle_block_on_root`]).
+pub(crate) fn as_block_on_root<R>(in_handle: bool, poll: impl FnOnce() -> R) -> R {
+    let before = CONTEXT.with(|cx| cx.handle_block_on_root.replace(in_handle));
+    let _restore = RestoreRoot(before);
+    poll()
+}
+
+/// Puts back the mark of [`as_block_on_root`] when dropped.
+struct RestoreRoot(bool);
+
+impl Drop for RestoreRoot {
+    fn drop(&mut self) {
+        let _ = CONTEXT.try_with(|cx| cx.handle_block_on_root.set(self.0));
+    }
+}
+
+/// Whether this code runs in the poll of a `Handle::block_on`'s own
+/// future: there, as in tokio, `block_in_place` runs its closure at once
+/// whatever the flavour, while `Runtime::block_on` of a current-thread
+/// runtime refuses it. Tasks are never polled inside that poll (a
+/// `LocalSet`'s are, and `block_in_place` refuses those first).
+pub(crate) fn in_handle_block_on_root() -> bool {
+    CONTEXT
+        .try_with(|cx| cx.handle_block_on_root.get())
+        .unwrap_or(false)
 }
 
 /// Whether this thread runs a worker or a `block_on`, where waiting for a

@@ -153,6 +153,53 @@ fn a_current_thread_runtime_refuses_with_tokios_message() {
     });
 }
 
+/// As tokio's: in the future of `Handle::block_on` itself the closure runs
+/// at once, on a current-thread runtime too, and may `block_on` the same
+/// runtime through its handle; the tasks it drives meanwhile still refuse,
+/// and so do those of a current-thread runtime made inside the closure.
+#[test]
+fn a_handle_block_on_of_a_current_thread_runtime_allows_it_in_its_future() {
+    common::guarded(|| {
+        let rt = Builder::new_current_thread().enable_all().build().unwrap();
+        let _entered = rt.enter();
+        let out = Handle::current().block_on(async {
+            block_in_place(|| {
+                Handle::current().block_on(task::yield_now());
+                5
+            })
+        });
+        assert_eq!(out, 5);
+        // A task, even one driven by that `block_on`, still refuses.
+        let err = Handle::current()
+            .block_on(spawn(async { block_in_place(|| {}) }))
+            .unwrap_err();
+        assert!(panic_message(err.into_panic()).contains("multi-threaded runtime"));
+        // The mark ends with the future's poll: a runtime made and driven
+        // inside the closure refuses in its tasks and its own block_on.
+        let (in_task, in_root) = Handle::current().block_on(async {
+            block_in_place(|| {
+                let inner = Builder::new_current_thread().build().unwrap();
+                let in_task = inner
+                    .block_on(inner.spawn(async { block_in_place(|| {}) }))
+                    .is_err();
+                let in_root = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    inner.block_on(async { block_in_place(|| {}) })
+                }))
+                .is_err();
+                (in_task, in_root)
+            })
+        });
+        assert!(in_task, "a task of the inner runtime refused");
+        assert!(in_root, "the inner runtime's block_on refused");
+        // And the same runtime's `Runtime::block_on` still refuses.
+        let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            rt.block_on(async { block_in_place(|| {}) })
+        }))
+        .unwrap_err();
+        assert!(panic_message(err).contains("multi-threaded runtime"));
+    });
+}
+
 #[test]
 fn elsewhere_the_closure_just_runs() {
     common::guarded(|| {

@@ -5,6 +5,9 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use crate::context;
 use crate::runtime::{Dump, RuntimeMetrics};
 use crate::scheduler;
@@ -131,10 +134,33 @@ impl Handle {
     /// .unwrap();
     /// assert_eq!(out, 6);
     /// ```
+    ///
+    /// As in tokio, `block_in_place` in `future` itself (not in a task it
+    /// spawns) runs its closure at once on either flavour; in
+    /// [`Runtime::block_on`](crate::Runtime::block_on) of a current-thread
+    /// runtime it panics, since the runtime's tasks would stall.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Builder::new_current_thread().build().unwrap();
+    /// let out = rt.handle().block_on(async {
+    ///     taskcell_executor::task::block_in_place(|| 7)
+    /// });
+    /// assert_eq!(out, 7);
+    /// ```
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.block_on_root(future, true)
+    }
+
+    /// `block_on`, for [`Handle::block_on`] (`in_handle`) and for
+    /// [`Runtime::block_on`](crate::Runtime::block_on).
+    #[track_caller]
+    pub(crate) fn block_on_root<F: Future>(&self, future: F, in_handle: bool) -> F::Output {
         let _context = context::enter_block_on(&self.inner);
-        let future = std::pin::pin!(taskcell::bind(future));
+        let future = std::pin::pin!(Root {
+            future: taskcell::bind(future),
+            in_handle,
+        });
         self.inner.block_on(future)
     }
 
@@ -375,5 +401,25 @@ impl Handle {
     #[cfg(feature = "test-util")]
     pub(crate) fn paused_now() -> Option<std::time::Instant> {
         crate::context::with_handle(|handle| handle.clock().paused_now()).flatten()
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of a `block_on`, marked for `block_in_place` as a
+    /// `Handle::block_on`'s or not (`context::in_handle_block_on_root`).
+    struct Root<F> {
+        #[pin]
+        future: F,
+        in_handle: bool,
+    }
+}
+
+impl<F: Future> Future for Root<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let future = this.future;
+        context::as_block_on_root(*this.in_handle, || future.poll(cx))
     }
 }

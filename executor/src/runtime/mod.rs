@@ -103,7 +103,7 @@ impl Runtime {
     /// ```
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        self.handle.block_on(future)
+        self.handle.block_on_root(future, false)
     }
 
     /// Enters the runtime's context on this thread until the guard drops:

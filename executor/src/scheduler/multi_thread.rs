@@ -153,6 +153,9 @@ pub(crate) fn block_in_place<F: FnOnce() -> R, R>(f: F) -> R {
     let in_local_set = crate::task::local::is_polling_a_set();
     let lent = context::with_scheduler(|cx| match cx {
         _ if in_local_set => Err(()),
+        // The future of a `Handle::block_on`, on any flavour (as tokio's):
+        // the closure runs at once.
+        _ if context::in_handle_block_on_root() => Ok(None),
         Some(cx) if cx.shared.flavor == Flavor::CurrentThread => Err(()),
         Some(cx) => Ok(lend_core(cx)),
         None => {
