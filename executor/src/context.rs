@@ -20,8 +20,8 @@ struct Context {
     scheduler: Scoped<worker::Context<'static>>,
     /// Inside a worker or a `block_on`: blocking here would stall a runtime.
     blocking_forbidden: Cell<bool>,
-    /// In the poll of a `Handle::block_on`'s own future (not a task's).
-    handle_block_on_root: Cell<bool>,
+    /// While a `block_on`'s own future is polled (not a task's).
+    block_on_root: Cell<Option<BlockOnRoot>>,
     /// How many `EnterGuard`s are alive on this thread: each checks, when
     /// it drops, that it is the newest.
     depth: Cell<usize>,
@@ -33,7 +33,7 @@ std::thread_local! {
             handle: RefCell::new(None),
             scheduler: Scoped::new(),
             blocking_forbidden: Cell::new(false),
-            handle_block_on_root: Cell::new(false),
+            block_on_root: Cell::new(None),
             depth: Cell::new(0),
         }
     };
@@ -127,7 +127,14 @@ pub(crate) fn without_scheduler<R>(f: impl FnOnce() -> R) -> R {
     let _restore = Restore(forbidden);
     // Nor in any `block_on`'s future: a runtime `f` makes and drives must
     // not see the mark.
-    let root = CONTEXT.with(|cx| cx.handle_block_on_root.replace(false));
+    let root = CONTEXT.with(|cx| {
+        let root = cx.block_on_root.get();
+        cx.block_on_root.set(root.map(|root| BlockOnRoot {
+            in_handle: false,
+            ..root
+        }));
+        root
+    });
     let _restore_root = RestoreRoot(root);
     CONTEXT.with(|c| c.scheduler.set(None, f))
 }
@@ -245,32 +252,50 @@ pub(crate) fn try_enter_handle(handle: &Handle) -> Option<EnterGuard> {
     Some(enter_handle(handle))
 }
 
-/// Runs `poll`, the poll of a `block_on`'s own future, marked for
-/// `block_in_place` as a `Handle::block_on`'s (`in_handle`) or not (see
-/// [`in_handle_block_on_root`]).
-pub(crate) fn as_block_on_root<R>(in_handle: bool, poll: impl FnOnce() -> R) -> R {
-    let before = CONTEXT.with(|cx| cx.handle_block_on_root.replace(in_handle));
+/// A `block_on`'s own future, while it is polled.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BlockOnRoot {
+    /// Its identity (`taskcell::bind`), for `TaskCell`s: not a task's.
+    pub(crate) id: taskcell::TaskId,
+    /// Whether it is a `Handle::block_on`'s; see
+    /// [`in_handle_block_on_root`].
+    pub(crate) in_handle: bool,
+}
+
+/// Runs `poll`, the poll of a `block_on`'s own future, marked as such.
+pub(crate) fn as_block_on_root<R>(root: BlockOnRoot, poll: impl FnOnce() -> R) -> R {
+    let before = CONTEXT.with(|cx| cx.block_on_root.replace(Some(root)));
     let _restore = RestoreRoot(before);
     poll()
 }
 
 /// Puts back the mark of [`as_block_on_root`] when dropped.
-struct RestoreRoot(bool);
+struct RestoreRoot(Option<BlockOnRoot>);
 
 impl Drop for RestoreRoot {
     fn drop(&mut self) {
-        let _ = CONTEXT.try_with(|cx| cx.handle_block_on_root.set(self.0));
+        let _ = CONTEXT.try_with(|cx| cx.block_on_root.set(self.0));
     }
+}
+
+/// The identity of the `block_on` future being polled here, if any: with
+/// it entered, this code runs in no task (`task::try_id`).
+pub(crate) fn block_on_root_id() -> Option<taskcell::TaskId> {
+    CONTEXT
+        .try_with(|cx| cx.block_on_root.get().map(|root| root.id))
+        .ok()
+        .flatten()
 }
 
 /// Whether this code runs in the poll of a `Handle::block_on`'s own
 /// future: there, as in tokio, `block_in_place` runs its closure at once
 /// whatever the flavour, while `Runtime::block_on` of a current-thread
 /// runtime refuses it. Tasks are never polled inside that poll (a
-/// `LocalSet`'s are, and `block_in_place` refuses those first).
+/// `LocalSet`'s are, and `block_in_place` refuses those first), and
+/// `without_scheduler` clears the mark for the closure.
 pub(crate) fn in_handle_block_on_root() -> bool {
     CONTEXT
-        .try_with(|cx| cx.handle_block_on_root.get())
+        .try_with(|cx| cx.block_on_root.get().is_some_and(|root| root.in_handle))
         .unwrap_or(false)
 }
 

@@ -405,11 +405,11 @@ impl Handle {
 }
 
 pin_project_lite::pin_project! {
-    /// The future of a `block_on`, marked for `block_in_place` as a
-    /// `Handle::block_on`'s or not (`context::in_handle_block_on_root`).
+    /// The future of a `block_on`, marked while it is polled
+    /// (`context::as_block_on_root`).
     struct Root<F> {
         #[pin]
-        future: F,
+        future: taskcell::Bound<F>,
         in_handle: bool,
     }
 }
@@ -419,7 +419,11 @@ impl<F: Future> Future for Root<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
+        let root = context::BlockOnRoot {
+            id: this.future.as_ref().get_ref().id(),
+            in_handle: *this.in_handle,
+        };
         let future = this.future;
-        context::as_block_on_root(*this.in_handle, || future.poll(cx))
+        context::as_block_on_root(root, || future.poll(cx))
     }
 }

@@ -102,7 +102,8 @@ pub type Id = taskcell::TaskId;
 ///
 /// # Panics
 ///
-/// Outside a task; [`try_id`] answers `None` there instead.
+/// Outside a task (a `block_on`'s own future included); [`try_id`] answers
+/// `None` there instead.
 ///
 /// ```
 /// let rt = taskcell_executor::Runtime::new().unwrap();
@@ -121,13 +122,25 @@ pub fn id() -> Id {
 }
 
 /// The identity of the task this code runs in, or `None` outside any, as
-/// tokio's `task::try_id()`.
+/// tokio's `task::try_id()`. A `block_on`'s own future is no task: `None`
+/// there too, though its `TaskCell`s have an owner
+/// ([`TaskId::current`](crate::TaskId::current)).
 ///
 /// ```
-/// assert_eq!(taskcell_executor::task::try_id(), None);
+/// use taskcell_executor::task::try_id;
+///
+/// assert_eq!(try_id(), None);
+/// let rt = taskcell_executor::Runtime::new().unwrap();
+/// assert_eq!(rt.block_on(async { try_id() }), None);
+/// let task = rt.spawn(async { try_id() });
+/// let id = task.id();
+/// assert_eq!(rt.block_on(task).unwrap(), Some(id));
 /// ```
 pub fn try_id() -> Option<Id> {
-    taskcell::TaskId::current()
+    let id = taskcell::TaskId::current()?;
+    // A `block_on`'s own future has an identity for its `TaskCell`s, but is
+    // no task, as in tokio.
+    (crate::context::block_on_root_id() != Some(id)).then_some(id)
 }
 
 /// Runs `f`, which may block, on this thread, without stalling the tasks
