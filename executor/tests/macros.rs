@@ -5,6 +5,8 @@
 //! reject misuse with errors at the user's tokens (`tests/ui/`).
 #![cfg(not(miri))]
 
+mod common;
+
 use std::time::Duration;
 
 use taskcell_executor::{Handle, TaskId};
@@ -69,6 +71,31 @@ async fn answer() -> u32 {
 fn main_builds_a_multi_thread_runtime_and_returns_the_output() {
     assert_eq!(answer(), 42);
     assert!(Handle::try_current().is_err(), "the runtime is gone again");
+}
+
+/// `#[main]` on a function that never returns (`-> !`) and on one that
+/// returns `impl Trait` compiles, as tokio's: the body's output is then
+/// inferred from the function's, not written out.
+#[taskcell_executor::main(flavor = "current_thread")]
+async fn never_returns() -> ! {
+    taskcell_executor::yield_now().await;
+    std::panic::panic_any(common::ExpectedPanic(7))
+}
+
+#[taskcell_executor::main(flavor = "current_thread")]
+async fn shown() -> impl std::fmt::Display {
+    taskcell_executor::spawn(async { 5 }).await.unwrap()
+}
+
+#[test]
+fn main_may_return_never_or_impl_trait() {
+    common::quiet_expected_panics();
+    let panicked = std::panic::catch_unwind(|| never_returns()).unwrap_err();
+    assert_eq!(
+        panicked.downcast_ref::<common::ExpectedPanic>(),
+        Some(&common::ExpectedPanic(7))
+    );
+    assert_eq!(shown().to_string(), "5");
 }
 
 #[test]

@@ -20,7 +20,7 @@ use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
-use syn::{parse_quote, Attribute, ItemFn, LitBool, LitInt, LitStr, Path, ReturnType};
+use syn::{parse_quote, Attribute, ItemFn, LitBool, LitInt, LitStr, Path, ReturnType, Type};
 
 /// Marks the `async fn main` of a program that runs on a `taskcell-executor`
 /// runtime: a multi-thread runtime with I/O and timers enabled, unless the
@@ -251,11 +251,19 @@ fn rewrite(args: TokenStream, mut function: ItemFn, kind: Kind) -> syn::Result<T
     };
     let body = &function.block;
     // As tokio's: the body pinned and seen as a `dyn Future` of the
-    // function's output, so that `?` in it knows the error type.
+    // function's output, so that `?` in it knows the error type. Not where
+    // that type cannot be written there: `!` (unstable in that place) and
+    // `impl Trait`; the output is then inferred from the function's.
+    let typed = match &function.sig.output {
+        ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)) || has_impl_trait(ty) => None,
+        _ => Some(
+            quote!(let body: ::core::pin::Pin<&mut dyn ::core::future::Future<Output = #output>> = body;),
+        ),
+    };
     let block: syn::Block = parse_quote!({
         let body = async #body;
         let body = ::core::pin::pin!(body);
-        let body: ::core::pin::Pin<&mut dyn ::core::future::Future<Output = #output>> = body;
+        #typed
         #[allow(clippy::expect_used)]
         let runtime = #builder
             #worker_threads
@@ -272,6 +280,34 @@ fn rewrite(args: TokenStream, mut function: ItemFn, kind: Kind) -> syn::Result<T
             .push(parse_quote!(#[::core::prelude::v1::test]));
     }
     Ok(function.into_token_stream().into())
+}
+
+/// Whether `ty` names an `impl Trait` anywhere inside it.
+fn has_impl_trait(ty: &Type) -> bool {
+    let in_args = |args: &syn::PathArguments| match args {
+        syn::PathArguments::None => false,
+        syn::PathArguments::AngleBracketed(args) => args.args.iter().any(|arg| match arg {
+            syn::GenericArgument::Type(ty) => has_impl_trait(ty),
+            syn::GenericArgument::AssocType(assoc) => has_impl_trait(&assoc.ty),
+            _ => false,
+        }),
+        syn::PathArguments::Parenthesized(args) => {
+            args.inputs.iter().any(has_impl_trait)
+                || matches!(&args.output, ReturnType::Type(_, ty) if has_impl_trait(ty))
+        }
+    };
+    match ty {
+        Type::ImplTrait(_) => true,
+        Type::Array(ty) => has_impl_trait(&ty.elem),
+        Type::Group(ty) => has_impl_trait(&ty.elem),
+        Type::Paren(ty) => has_impl_trait(&ty.elem),
+        Type::Ptr(ty) => has_impl_trait(&ty.elem),
+        Type::Reference(ty) => has_impl_trait(&ty.elem),
+        Type::Slice(ty) => has_impl_trait(&ty.elem),
+        Type::Tuple(ty) => ty.elems.iter().any(has_impl_trait),
+        Type::Path(ty) => ty.path.segments.iter().any(|seg| in_args(&seg.arguments)),
+        _ => false,
+    }
 }
 
 /// Whether `attr` is a test attribute (`#[test]`, `#[tokio::test]`, …).
