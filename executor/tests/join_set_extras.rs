@@ -167,3 +167,46 @@ fn spawn_blocking_into_a_set_and_abort_one_still_queued() {
         assert_eq!(sum, 60);
     });
 }
+
+/// A waker the set keeps whose drop drives the runtime, and so finishes a
+/// task of the set (whose wake-up takes the set's lock): the set drops it
+/// outside its lock when a poll with another waker replaces it, as
+/// tokio's does, instead of deadlocking.
+#[test]
+fn a_replaced_waker_whose_drop_finishes_a_task_of_the_set_does_not_deadlock() {
+    use std::task::{Context, Poll, Wake, Waker};
+
+    struct DriveOnDrop(Option<taskcell_executor::Runtime>);
+    impl Wake for DriveOnDrop {
+        fn wake(self: Arc<Self>) {}
+    }
+    impl Drop for DriveOnDrop {
+        fn drop(&mut self) {
+            if let Some(rt) = &self.0 {
+                rt.block_on(yield_now());
+            }
+        }
+    }
+    common::guarded(|| {
+        let rt = taskcell_executor::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let mut set = JoinSet::new();
+        set.spawn_on(async { 42 }, rt.handle());
+        let driving = Waker::from(Arc::new(DriveOnDrop(Some(rt))));
+        // Nothing ran yet: the set keeps a clone of `driving`.
+        assert!(set
+            .poll_join_next(&mut Context::from_waker(&driving))
+            .is_pending());
+        drop(driving);
+        let other = Waker::from(Arc::new(DriveOnDrop(None)));
+        // Replacing it drops the last `driving`, which runs the task.
+        let first = set.poll_join_next(&mut Context::from_waker(&other));
+        let out = match first {
+            Poll::Ready(out) => out,
+            Poll::Pending => set.try_join_next(),
+        };
+        assert_eq!(out.unwrap().unwrap(), 42);
+        assert!(set.is_empty());
+    });
+}

@@ -82,6 +82,25 @@ impl Ready {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Leaves a clone of `waiter` to be woken by the next key, unless a key
+    /// is there already (then `false`). The clone, and the drop of the
+    /// waker it replaces, run the wakers' own code: outside the lock, so
+    /// that a waker whose drop drives the runtime (and so finishes a task
+    /// of this set) cannot deadlock on it.
+    fn wait_with(&self, waiter: &Waker) -> bool {
+        let waiter = waiter.clone();
+        let (replaced, waiting) = {
+            let mut inner = self.lock();
+            if inner.keys.is_empty() {
+                (inner.waiter.replace(waiter), true)
+            } else {
+                (Some(waiter), false)
+            }
+        };
+        drop(replaced);
+        waiting
+    }
+
     fn push(&self, key: (usize, u64)) {
         let waiter = {
             let mut inner = self.lock();
@@ -329,10 +348,15 @@ impl<T> JoinSet<T> {
                 match ready.keys.pop_front() {
                     Some(key) => key,
                     None => {
-                        if let Some(waiter) = waiter {
-                            ready.waiter = Some(waiter.clone());
+                        let waiter = waiter?;
+                        if ready.waiter.as_ref().is_some_and(|w| w.will_wake(waiter)) {
+                            return None;
                         }
-                        return None;
+                        drop(ready);
+                        if self.ready.wait_with(waiter) {
+                            return None;
+                        }
+                        continue; // a key came meanwhile
                     }
                 }
             };
