@@ -175,13 +175,24 @@ impl fmt::Display for JoinError {
     }
 }
 
+/// In tokio's words, so that what logs and tests match on reads the same:
+/// `JoinError::Cancelled(Id(7))`, `JoinError::Panic(Id(7), "message", ...)`,
+/// or `JoinError::Panic(Id(7), ...)` for a payload that is no string.
+///
+/// ```
+/// let rt = taskcell_executor::Runtime::new().unwrap();
+/// let task = rt.spawn(async { panic!("boom") });
+/// let id = task.id();
+/// let err = rt.block_on(task).unwrap_err();
+/// assert_eq!(format!("{err:?}"), format!("JoinError::Panic(Id({id}), \"boom\", ...)"));
+/// ```
 impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
-            Repr::Cancelled(_) => write!(f, "JoinError::Cancelled({:?})", self.id),
+            Repr::Cancelled(_) => write!(f, "JoinError::Cancelled(Id({}))", self.id),
             Repr::Panic(panicked) => match panic_message(&*panicked.payload.0) {
-                Some(msg) => write!(f, "JoinError::Panic({:?}, {msg:?})", self.id),
-                None => write!(f, "JoinError::Panic({:?}, ..)", self.id),
+                Some(msg) => write!(f, "JoinError::Panic(Id({}), {msg:?}, ...)", self.id),
+                None => write!(f, "JoinError::Panic(Id({}), ...)", self.id),
             },
         }
     }
