@@ -496,3 +496,79 @@ fn a_forgotten_write_half_does_not_shut_writing_down() {
         });
     });
 }
+
+/// As tokio's: an accepted socket is assumed readable and writable, so its
+/// first read takes what the peer sent before the accept without waiting
+/// for the driver's event, and a fresh pair's ends are writable at once. A
+/// wrong guess costs one `WouldBlock`, after which the socket waits as any.
+#[test]
+fn accepted_sockets_and_fresh_pairs_try_the_socket_at_once() {
+    use std::io::Write;
+    use taskcell_executor::net::UnixListener;
+    common::guarded(|| {
+        // Current-thread: no driver turn runs between the accept and the
+        // attempts below, so no event can have marked the socket ready.
+        io_common::current_thread_all().block_on(async {
+            let path = std::env::temp_dir()
+                .join(format!("taskcell-net-assumed-{}.sock", std::process::id()));
+            let _ = std::fs::remove_file(&path);
+            let listener = UnixListener::bind(&path).unwrap();
+            // A Unix socket's write is in the peer's buffer when it returns.
+            let mut peer = std::os::unix::net::UnixStream::connect(&path).unwrap();
+            peer.write_all(b"hello").unwrap();
+            let (server, _) = listener.accept().await.unwrap();
+            let mut buf = [0; 16];
+            assert_eq!(server.try_read(&mut buf).unwrap(), 5);
+            assert_eq!(&buf[..5], b"hello");
+            assert_eq!(
+                server.try_read(&mut buf).unwrap_err().kind(),
+                ErrorKind::WouldBlock
+            );
+            assert!(pending_once(server.readable()), "the guess is cleared");
+            assert_eq!(server.try_write(b"x").unwrap(), 1);
+            let _ = std::fs::remove_file(&path);
+
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let _peer = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+            let (server, _) = listener.accept().await.unwrap();
+            assert!(!pending_once(server.writable()));
+            assert_eq!(server.try_write(b"hi").unwrap(), 2);
+            // The peer sent nothing: the assumed readability costs one
+            // `WouldBlock`, then the socket waits.
+            assert_eq!(
+                server.try_read(&mut buf).unwrap_err().kind(),
+                ErrorKind::WouldBlock
+            );
+            assert!(pending_once(server.readable()));
+
+            let (a, b) = UnixStream::pair().unwrap();
+            assert!(!pending_once(a.writable()) && !pending_once(b.writable()));
+            assert!(pending_once(a.readable()), "nothing written yet");
+        });
+    });
+}
+
+/// As tokio's: waiting for readiness spends none of the task's budget
+/// (the attempts do), so a ready socket answers `Ready` however often one
+/// poll of a task asks.
+#[test]
+fn readiness_waits_spend_no_budget() {
+    use futures::FutureExt;
+    common::guarded(|| {
+        let rt = io_common::rt_all(1);
+        rt.block_on(async {
+            spawn(async {
+                let (a, _b) = UnixStream::pair().unwrap();
+                for i in 0..1_000 {
+                    assert!(a.writable().now_or_never().is_some(), "wait {i}");
+                    assert!(
+                        a.ready(Interest::WRITABLE).now_or_never().is_some(),
+                        "ready {i}"
+                    );
+                }
+            })
+            .await
+            .unwrap();
+        });
+    });
+}

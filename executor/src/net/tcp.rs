@@ -9,6 +9,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::{each_addr, socket_into_std};
+use crate::driver::io::scheduled_io::{READABLE, WRITABLE};
 use crate::driver::io::{Direction, PollEvented};
 
 /// A doc test's preamble: `a` and `b`, two ends of one TCP connection.
@@ -103,12 +104,15 @@ impl TcpListener {
     /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         match self.io.poll_io(cx, Direction::Read, |l| l.accept()) {
-            Poll::Ready(Ok((stream, addr))) => Poll::Ready(Ok((
-                TcpStream {
-                    io: PollEvented::with_handle(stream, self.io.handle())?,
-                },
-                addr,
-            ))),
+            Poll::Ready(Ok((stream, addr))) => {
+                let io = PollEvented::with_handle(stream, self.io.handle())?;
+                // As tokio's: an accepted socket is writable, and usually
+                // holds the peer's first bytes already (under load, their
+                // event may queue behind every other connection's). Its
+                // first read and write try the socket at once.
+                io.assume_ready(READABLE | WRITABLE);
+                Poll::Ready(Ok((TcpStream { io }, addr)))
+            }
             Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
             Poll::Pending => Poll::Pending,
         }

@@ -9,6 +9,7 @@ use std::os::unix::net::SocketAddr;
 use std::path::Path;
 use std::task::{Context, Poll};
 
+use crate::driver::io::scheduled_io::{READABLE, WRITABLE};
 use crate::driver::io::{Direction, PollEvented};
 
 /// A Unix-domain socket listening for connections.
@@ -100,12 +101,12 @@ impl UnixListener {
     /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
         match self.io.poll_io(cx, Direction::Read, |l| l.accept()) {
-            Poll::Ready(Ok((stream, addr))) => Poll::Ready(Ok((
-                UnixStream {
-                    io: PollEvented::with_handle(stream, self.io.handle())?,
-                },
-                addr,
-            ))),
+            Poll::Ready(Ok((stream, addr))) => {
+                let io = PollEvented::with_handle(stream, self.io.handle())?;
+                // As `TcpListener::poll_accept`, and tokio's.
+                io.assume_ready(READABLE | WRITABLE);
+                Poll::Ready(Ok((UnixStream { io }, addr)))
+            }
             Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
             Poll::Pending => Poll::Pending,
         }
@@ -292,6 +293,10 @@ impl UnixStream {
         let b = UnixStream {
             io: PollEvented::with_handle(b, a.io.handle())?,
         };
+        // As tokio's: a fresh pair's buffers are empty, so both ends are
+        // writable now (and readable once the other writes).
+        a.io.assume_ready(WRITABLE);
+        b.io.assume_ready(WRITABLE);
         Ok((a, b))
     }
 

@@ -113,9 +113,21 @@ impl<E: Source> PollEvented<E> {
             .map_ok(|event| Ready::from_bits(event.ready()))
     }
 
-    /// Waits until the socket is ready for any of `interest`.
+    /// Waits until the socket is ready for any of `interest`; as tokio's,
+    /// this wait spends none of the task's budget.
     pub(crate) async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        poll_fn(|cx| self.poll_ready_for(cx, interest)).await
+        poll_fn(|cx| {
+            self.shared
+                .poll_readiness(cx, interest.mask())
+                .map_ok(|event| Ready::from_bits(event.ready()))
+        })
+        .await
+    }
+
+    /// Marks the socket ready for `ready` (`scheduled_io` bits) before any
+    /// event: see `ScheduledIo::assume_ready`.
+    pub(crate) fn assume_ready(&self, ready: usize) {
+        self.shared.assume_ready(ready);
     }
 
     /// Runs `attempt` once if the socket was last seen ready for

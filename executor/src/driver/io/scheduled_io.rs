@@ -259,6 +259,26 @@ impl ScheduledIo {
         }
     }
 
+    /// Marks the socket ready in `ready`'s directions without an event from
+    /// the driver, as tokio does for a socket whose state is known when it
+    /// is made: its first attempt then tries the system call at once. A
+    /// wrong guess costs one `WouldBlock`, which clears it as any readiness.
+    /// Leaves the tick alone (an event's clear rule holds), and does nothing
+    /// once the driver is gone.
+    pub(crate) fn assume_ready(&self, ready: usize) {
+        let mut current = self.readiness.load(Acquire);
+        while current & SHUTDOWN == 0 {
+            let new = current | (ready & READY_MASK);
+            match self
+                .readiness
+                .compare_exchange_weak(current, new, AcqRel, Acquire)
+            {
+                Ok(_) => return,
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
     /// Marks the registration dead (the driver shut down) and wakes every
     /// waiter: from now on every operation fails.
     pub(crate) fn shutdown(&self) {
@@ -380,7 +400,7 @@ impl ScheduledIo {
         cx: &mut Context<'_>,
         direction: Direction,
     ) -> Poll<io::Result<ReadyEvent>> {
-        self.poll_ready_with(cx, direction.mask(), |waker| {
+        self.poll_ready_with(cx, direction.mask(), true, |waker| {
             self.register(direction, waker);
         })
     }
@@ -393,27 +413,50 @@ impl ScheduledIo {
         cx: &mut Context<'_>,
         mask: usize,
     ) -> Poll<io::Result<ReadyEvent>> {
-        self.poll_ready_with(cx, mask, |waker| {
+        self.poll_ready_with(cx, mask, true, |waker| {
             for direction in Direction::of(mask) {
                 self.register(direction, waker);
             }
         })
     }
 
-    /// The wait both `poll_ready`s share; `register` puts the waker in the
+    /// [`poll_ready_mask`](Self::poll_ready_mask) without the budget: the
+    /// wait of `ready`, `readable` and `writable`, which tokio does not
+    /// count either (only the attempts do), so that a ready socket always
+    /// answers `Ready` there.
+    pub(crate) fn poll_readiness(
+        &self,
+        cx: &mut Context<'_>,
+        mask: usize,
+    ) -> Poll<io::Result<ReadyEvent>> {
+        self.poll_ready_with(cx, mask, false, |waker| {
+            for direction in Direction::of(mask) {
+                self.register(direction, waker);
+            }
+        })
+    }
+
+    /// The wait the `poll_ready`s share; `register` puts the waker in the
     /// slots the wait concerns.
     #[inline(always)]
     fn poll_ready_with(
         &self,
         cx: &mut Context<'_>,
         mask: usize,
+        budgeted: bool,
         register: impl FnOnce(&Waker),
     ) -> Poll<io::Result<ReadyEvent>> {
         // One unit of the task's budget per attempt (`crate::coop`), given
         // back if the socket is not ready.
-        let coop = std::task::ready!(crate::coop::poll_proceed(cx));
+        let coop = if budgeted {
+            Some(std::task::ready!(crate::coop::poll_proceed(cx)))
+        } else {
+            None
+        };
         if let Some(ready) = self.ready_now(mask) {
-            coop.made_progress();
+            if let Some(coop) = coop {
+                coop.made_progress();
+            }
             return Poll::Ready(ready);
         }
         register(cx.waker());
@@ -421,7 +464,9 @@ impl ScheduledIo {
         // missed (see `AtomicWaker`'s module docs).
         match self.ready_now(mask) {
             Some(ready) => {
-                coop.made_progress();
+                if let Some(coop) = coop {
+                    coop.made_progress();
+                }
                 Poll::Ready(ready)
             }
             None => Poll::Pending,
@@ -758,6 +803,30 @@ mod tests {
         assert!(pending(&io, &b, Direction::Read));
         io.set_readiness(1, READABLE);
         assert_eq!((first.0.load(SeqCst), last.0.load(SeqCst)), (1, 1));
+    }
+
+    /// Assumed readiness is found at once, leaves the last event's tick, is
+    /// cleared by a failed attempt like any readiness, and is never set on
+    /// a registration whose driver is gone.
+    #[test]
+    fn assumed_readiness_is_tried_cleared_and_never_outlives_shutdown() {
+        let io = ScheduledIo::new();
+        io.set_readiness(3, WRITABLE);
+        io.assume_ready(READABLE);
+        let event = io.ready_now(READABLE).unwrap().unwrap();
+        assert_eq!(event.ready(), READABLE);
+        assert_eq!(event.tick, 3 << TICK_SHIFT, "the event's tick is kept");
+        io.clear_readiness(event);
+        assert!(io.ready_now(READABLE).is_none(), "a wrong guess is cleared");
+        assert!(
+            io.ready_now(WRITABLE).is_some(),
+            "the event's readiness stays"
+        );
+        let gone = ScheduledIo::new();
+        gone.shutdown();
+        gone.assume_ready(READABLE | WRITABLE);
+        assert_eq!(gone.readiness.load(SeqCst) & READY_MASK, 0);
+        assert!(matches!(gone.ready_now(READABLE), Some(Err(_))));
     }
 
     #[test]
