@@ -158,3 +158,40 @@ fn a_pair_carries_bytes_both_ways_and_reports_eof_after_a_drop() {
         });
     });
 }
+
+/// On Linux, as tokio's: a path that starts with a NUL byte binds and
+/// connects in the abstract namespace (no file is made), and the socket
+/// reports that name.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_leading_nul_names_an_abstract_socket() {
+    use std::os::linux::net::SocketAddrExt;
+    common::guarded(|| {
+        io_common::rt_all(2).block_on(async {
+            let name = format!("taskcell-abstract-{}", std::process::id());
+            let path = format!("\0{name}");
+            let listener = UnixListener::bind(&path).unwrap();
+            assert_eq!(
+                listener.local_addr().unwrap().as_abstract_name(),
+                Some(name.as_bytes())
+            );
+            let server = spawn(async move {
+                let (mut stream, _) = listener.accept().await.unwrap();
+                let mut buf = [0; 5];
+                stream.read_exact(&mut buf).await.unwrap();
+                stream.write_all(&buf).await.unwrap();
+            });
+            let mut client = UnixStream::connect(&path).await.unwrap();
+            assert_eq!(
+                client.peer_addr().unwrap().as_abstract_name(),
+                Some(name.as_bytes())
+            );
+            client.write_all(b"hello").await.unwrap();
+            let mut buf = [0; 5];
+            client.read_exact(&mut buf).await.unwrap();
+            assert_eq!(&buf, b"hello");
+            server.await.unwrap();
+            assert!(!std::path::Path::new(&name).exists());
+        });
+    });
+}

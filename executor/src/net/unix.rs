@@ -12,6 +12,30 @@ use std::task::{Context, Poll};
 use crate::driver::io::scheduled_io::{READABLE, WRITABLE};
 use crate::driver::io::{Direction, PollEvented};
 
+/// The abstract-namespace address a path names, on Linux and Android: a
+/// path whose first byte is NUL (`"\0name"`), as tokio reads it. `None`
+/// for any other path, and everywhere else.
+fn abstract_addr(path: &Path) -> Option<io::Result<SocketAddr>> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        #[cfg(target_os = "android")]
+        use std::os::android::net::SocketAddrExt;
+        #[cfg(target_os = "linux")]
+        use std::os::linux::net::SocketAddrExt;
+        use std::os::unix::ffi::OsStrExt;
+        let bytes = path.as_os_str().as_bytes();
+        match bytes.split_first() {
+            Some((0, name)) => Some(SocketAddr::from_abstract_name(name)),
+            _ => None,
+        }
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        let _ = path;
+        None
+    }
+}
+
 /// A Unix-domain socket listening for connections.
 ///
 /// ```
@@ -54,9 +78,15 @@ impl UnixListener {
     /// # });
     /// # std::fs::remove_file(&path).unwrap();
     /// ```
+    ///
+    /// On Linux and Android a path that starts with a NUL byte names a
+    /// socket in the abstract namespace, as in tokio.
     #[track_caller]
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
-        let listener = mio::net::UnixListener::bind(path)?;
+        let listener = match abstract_addr(path.as_ref()) {
+            Some(addr) => mio::net::UnixListener::bind_addr(&addr?)?,
+            None => mio::net::UnixListener::bind(path)?,
+        };
         Ok(UnixListener {
             io: PollEvented::new(listener, "`UnixListener::bind`")?,
         })
@@ -251,12 +281,16 @@ impl UnixStream {
     /// # });
     /// # std::fs::remove_file(&path).unwrap();
     /// ```
+    ///
+    /// On Linux and Android a path that starts with a NUL byte names a
+    /// socket in the abstract namespace, as in tokio.
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
+        let socket = match abstract_addr(path.as_ref()) {
+            Some(addr) => mio::net::UnixStream::connect_addr(&addr?)?,
+            None => mio::net::UnixStream::connect(path)?,
+        };
         let stream = UnixStream {
-            io: PollEvented::new(
-                mio::net::UnixStream::connect(path)?,
-                "`UnixStream::connect`",
-            )?,
+            io: PollEvented::new(socket, "`UnixStream::connect`")?,
         };
         stream.connected().await?;
         Ok(stream)
