@@ -365,3 +365,24 @@ fn a_blocking_task_queued_behind_a_busy_thread_runs_after_it() {
         assert_eq!(futures::executor::block_on(second).unwrap(), 2);
     });
 }
+
+/// A runtime dropped inside another's `block_on` panics rather than wait
+/// for workers that may include this thread, with tokio's words first
+/// (what code written against tokio checks) and a `&'static str` payload.
+#[test]
+fn dropping_a_runtime_inside_a_block_on_panics_in_tokios_words() {
+    common::guarded(|| {
+        let outer = common::current_thread_rt();
+        let inner = common::rt(1);
+        let payload = catch_unwind(AssertUnwindSafe(|| {
+            outer.block_on(async move { drop(inner) });
+        }))
+        .unwrap_err();
+        let message = payload.downcast_ref::<&'static str>().expect("a literal");
+        assert!(
+            message.starts_with("Cannot drop a runtime in a context where blocking is not allowed"),
+            "{message}"
+        );
+        assert!(message.contains("shutdown_background"), "{message}");
+    });
+}

@@ -210,7 +210,8 @@ impl Runtime {
         let deadline = if waits && context::blocking_forbidden() {
             if !std::thread::panicking() {
                 panic!(
-                    "a taskcell `Runtime` was dropped inside a runtime task or `block_on`: \
+                    "Cannot drop a runtime in a context where blocking is not allowed: a \
+                     taskcell `Runtime` was dropped inside a runtime task or `block_on`, and \
                      shutting down waits for the workers, which may include this very \
                      thread. Drop it outside, hand it to `spawn_blocking` to drop there, or \
                      call `shutdown_background`, which waits for nothing."
