@@ -289,7 +289,7 @@ fn each_local_task_has_its_own_identity_for_task_cells() {
 fn spawn_local_outside_a_set_panics_and_says_so() {
     let err = std::panic::catch_unwind(|| task::spawn_local(async {})).unwrap_err();
     let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
-    assert!(msg.contains("outside a `task::LocalSet`"), "{msg}");
+    assert!(msg.contains("outside of a `task::LocalSet`"), "{msg}");
 }
 
 #[test]

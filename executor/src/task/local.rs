@@ -694,8 +694,9 @@ where
     match set {
         Some(set) => spawn_inner(&set, future, meta),
         None => panic!(
-            "{what} called outside a `task::LocalSet`: call it from a task of a set, from the \
-             future given to `LocalSet::run_until` or `LocalSet::block_on`, or under \
+            "`spawn_local` called from outside of a `task::LocalSet` or `runtime::LocalRuntime` \
+             ({what}; taskcell has `LocalSet`): call it from a task of a set, from the future \
+             given to `LocalSet::run_until` or `LocalSet::block_on`, or under \
              `LocalSet::enter`"
         ),
     }

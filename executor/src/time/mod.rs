@@ -166,9 +166,10 @@ pub async fn advance(duration: Duration) {
 fn time_handle(what: &str) -> Handle {
     let Ok(handle) = runtime::Handle::try_current() else {
         panic!(
-            "{what} needs a taskcell runtime, but there is no timer running here: call it from \
-             a task, a `block_on` or a `spawn_blocking` closure of a runtime built with \
-             `Runtime::new()` or `Builder::enable_time`"
+            "there is no reactor running, must be called from the context of a Tokio 1.x \
+             runtime: {what} needs a taskcell runtime, which serves tokio's API, and there is \
+             no timer running here. Call it from a task, a `block_on` or a `spawn_blocking` \
+             closure of a runtime built with `Runtime::new()` or `Builder::enable_time`"
         );
     };
     if handle.inner.time().is_none() {

@@ -24,8 +24,9 @@ use crate::scheduler::Handle;
 pub(crate) fn io_handle(what: &str) -> Handle {
     let Ok(handle) = runtime::Handle::try_current() else {
         panic!(
-            "{what} needs a taskcell runtime, but there is no reactor running here: call it \
-             from a task, a `block_on` or a `spawn_blocking` closure of a runtime built with \
+            "there is no reactor running, must be called from the context of a Tokio 1.x \
+             runtime: {what} needs a taskcell runtime, which serves tokio's API. Call it from \
+             a task, a `block_on` or a `spawn_blocking` closure of a runtime built with \
              `Runtime::new()` or `Builder::enable_io`"
         );
     };
