@@ -88,8 +88,8 @@ pub mod time;
 mod yield_now;
 
 pub use crate::runtime::{
-    spawn, spawn_blocking, Builder, Dump, EnterGuard, Handle, Runtime, RuntimeId, RuntimeMetrics,
-    TaskInfo, TaskState, TryCurrentError,
+    is_rt_shutdown_err, spawn, spawn_blocking, Builder, Dump, EnterGuard, Handle, Runtime,
+    RuntimeId, RuntimeMetrics, TaskInfo, TaskState, TryCurrentError,
 };
 pub use crate::task::{JoinError, JoinHandle};
 pub use crate::yield_now::yield_now;

@@ -306,9 +306,16 @@ fn readiness_fails_once_the_runtime_is_gone() {
         drop(rt);
         let other = io_common::current_thread_all();
         other.block_on(async {
-            assert!(a.readable().await.is_err());
-            assert!(a.ready(Interest::WRITABLE).await.is_err());
-            assert!(a.try_write(b"x").is_err());
+            use taskcell_executor::is_rt_shutdown_err;
+            assert!(is_rt_shutdown_err(&a.readable().await.unwrap_err()));
+            assert!(is_rt_shutdown_err(
+                &a.ready(Interest::WRITABLE).await.unwrap_err()
+            ));
+            assert!(is_rt_shutdown_err(&a.try_write(b"x").unwrap_err()));
+            // A new socket on the same thread's new runtime is fine, and
+            // its errors are other errors.
+            let refused = TcpStream::connect(io_common::closed_port()).await;
+            assert!(!is_rt_shutdown_err(&refused.unwrap_err()));
         });
     });
 }

@@ -250,3 +250,28 @@ impl fmt::Debug for Runtime {
             .finish_non_exhaustive()
     }
 }
+
+/// Whether `err` is the error of a socket (or signal) whose runtime has
+/// shut down, as tokio's `runtime::is_rt_shutdown_err`: an operation on
+/// it fails with that error from then on, and never waits.
+///
+/// ```
+/// use taskcell_executor::{is_rt_shutdown_err, net::TcpListener, Runtime};
+///
+/// let rt = Runtime::new().unwrap();
+/// let listener = rt.block_on(async { TcpListener::bind("127.0.0.1:0").await.unwrap() });
+/// drop(rt);
+/// let err = Runtime::new()
+///     .unwrap()
+///     .block_on(async { listener.accept().await })
+///     .unwrap_err();
+/// assert!(is_rt_shutdown_err(&err));
+/// // Another error, even with the same text, is not that one.
+/// assert!(!is_rt_shutdown_err(&std::io::Error::other(err.to_string())));
+/// ```
+pub fn is_rt_shutdown_err(err: &io::Error) -> bool {
+    err.kind() == io::ErrorKind::Other
+        && err
+            .get_ref()
+            .is_some_and(|inner| inner.is::<crate::driver::io::scheduled_io::RuntimeGone>())
+}

@@ -558,8 +558,21 @@ impl ScheduledIo {
 
 /// The error every operation on a socket returns once its runtime is gone.
 pub(crate) fn gone() -> io::Error {
-    io::Error::other("the taskcell runtime this socket belongs to has shut down")
+    io::Error::other(RuntimeGone)
 }
+
+/// The error inside [`gone`]'s: its own type, so that
+/// `is_rt_shutdown_err` knows it by type rather than by its text.
+#[derive(Debug)]
+pub(crate) struct RuntimeGone;
+
+impl std::fmt::Display for RuntimeGone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the taskcell runtime this socket belongs to has shut down")
+    }
+}
+
+impl std::error::Error for RuntimeGone {}
 
 #[cfg(test)]
 mod tests {
