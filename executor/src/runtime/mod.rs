@@ -164,6 +164,20 @@ impl Runtime {
         &self.handle
     }
 
+    /// The runtime's counters, as tokio's `Runtime::metrics`; the same as
+    /// [`Handle::metrics`].
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(rt.metrics().num_workers(), 2);
+    /// ```
+    pub fn metrics(&self) -> RuntimeMetrics {
+        self.handle.metrics()
+    }
+
     /// Shuts the runtime down, waiting at most `timeout` for the workers
     /// and blocking threads to stop. Tasks still running when time is up are
     /// cancelled as soon as their current poll returns; blocking closures
