@@ -29,13 +29,39 @@ pub struct Handle {
 
 /// The guard of [`Handle::enter`] and [`Runtime::enter`](crate::Runtime::enter):
 /// the runtime's context stays entered on this thread until it drops. It
-/// belongs to the thread that made it (`!Send`).
+/// belongs to the thread that made it (`!Send`); as tokio's, it is `Sync`,
+/// since a shared reference to it reaches nothing.
+///
+/// ```
+/// fn is_sync<T: Sync>(_: &T) {}
+/// let rt = taskcell_executor::Runtime::new().unwrap();
+/// let guard = rt.enter();
+/// is_sync(&guard);
+/// ```
+///
+/// It cannot go to another thread:
+///
+/// ```compile_fail
+/// fn is_send<T: Send>(_: T) {}
+/// let rt = taskcell_executor::Runtime::new().unwrap();
+/// is_send(rt.enter());
+/// ```
 #[must_use = "the context is left when the guard drops"]
 pub struct EnterGuard<'a> {
     _context: context::EnterGuard,
     /// Borrows the handle, and keeps the guard on its thread.
-    _handle: PhantomData<(&'a Handle, *const ())>,
+    _handle: PhantomData<(&'a Handle, StaysOnItsThread)>,
 }
+
+/// A marker that is `!Send` (a guard must drop on the thread it was made
+/// on, where its context is entered) but `Sync`.
+struct StaysOnItsThread(PhantomData<*const ()>);
+
+// SAFETY: the marker holds no data that is ever read; it only takes `Send`
+// away. An `&EnterGuard` reaches nothing but its `Debug`, which prints no
+// state, so sharing one between threads cannot touch the context it
+// restores on drop; only sending it could, and that stays refused.
+unsafe impl Sync for StaysOnItsThread {}
 
 impl fmt::Debug for EnterGuard<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
