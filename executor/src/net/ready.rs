@@ -136,7 +136,7 @@ macro_rules! stream_try_api {
             )]
             pub fn poll_read_ready(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
                 self.io
-                    .poll_ready_for(cx, crate::io::Interest::READABLE)
+                    .poll_ready_for(cx, crate::io::Interest::READABLE, true)
                     .map_ok(drop)
             }
 
@@ -153,7 +153,7 @@ macro_rules! stream_try_api {
             )]
             pub fn poll_write_ready(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
                 self.io
-                    .poll_ready_for(cx, crate::io::Interest::WRITABLE)
+                    .poll_ready_for(cx, crate::io::Interest::WRITABLE, true)
                     .map_ok(drop)
             }
 

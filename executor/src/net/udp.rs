@@ -242,7 +242,9 @@ impl UdpSocket {
     /// # });
     /// ```
     pub fn poll_recv_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io.poll_ready_for(cx, Interest::READABLE).map_ok(drop)
+        self.io
+            .poll_ready_for(cx, Interest::READABLE, true)
+            .map_ok(drop)
     }
 
     /// Polls for send readiness: `Ready(Ok(()))` once the socket may take
@@ -257,7 +259,9 @@ impl UdpSocket {
     /// # });
     /// ```
     pub fn poll_send_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io.poll_ready_for(cx, Interest::WRITABLE).map_ok(drop)
+        self.io
+            .poll_ready_for(cx, Interest::WRITABLE, true)
+            .map_ok(drop)
     }
 
     /// Receives one datagram from the connected peer without waiting:

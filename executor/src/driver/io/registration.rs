@@ -103,26 +103,22 @@ impl<E: Source> PollEvented<E> {
 
     /// `Ready` once the socket is ready for any of `interest` (the readiness
     /// found, masked to it); otherwise `cx`'s waker waits for it, beside any
-    /// other task's.
+    /// other task's. `budgeted`: see `ScheduledIo::poll_ready_mask`.
     pub(crate) fn poll_ready_for(
         &self,
         cx: &mut Context<'_>,
         interest: Interest,
+        budgeted: bool,
     ) -> Poll<io::Result<Ready>> {
         self.shared
-            .poll_ready_mask(cx, interest.mask())
+            .poll_ready_mask(cx, interest.mask(), budgeted)
             .map_ok(|event| Ready::from_bits(event.ready()))
     }
 
     /// Waits until the socket is ready for any of `interest`; as tokio's,
     /// this wait spends none of the task's budget.
     pub(crate) async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        poll_fn(|cx| {
-            self.shared
-                .poll_readiness(cx, interest.mask())
-                .map_ok(|event| Ready::from_bits(event.ready()))
-        })
-        .await
+        poll_fn(|cx| self.poll_ready_for(cx, interest, false)).await
     }
 
     /// Marks the socket ready for `ready` (`scheduled_io` bits) before any

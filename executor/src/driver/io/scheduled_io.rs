@@ -407,29 +407,17 @@ impl ScheduledIo {
 
     /// Task side: `Ready` once the readiness word holds any of `mask`'s
     /// bits (or the driver is gone: an error); otherwise registers `cx`'s
-    /// waker in each direction `mask` concerns.
+    /// waker in each direction `mask` concerns. `budgeted`: the wait takes
+    /// a unit of the task's budget, as `poll_read_ready` does in tokio;
+    /// `ready`, `readable` and `writable` do not count (only the attempts
+    /// do), so that a ready socket always answers `Ready` there.
     pub(crate) fn poll_ready_mask(
         &self,
         cx: &mut Context<'_>,
         mask: usize,
+        budgeted: bool,
     ) -> Poll<io::Result<ReadyEvent>> {
-        self.poll_ready_with(cx, mask, true, |waker| {
-            for direction in Direction::of(mask) {
-                self.register(direction, waker);
-            }
-        })
-    }
-
-    /// [`poll_ready_mask`](Self::poll_ready_mask) without the budget: the
-    /// wait of `ready`, `readable` and `writable`, which tokio does not
-    /// count either (only the attempts do), so that a ready socket always
-    /// answers `Ready` there.
-    pub(crate) fn poll_readiness(
-        &self,
-        cx: &mut Context<'_>,
-        mask: usize,
-    ) -> Poll<io::Result<ReadyEvent>> {
-        self.poll_ready_with(cx, mask, false, |waker| {
+        self.poll_ready_with(cx, mask, budgeted, |waker| {
             for direction in Direction::of(mask) {
                 self.register(direction, waker);
             }
@@ -765,12 +753,12 @@ mod tests {
         let (_, other) = counter();
         let both = Direction::Read.mask() | Direction::Write.mask();
         let mut cx = Context::from_waker(&waker);
-        assert!(io.poll_ready_mask(&mut cx, both).is_pending());
+        assert!(io.poll_ready_mask(&mut cx, both, true).is_pending());
         // Another writer displaces it from the write slot only.
         assert!(pending(&io, &other, Direction::Write));
         io.set_readiness(1, WRITABLE);
         assert_eq!(wakes.0.load(SeqCst), 1);
-        let Poll::Ready(Ok(event)) = io.poll_ready_mask(&mut cx, both) else {
+        let Poll::Ready(Ok(event)) = io.poll_ready_mask(&mut cx, both, true) else {
             panic!("writable");
         };
         assert_eq!(event.ready(), WRITABLE);
@@ -928,7 +916,7 @@ mod tests {
         for _ in 0..3 {
             for waker in [&a, &b] {
                 assert!(io
-                    .poll_ready_mask(&mut Context::from_waker(waker), readable)
+                    .poll_ready_mask(&mut Context::from_waker(waker), readable, true)
                     .is_pending());
             }
         }
