@@ -4,7 +4,6 @@
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
-
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
