@@ -238,6 +238,12 @@ pub(crate) fn enter_block_on(handle: &Handle) -> EnterGuard {
     enter(Some(handle), true)
 }
 
+/// Whether this thread's context can still be read: false once it has been
+/// destroyed, at thread exit.
+pub(crate) fn is_alive() -> bool {
+    CONTEXT.try_with(|_| ()).is_ok()
+}
+
 /// Sets the runtime that `spawn` uses here (blocking threads).
 pub(crate) fn enter_handle(handle: &Handle) -> EnterGuard {
     let forbid = CONTEXT.with(|cx| cx.blocking_forbidden.get());
@@ -248,7 +254,9 @@ pub(crate) fn enter_handle(handle: &Handle) -> EnterGuard {
 /// runtime dropped by a thread-local's destructor, at thread exit): then
 /// nothing is entered.
 pub(crate) fn try_enter_handle(handle: &Handle) -> Option<EnterGuard> {
-    CONTEXT.try_with(|_| ()).ok()?;
+    if !is_alive() {
+        return None;
+    }
     Some(enter_handle(handle))
 }
 

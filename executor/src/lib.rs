@@ -2,7 +2,7 @@
 //! [`TaskCell`]s work in any task, across migrations, with nothing to wrap.
 //!
 //! The API is the one tokio users know: [`Builder`], [`Runtime`],
-//! [`Handle`], [`spawn`], [`spawn_blocking`], [`yield_now`],
+//! [`Handle`] (also in [`runtime`], as tokio's), [`spawn`], [`spawn_blocking`], [`yield_now`],
 //! [`JoinHandle`] and [`JoinError`]; sockets in [`net`], timers in
 //! [`time`], the byte-stream traits in [`io`], the cooperative budget in
 //! [`task`], signals in `signal` (Unix), and `#[main]`/`#[test]`.
@@ -78,7 +78,7 @@ pub mod io;
 #[doc(hidden)]
 pub mod loom_hooks;
 pub mod net;
-mod runtime;
+pub mod runtime;
 mod scheduler;
 #[cfg(all(unix, not(taskcell_loom)))]
 pub mod signal;
@@ -89,7 +89,7 @@ mod yield_now;
 
 pub use crate::runtime::{
     is_rt_shutdown_err, spawn, spawn_blocking, Builder, Dump, EnterGuard, Handle, Runtime,
-    RuntimeId, RuntimeMetrics, TaskInfo, TaskState, TryCurrentError,
+    RuntimeFlavor, RuntimeId, RuntimeMetrics, TaskInfo, TaskState, TryCurrentError,
 };
 pub use crate::task::{JoinError, JoinHandle};
 pub use crate::yield_now::yield_now;

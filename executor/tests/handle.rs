@@ -29,6 +29,60 @@ fn try_current_outside_a_runtime_is_err() {
 }
 
 #[test]
+fn try_current_tells_a_missing_context_from_a_destroyed_one() {
+    let err = Handle::try_current().unwrap_err();
+    assert!(err.is_missing_context() && !err.is_thread_local_destroyed());
+
+    // A thread-local whose destructor asks for the runtime after the
+    // runtime's own thread-local context is gone. Thread-local destructors
+    // run in the reverse order of their registration, and `AT_EXIT`
+    // registers first (it is touched before the context), so its `Drop`
+    // runs last.
+    struct AtExit(std::sync::mpsc::Sender<(bool, bool)>);
+    impl Drop for AtExit {
+        fn drop(&mut self) {
+            let err = Handle::try_current().unwrap_err();
+            let _ = self
+                .0
+                .send((err.is_thread_local_destroyed(), err.is_missing_context()));
+        }
+    }
+    thread_local!(static AT_EXIT: std::cell::RefCell<Option<AtExit>> = const {
+        std::cell::RefCell::new(None)
+    });
+    let (tx, rx) = std::sync::mpsc::channel();
+    let rt = taskcell_executor::Runtime::new().unwrap();
+    let handle = rt.handle().clone();
+    thread::spawn(move || {
+        AT_EXIT.with(|slot| *slot.borrow_mut() = Some(AtExit(tx)));
+        let _enter = handle.enter();
+        assert!(Handle::try_current().is_ok());
+    })
+    .join()
+    .unwrap();
+    assert_eq!(rx.recv().unwrap(), (true, false));
+}
+
+#[test]
+fn runtime_flavor_names_the_scheduler() {
+    use taskcell_executor::runtime::{self, RuntimeFlavor};
+
+    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    assert_eq!(rt.handle().runtime_flavor(), RuntimeFlavor::CurrentThread);
+    let inside = rt.block_on(async { Handle::current().runtime_flavor() });
+    assert_eq!(inside, RuntimeFlavor::CurrentThread);
+
+    let rt: runtime::Runtime = runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    let inside = rt.block_on(async { spawn(async { Handle::current().runtime_flavor() }).await });
+    assert_eq!(inside.unwrap(), RuntimeFlavor::MultiThread);
+    let id: runtime::Id = rt.handle().id();
+    assert_eq!(id, rt.handle().id());
+}
+
+#[test]
 fn handle_current_outside_a_runtime_panics() {
     common::quiet_expected_panics();
     common::guarded(|| {

@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 
 use crate::context;
 use crate::runtime::{Dump, RuntimeMetrics};
-use crate::scheduler;
+use crate::scheduler::{self, Flavor};
 use crate::task::{JoinHandle, Meta};
 
 /// A handle to a runtime: spawns tasks onto it from any thread.
@@ -87,6 +87,27 @@ impl fmt::Display for RuntimeId {
     }
 }
 
+/// The flavour of a runtime, as tokio's: which scheduler runs its tasks.
+///
+/// ```
+/// use taskcell_executor::runtime::{Builder, RuntimeFlavor};
+///
+/// let rt = Builder::new_current_thread().build().unwrap();
+/// assert_eq!(rt.handle().runtime_flavor(), RuntimeFlavor::CurrentThread);
+/// let rt = Builder::new_multi_thread().worker_threads(2).build().unwrap();
+/// assert_eq!(rt.handle().runtime_flavor(), RuntimeFlavor::MultiThread);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RuntimeFlavor {
+    /// Tasks run on the thread that calls `block_on`, while it does
+    /// ([`Builder::new_current_thread`](crate::Builder::new_current_thread)).
+    CurrentThread,
+    /// Tasks run on a pool of worker threads, which steal from each other
+    /// ([`Builder::new_multi_thread`](crate::Builder::new_multi_thread)).
+    MultiThread,
+}
+
 /// Returned by [`Handle::try_current`] outside any runtime.
 ///
 /// ```
@@ -94,10 +115,52 @@ impl fmt::Display for RuntimeId {
 /// assert!(err.to_string().contains("no taskcell runtime"));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TryCurrentError(());
+pub struct TryCurrentError {
+    /// Whether this thread's context was already destroyed (a thread-local
+    /// destructor at thread exit), rather than never entered.
+    destroyed: bool,
+}
+
+impl TryCurrentError {
+    /// Whether the call was made outside any runtime's context, as tokio's.
+    ///
+    /// ```
+    /// let err = taskcell_executor::Handle::try_current().unwrap_err();
+    /// assert!(err.is_missing_context());
+    /// assert!(!err.is_thread_local_destroyed());
+    /// ```
+    pub fn is_missing_context(&self) -> bool {
+        !self.destroyed
+    }
+
+    /// Whether the call was made while this thread's thread-locals were
+    /// being destroyed (from another thread-local's `Drop` at thread exit),
+    /// when no runtime's context can be read any more, as tokio's.
+    ///
+    /// ```
+    /// struct AtExit;
+    /// impl Drop for AtExit {
+    ///     fn drop(&mut self) {
+    ///         // Whichever thread-local goes first, the answer is an error.
+    ///         assert!(taskcell_executor::Handle::try_current().is_err());
+    ///     }
+    /// }
+    /// thread_local!(static AT_EXIT: AtExit = const { AtExit });
+    /// std::thread::spawn(|| AT_EXIT.with(|_| ())).join().unwrap();
+    /// ```
+    pub fn is_thread_local_destroyed(&self) -> bool {
+        self.destroyed
+    }
+}
 
 impl fmt::Display for TryCurrentError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.destroyed {
+            return f.write_str(
+                "the taskcell runtime context of this thread is being destroyed (the thread \
+                 is exiting): there is no runtime here any more",
+            );
+        }
         f.write_str(
             "there is no taskcell runtime here: call this from a task, a `block_on`, or a \
              `spawn_blocking` closure of a taskcell runtime",
@@ -136,7 +199,9 @@ impl Handle {
         context::with_handle(|inner| Handle {
             inner: inner.clone(),
         })
-        .ok_or(TryCurrentError(()))
+        .ok_or_else(|| TryCurrentError {
+            destroyed: !context::is_alive(),
+        })
     }
 
     /// Runs `future` to completion on this thread, as
@@ -222,6 +287,24 @@ impl Handle {
     /// ```
     pub fn id(&self) -> RuntimeId {
         RuntimeId(self.inner.id())
+    }
+
+    /// The flavour of this handle's runtime.
+    ///
+    /// ```
+    /// use taskcell_executor::runtime::RuntimeFlavor;
+    ///
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// let flavor = rt.block_on(async {
+    ///     taskcell_executor::Handle::current().runtime_flavor()
+    /// });
+    /// assert_eq!(flavor, RuntimeFlavor::MultiThread);
+    /// ```
+    pub fn runtime_flavor(&self) -> RuntimeFlavor {
+        match self.inner.flavor() {
+            Flavor::CurrentThread => RuntimeFlavor::CurrentThread,
+            Flavor::MultiThread => RuntimeFlavor::MultiThread,
+        }
     }
 
     /// Spawns `future` as a new task and returns its [`JoinHandle`].

@@ -1,5 +1,23 @@
-//! The runtime's public face: [`Builder`] (`builder.rs`), [`Runtime`]
-//! (here) and [`Handle`] (`handle.rs`).
+//! The runtime, as `tokio::runtime`: [`Builder`], [`Runtime`], [`Handle`],
+//! their guards, ids, errors and metrics. The crate's root re-exports the
+//! same items, so `taskcell_executor::runtime::Builder` and
+//! `taskcell_executor::Builder` are one type.
+//!
+//! ```
+//! use taskcell_executor::runtime::{Builder, Handle, Id, RuntimeFlavor};
+//!
+//! let rt = Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+//! let (id, flavor) = rt.block_on(async {
+//!     let handle = Handle::current();
+//!     (handle.id(), handle.runtime_flavor())
+//! });
+//! let id: Id = id;
+//! assert_eq!(id, rt.handle().id());
+//! assert_eq!(flavor, RuntimeFlavor::MultiThread);
+//! ```
+//!
+//! Inside: [`Builder`] is `builder.rs`, [`Runtime`] is here, [`Handle`] is
+//! `handle.rs`; they delegate to the scheduler (`crate::scheduler`).
 
 mod builder;
 mod dump;
@@ -10,7 +28,10 @@ pub use self::builder::Builder;
 pub(crate) use self::builder::ParkHooks;
 pub(crate) use self::builder::ThreadHooks;
 pub use self::dump::{Dump, TaskInfo, TaskState};
-pub use self::handle::{spawn, spawn_blocking, EnterGuard, Handle, RuntimeId, TryCurrentError};
+pub use self::handle::RuntimeId as Id;
+pub use self::handle::{
+    spawn, spawn_blocking, EnterGuard, Handle, RuntimeFlavor, RuntimeId, TryCurrentError,
+};
 pub use self::metrics::RuntimeMetrics;
 
 use std::fmt;

@@ -273,6 +273,11 @@ impl Handle {
         }
     }
 
+    /// How the runtime runs its tasks.
+    pub(crate) fn flavor(&self) -> Flavor {
+        self.shared.flavor
+    }
+
     /// The cooperative budget each task poll starts with (`crate::coop`).
     pub(crate) fn budget(&self) -> u8 {
         self.shared.budget
