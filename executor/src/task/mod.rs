@@ -1,6 +1,7 @@
 //! Tasks: [`JoinHandle`] and [`JoinError`], [`JoinSet`] for groups of
-//! tasks, [`Builder`] for named tasks, and the cooperative budget
-//! ([`consume_budget`], [`unconstrained`]).
+//! tasks, [`Builder`] for named tasks, task-local values ([`LocalKey`],
+//! declared with [`task_local!`](crate::task_local)), and the cooperative
+//! budget ([`consume_budget`], [`unconstrained`]).
 //!
 //! # The budget
 //!
@@ -81,6 +82,7 @@ pub(crate) mod list;
 pub(crate) mod local;
 mod raw;
 mod state;
+mod task_local;
 mod waker;
 
 pub use self::builder::Builder;
@@ -90,9 +92,16 @@ pub use self::join::{AbortHandle, JoinHandle};
 pub use self::join_set::JoinSet;
 pub use self::local::{spawn_local, LocalEnterGuard, LocalSet};
 pub(crate) use self::raw::{new_task, new_unowned_task, Header, Meta, Notified, Schedule, Task};
+pub use self::task_local::{LocalKey, TaskLocalAccessError};
 pub use crate::coop::{consume_budget, has_budget_remaining, unconstrained, Unconstrained};
 pub use crate::runtime::{spawn, spawn_blocking};
 pub use crate::yield_now::yield_now;
+
+/// The futures this module's functions return, as tokio's
+/// `task::futures`.
+pub mod futures {
+    pub use super::task_local::TaskLocalFuture;
+}
 
 /// A task's identity, as tokio's `task::Id`: the [`TaskId`](crate::TaskId)
 /// that `TaskCell`s are owned by.
