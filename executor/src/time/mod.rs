@@ -33,6 +33,7 @@
 //! [`Runtime::new`]: crate::Runtime::new
 //! [`Builder::enable_time`]: crate::Builder::enable_time
 
+pub mod error;
 mod instant;
 mod interval;
 mod sleep;
