@@ -22,9 +22,10 @@
 //! that says so. A socket that outlives its runtime fails every operation
 //! with an error.
 //!
-//! Addresses given as `impl ToSocketAddrs` are resolved with the standard
-//! library: a literal address costs nothing, a host name is looked up with
-//! the system resolver on the calling thread.
+//! Addresses are given as [`impl ToSocketAddrs`](ToSocketAddrs), as in
+//! tokio: a literal address costs nothing, and a host name is looked up
+//! with the system resolver on the runtime's blocking pool, never on a
+//! worker ([`lookup_host`] does just the lookup).
 //!
 //! ```
 //! use taskcell_executor::io::{AsyncReadExt, AsyncWriteExt};
@@ -77,6 +78,7 @@ macro_rules! fd_impls {
 mod ready;
 #[macro_use]
 pub(crate) mod stream;
+mod addr;
 #[macro_use]
 mod split;
 mod tcp;
@@ -84,6 +86,7 @@ mod udp;
 #[cfg(unix)]
 pub mod unix;
 
+pub use self::addr::{lookup_host, ToSocketAddrs};
 pub use self::tcp::{
     OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, TcpListener, TcpStream, WriteHalf,
 };
@@ -93,7 +96,7 @@ pub use self::unix::{UnixListener, UnixStream};
 
 use std::future::Future;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 
 /// The result of shutting down a stream's write half. A peer that has
 /// already closed the whole connection (`NotConnected`: its reset beat our
@@ -136,7 +139,7 @@ where
     F: Future<Output = io::Result<T>>,
 {
     let mut last = None;
-    for addr in addr.to_socket_addrs()? {
+    for addr in addr::resolve(addr).await? {
         match attempt(addr).await {
             Ok(out) => return Ok(out),
             Err(err) => last = Some(err),

@@ -4,11 +4,11 @@
 use std::fmt;
 use std::future::poll_fn;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use super::{each_addr, socket_into_std};
+use super::{each_addr, socket_into_std, ToSocketAddrs};
 use crate::driver::io::scheduled_io::{READABLE, WRITABLE};
 use crate::driver::io::{Direction, PollEvented};
 

@@ -3,12 +3,12 @@
 use std::fmt;
 use std::future::poll_fn;
 use std::io;
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::task::{Context, Poll};
 
 use bytes::BufMut;
 
-use super::{each_addr, socket_into_std};
+use super::{each_addr, socket_into_std, ToSocketAddrs};
 use crate::driver::io::{Direction, PollEvented};
 use crate::io::Interest;
 
@@ -78,8 +78,9 @@ impl UdpSocket {
 
     /// Sends `buf` to `target`; returns how many bytes went.
     ///
-    /// Cancel-safe: the datagram is sent whole or not at all. Resolving a
-    /// host name blocks the calling thread (see the module docs).
+    /// Cancel-safe: the datagram is sent whole or not at all. A host name
+    /// as `target` is looked up on the blocking pool first (see the module
+    /// docs).
     ///
     /// ```
     /// # use taskcell_executor::net::UdpSocket;
