@@ -144,7 +144,7 @@ impl BlockingPool {
 
     fn spawn_thread(&self, handle: &Handle) -> std::io::Result<()> {
         let handle = handle.clone();
-        let mut builder = std::thread::Builder::new().name(self.hooks.name.clone());
+        let mut builder = std::thread::Builder::new().name(self.hooks.name());
         if let Some(size) = self.hooks.stack_size {
             builder = builder.stack_size(size);
         }

@@ -1,4 +1,5 @@
-//! `Builder` settings take effect: thread names, start/stop hooks once per
+//! `Builder` settings take effect: thread names (fixed or from a function),
+//! start/stop hooks once per
 //! worker, park/unpark hooks once per park, the number of worker threads,
 //! the LIFO slot, refused configurations, and building several runtimes.
 
@@ -67,6 +68,38 @@ fn thread_name_is_visible_inside_tasks() {
             names
         });
         assert_eq!(names, HashSet::from([Some("tc-test-worker".to_owned())]));
+    });
+}
+
+#[test]
+fn thread_name_fn_names_each_thread_as_it_starts() {
+    common::guarded(|| {
+        let next = Arc::new(AtomicUsize::new(0));
+        let counter = next.clone();
+        let rt = Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("replaced")
+            .thread_name_fn(move || format!("tc-fn-{}", counter.fetch_add(1, SeqCst)))
+            .build()
+            .unwrap();
+        let (worker, blocking) = rt.block_on(async {
+            let worker =
+                taskcell_executor::spawn(async { thread::current().name().map(str::to_owned) });
+            let blocking =
+                taskcell_executor::spawn_blocking(|| thread::current().name().map(str::to_owned));
+            (
+                worker.await.unwrap().unwrap(),
+                blocking.await.unwrap().unwrap(),
+            )
+        });
+        // Two workers and one blocking thread so far, each named by one call.
+        let named: HashSet<String> = (0..next.load(SeqCst))
+            .map(|n| format!("tc-fn-{n}"))
+            .collect();
+        assert!(next.load(SeqCst) >= 3, "{}", next.load(SeqCst));
+        assert!(named.contains(&worker), "{worker}");
+        assert!(named.contains(&blocking), "{blocking}");
+        assert_ne!(worker, blocking);
     });
 }
 

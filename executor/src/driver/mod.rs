@@ -81,10 +81,11 @@ impl Handle {
         enable_time: bool,
         timer_wheels: usize,
         may_pause: bool,
+        events_per_tick: usize,
     ) -> stdio::Result<Handle> {
         let time = enable_time.then(|| TimeHandle::new(timer_wheels));
         let driver = match enable_io || enable_time {
-            true => Some(Driver::build(enable_io, time)?),
+            true => Some(Driver::build(enable_io, time, events_per_tick)?),
             false => None,
         };
         Ok(Handle {
@@ -99,7 +100,7 @@ impl Handle {
     pub(crate) fn for_model() -> Handle {
         Handle {
             clock: Clock::new(false),
-            driver: Some(Driver::build(false, None).expect("the model's poller")),
+            driver: Some(Driver::build(false, None, 1024).expect("the model's poller")),
         }
     }
 
@@ -229,7 +230,14 @@ impl Handle {
 }
 
 impl Driver {
-    fn build(enable_io: bool, time: Option<TimeHandle>) -> stdio::Result<Driver> {
+    /// A driver whose turns take at most `events_per_tick` readiness events
+    /// from the poller (`Builder::max_io_events_per_tick`); more wait for
+    /// the next turn.
+    fn build(
+        enable_io: bool,
+        time: Option<TimeHandle>,
+        events_per_tick: usize,
+    ) -> stdio::Result<Driver> {
         let poll = Poll::new()?;
         #[cfg(not(taskcell_loom))]
         let (waker, io) = (
@@ -247,7 +255,7 @@ impl Driver {
         Ok(Driver {
             core: Mutex::new(DriverCore {
                 poll,
-                events: Events::with_capacity(1024),
+                events: Events::with_capacity(events_per_tick),
                 tick: 0,
                 fired: Vec::new(),
             }),

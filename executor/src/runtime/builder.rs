@@ -13,16 +13,22 @@ use crate::scheduler::multi_thread::MultiThread;
 use crate::scheduler::{Config, Flavor};
 
 type Hook = StdArc<dyn Fn() + Send + Sync + 'static>;
+type NameFn = StdArc<dyn Fn() -> String + Send + Sync + 'static>;
 
 /// Thread settings shared by worker and blocking threads.
 pub(crate) struct ThreadHooks {
-    pub(crate) name: String,
+    name: NameFn,
     pub(crate) stack_size: Option<usize>,
     on_start: Option<Hook>,
     on_stop: Option<Hook>,
 }
 
 impl ThreadHooks {
+    /// The name of the next thread the runtime starts.
+    pub(crate) fn name(&self) -> String {
+        (self.name)()
+    }
+
     /// Runs `on_thread_start`; a panic in it is contained (`task` module,
     /// rule 7), so the thread still serves the runtime.
     pub(crate) fn started(&self) {
@@ -86,7 +92,7 @@ fn run_hook(hook: &Hook) {
 pub struct Builder {
     flavor: Flavor,
     worker_threads: Option<usize>,
-    thread_name: String,
+    thread_name: NameFn,
     thread_stack_size: Option<usize>,
     on_thread_start: Option<Hook>,
     on_thread_stop: Option<Hook>,
@@ -99,6 +105,7 @@ pub struct Builder {
     enable_io: bool,
     enable_time: bool,
     event_interval: u32,
+    max_io_events_per_tick: usize,
     task_budget: u8,
     #[cfg(feature = "test-util")]
     start_paused: bool,
@@ -109,13 +116,13 @@ impl fmt::Debug for Builder {
         f.debug_struct("Builder")
             .field("flavor", &self.flavor)
             .field("worker_threads", &self.worker_threads)
-            .field("thread_name", &self.thread_name)
             .field("thread_stack_size", &self.thread_stack_size)
             .field("max_blocking_threads", &self.max_blocking_threads)
             .field("thread_keep_alive", &self.thread_keep_alive)
             .field("enable_io", &self.enable_io)
             .field("enable_time", &self.enable_time)
             .field("event_interval", &self.event_interval)
+            .field("max_io_events_per_tick", &self.max_io_events_per_tick)
             .field("task_budget", &self.task_budget)
             .finish_non_exhaustive()
     }
@@ -150,7 +157,7 @@ impl Builder {
         Builder {
             flavor,
             worker_threads: None,
-            thread_name: "taskcell-worker".to_owned(),
+            thread_name: StdArc::new(|| "taskcell-worker".to_owned()),
             thread_stack_size: None,
             on_thread_start: None,
             on_thread_stop: None,
@@ -163,6 +170,7 @@ impl Builder {
             enable_io: false,
             enable_time: false,
             event_interval: 61,
+            max_io_events_per_tick: 1024,
             task_budget: 128,
             #[cfg(feature = "test-util")]
             start_paused: false,
@@ -267,6 +275,30 @@ impl Builder {
         self
     }
 
+    /// The most I/O readiness events one turn of the driver takes from the
+    /// poller (default 1024, as tokio's). Events beyond it stay queued in
+    /// the kernel for the next turn, so a lower value bounds how long one
+    /// turn runs before the worker goes back to its tasks.
+    ///
+    /// # Panics
+    ///
+    /// If `n` is zero.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Builder::new_current_thread()
+    ///     .enable_io()
+    ///     .max_io_events_per_tick(64)
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    #[track_caller]
+    pub fn max_io_events_per_tick(&mut self, n: usize) -> &mut Builder {
+        assert!(n > 0, "max_io_events_per_tick must be at least 1");
+        self.max_io_events_per_tick = n;
+        self
+    }
+
     /// The number of worker threads (multi-thread runtime only). Default:
     /// the available parallelism.
     ///
@@ -294,7 +326,32 @@ impl Builder {
     /// assert_eq!(name.unwrap().as_deref(), Some("app"));
     /// ```
     pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
-        self.thread_name = name.into();
+        let name = name.into();
+        self.thread_name = StdArc::new(move || name.clone());
+        self
+    }
+
+    /// Names each of the runtime's threads, workers and blocking threads
+    /// alike, with what `f` returns as the thread starts (replacing
+    /// [`thread_name`](Self::thread_name)), as tokio's.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    ///
+    /// static NEXT: AtomicUsize = AtomicUsize::new(0);
+    /// let rt = taskcell_executor::Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .thread_name_fn(|| format!("app-{}", NEXT.fetch_add(1, Ordering::Relaxed)))
+    ///     .build()
+    ///     .unwrap();
+    /// let name = rt.block_on(rt.spawn(async { std::thread::current().name().map(str::to_owned) }));
+    /// assert!(name.unwrap().unwrap().starts_with("app-"));
+    /// ```
+    pub fn thread_name_fn(
+        &mut self,
+        f: impl Fn() -> String + Send + Sync + 'static,
+    ) -> &mut Builder {
+        self.thread_name = StdArc::new(f);
         self
     }
 
@@ -540,7 +597,7 @@ impl Builder {
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
         };
         let hooks = StdArc::new(ThreadHooks {
-            name: self.thread_name.clone(),
+            name: StdArc::clone(&self.thread_name),
             stack_size: self.thread_stack_size,
             on_start: self.on_thread_start.clone(),
             on_stop: self.on_thread_stop.clone(),
@@ -565,6 +622,7 @@ impl Builder {
                     Flavor::MultiThread => workers + 1,
                 },
                 self.flavor == Flavor::CurrentThread,
+                self.max_io_events_per_tick,
             )?,
             blocking: BlockingPool::new(
                 self.max_blocking_threads,

@@ -114,7 +114,7 @@ fn spawn_worker(
 ) -> io::Result<std::thread::JoinHandle<()>> {
     let handle = handle.clone();
     let hooks = StdArc::clone(hooks);
-    let mut builder = std::thread::Builder::new().name(hooks.name.clone());
+    let mut builder = std::thread::Builder::new().name(hooks.name());
     if let Some(size) = hooks.stack_size {
         builder = builder.stack_size(size);
     }
