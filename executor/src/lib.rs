@@ -2,10 +2,11 @@
 //! [`TaskCell`]s work in any task, across migrations, with nothing to wrap.
 //!
 //! The API is the one tokio users know: [`Builder`], [`Runtime`],
-//! [`Handle`] (also in [`runtime`], as tokio's), [`spawn`], [`spawn_blocking`], [`yield_now`],
-//! [`JoinHandle`] and [`JoinError`]; sockets in [`net`], timers in
-//! [`time`], the byte-stream traits in [`io`], the cooperative budget in
-//! [`task`], signals in `signal` (Unix), and `#[main]`/`#[test]`.
+//! [`Handle`] (also in [`runtime`], as tokio's), [`spawn`], [`spawn_blocking`],
+//! [`yield_now`], [`JoinHandle`] and [`JoinError`]; sockets in [`net`],
+//! files in [`fs`], timers in [`time`], the byte-stream traits in [`io`],
+//! the cooperative budget in [`task`], signals in `signal` (Unix), and
+//! `#[main]`/`#[test]`.
 //!
 //! ```
 //! use std::cell::RefCell;
@@ -71,6 +72,9 @@ mod blocking;
 mod context;
 mod coop;
 mod driver;
+// Off under loom, as tokio's: the blocking pool's files are not modelled.
+#[cfg(not(taskcell_loom))]
+pub mod fs;
 #[cfg(feature = "hyper")]
 pub mod hyper;
 pub mod io;
