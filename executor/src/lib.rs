@@ -65,8 +65,9 @@
 //! - `hyper-server`: `hyper::serve`, an axum `Router` (or any tower service)
 //!   over HTTP/1 and HTTP/2, as `axum::serve` on tokio.
 //! - `tokio-io`: tokio's `AsyncRead` and `AsyncWrite` on the runtime's
-//!   streams, for tokio's `io-util`, tokio-util's codecs and tokio-rustls
-//!   (tokio's traits only, never its runtime).
+//!   streams and on [`fs::File`] (with `AsyncSeek`), for tokio's `io-util`,
+//!   tokio-util's codecs and tokio-rustls (tokio's traits only, never its
+//!   runtime).
 
 mod blocking;
 mod context;
