@@ -1,4 +1,5 @@
 //! Sockets on the runtime's own I/O driver: [`TcpListener`], [`TcpStream`],
+//! [`TcpSocket`] (to set options before connecting or listening),
 //! [`UdpSocket`], and on Unix [`UnixListener`] and [`UnixStream`].
 //!
 //! Each socket is registered with the driver once, edge-triggered, when it
@@ -82,6 +83,7 @@ mod addr;
 #[macro_use]
 mod split;
 mod tcp;
+mod tcp_socket;
 mod udp;
 #[cfg(unix)]
 pub mod unix;
@@ -90,6 +92,7 @@ pub use self::addr::{lookup_host, ToSocketAddrs};
 pub use self::tcp::{
     OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, TcpListener, TcpStream, WriteHalf,
 };
+pub use self::tcp_socket::TcpSocket;
 pub use self::udp::UdpSocket;
 #[cfg(unix)]
 pub use self::unix::{UnixListener, UnixStream};

@@ -59,12 +59,22 @@ impl TcpListener {
     /// ```
     pub async fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<TcpListener> {
         each_addr(addr, |addr| async move {
-            let listener = mio::net::TcpListener::bind(addr)?;
-            Ok(TcpListener {
-                io: PollEvented::new(listener, "`TcpListener::bind`")?,
-            })
+            TcpListener::from_mio(mio::net::TcpListener::bind(addr)?, "`TcpListener::bind`")
         })
         .await
+    }
+
+    /// Registers `listener`, listening already, with the driver of the
+    /// runtime of the calling code; `what` names the caller in the panic.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime with I/O enabled.
+    #[track_caller]
+    pub(super) fn from_mio(listener: mio::net::TcpListener, what: &str) -> io::Result<TcpListener> {
+        Ok(TcpListener {
+            io: PollEvented::new(listener, what)?,
+        })
     }
 
     /// Waits for a connection and accepts it. The new stream belongs to
@@ -167,12 +177,10 @@ impl TcpListener {
     #[track_caller]
     pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
         listener.set_nonblocking(true)?;
-        Ok(TcpListener {
-            io: PollEvented::new(
-                mio::net::TcpListener::from_std(listener),
-                "`TcpListener::from_std`",
-            )?,
-        })
+        TcpListener::from_mio(
+            mio::net::TcpListener::from_std(listener),
+            "`TcpListener::from_std`",
+        )
     }
 
     /// Gives the socket back as a standard listener, still non-blocking.
@@ -250,8 +258,23 @@ impl TcpStream {
     }
 
     async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
+        let socket = mio::net::TcpStream::connect(addr)?;
+        TcpStream::connect_mio(socket, "`TcpStream::connect`").await
+    }
+
+    /// Registers `socket`, whose non-blocking connect is under way, with
+    /// the driver of the runtime of the calling code, and waits for the
+    /// connect to finish; `what` names the caller in the panic.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime with I/O enabled.
+    pub(super) async fn connect_mio(
+        socket: mio::net::TcpStream,
+        what: &str,
+    ) -> io::Result<TcpStream> {
         let stream = TcpStream {
-            io: PollEvented::new(mio::net::TcpStream::connect(addr)?, "`TcpStream::connect`")?,
+            io: PollEvented::new(socket, what)?,
         };
         // A non-blocking connect is done when the socket turns writable:
         // with an error, connected, or (spuriously) not yet.
