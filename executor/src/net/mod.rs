@@ -1,6 +1,7 @@
 //! Sockets on the runtime's own I/O driver: [`TcpListener`], [`TcpStream`],
 //! [`TcpSocket`] (to set options before connecting or listening),
-//! [`UdpSocket`], and on Unix [`UnixListener`] and [`UnixStream`].
+//! [`UdpSocket`], and on Unix [`UnixListener`], [`UnixStream`] and
+//! [`UnixDatagram`].
 //!
 //! Each socket is registered with the driver once, edge-triggered, when it
 //! is made; a read or write that would block waits for the next readiness
@@ -15,8 +16,8 @@
 //! `readable`, `writable`, then `try_read`, `try_recv_from`, `try_io`, …
 //! without waiting (`WouldBlock` when another task got there first; wait
 //! again). Any number of tasks may wait on one socket at once — tasks in
-//! `accept` on one listener, in `recv_from` or `readable` on one UDP socket
-//! — and each is woken when the readiness it waits for arrives.
+//! `accept` on one listener, in `recv_from` or `readable` on one datagram
+//! socket — and each is woken when the readiness it waits for arrives.
 //!
 //! Sockets need a runtime with I/O enabled ([`Runtime::new`] or
 //! [`Builder::enable_io`]): making one anywhere else panics with a message
@@ -87,6 +88,8 @@ mod tcp_socket;
 mod udp;
 #[cfg(unix)]
 pub mod unix;
+#[cfg(unix)]
+mod unix_datagram;
 
 pub use self::addr::{lookup_host, ToSocketAddrs};
 pub use self::tcp::{
@@ -96,6 +99,8 @@ pub use self::tcp_socket::TcpSocket;
 pub use self::udp::UdpSocket;
 #[cfg(unix)]
 pub use self::unix::{UnixListener, UnixStream};
+#[cfg(unix)]
+pub use self::unix_datagram::UnixDatagram;
 
 use std::future::Future;
 use std::io;
@@ -125,6 +130,42 @@ pub(crate) fn read_into_buf<B: bytes::BufMut + ?Sized, R>(
     // `chunk_mut` returned (the contract of `advance_mut`).
     unsafe { buf.advance_mut(n) };
     Ok((n, with))
+}
+
+/// One datagram (or what a stream holds) into `buf`'s spare capacity, with
+/// socket2's `recv`; returns its length.
+pub(crate) fn recv_buf<S, B>(socket: &S, buf: &mut B) -> io::Result<usize>
+where
+    for<'a> socket2::SockRef<'a>: From<&'a S>,
+    B: bytes::BufMut + ?Sized,
+{
+    read_into_buf(buf, |spare| {
+        socket2::SockRef::from(socket).recv(spare).map(|n| (n, ()))
+    })
+    .map(|(n, ())| n)
+}
+
+/// Receives into the unfilled part of tokio's `ReadBuf` with `recv`, which
+/// must be one of socket2's receives (they write only what they receive,
+/// never uninitialised bytes, and report its length), then marks those
+/// bytes filled. Uninitialised memory is offered as such: nothing is
+/// zeroed first.
+#[cfg(feature = "tokio-io")]
+pub(crate) fn recv_into_read_buf<R>(
+    buf: &mut tokio::io::ReadBuf<'_>,
+    recv: impl FnOnce(&mut [std::mem::MaybeUninit<u8>]) -> io::Result<(usize, R)>,
+) -> io::Result<R> {
+    // SAFETY: `unfilled_mut` asks that no initialised byte be
+    // de-initialised: only `recv` writes here, and it writes received data.
+    let unfilled = unsafe { buf.unfilled_mut() };
+    let len = unfilled.len();
+    let (n, with) = recv(unfilled)?;
+    assert!(n <= len, "a recv claimed {n} bytes of a {len}-byte buffer");
+    // SAFETY: `recv` initialised the first `n ≤ len` bytes of the unfilled
+    // part (the contract of `assume_init`).
+    unsafe { buf.assume_init(n) };
+    buf.advance(n);
+    Ok(with)
 }
 
 pub(crate) fn write_shut(result: io::Result<()>) -> io::Result<()> {

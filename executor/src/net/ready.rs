@@ -237,12 +237,8 @@ macro_rules! stream_try_api {
                 "```"
             )]
             pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> std::io::Result<usize> {
-                self.io.try_io(crate::io::Interest::READABLE, |io| {
-                    crate::net::read_into_buf(buf, |spare| {
-                        socket2::SockRef::from(io).recv(spare).map(|n| (n, ()))
-                    })
-                    .map(|(n, ())| n)
-                })
+                self.io
+                    .try_io(crate::io::Interest::READABLE, |io| crate::net::recv_buf(io, buf))
             }
 
             #[doc = concat!(
@@ -278,10 +274,7 @@ macro_rules! stream_try_api {
                 }
                 std::future::poll_fn(|cx| {
                     self.io.poll_io(cx, crate::driver::io::Direction::Read, |io| {
-                        crate::net::read_into_buf(&mut *buf, |spare| {
-                            socket2::SockRef::from(io).recv(spare).map(|n| (n, ()))
-                        })
-                        .map(|(n, ())| n)
+                        crate::net::recv_buf(io, &mut *buf)
                     })
                 })
                 .await
@@ -322,6 +315,266 @@ macro_rules! stream_try_api {
                 self.io.try_io(crate::io::Interest::WRITABLE, |mut io| {
                     std::io::Write::write_vectored(&mut io, bufs)
                 })
+            }
+        }
+    };
+}
+
+/// The datagram side of the readiness API, and the operations every
+/// datagram socket shares, for `$ty` (whose `PollEvented` is `self.io`,
+/// over a `mio` socket with `send`, `recv` and `recv_from`): receive and
+/// send readiness, `send` and `recv` with the connected peer, `recv_from`,
+/// their `try_` and `poll_` forms, and the `BufMut` receives. `$addr` is
+/// the type of a sender's address.
+macro_rules! datagram_api {
+    ($ty:ident, $addr:ty, $setup:expr) => {
+        impl $ty {
+            #[doc = concat!(
+                "Polls for receive readiness: `Ready(Ok(()))` once a datagram may be \
+                 waiting. Of the tasks that call this on one socket, each is woken by \
+                 the next datagram's arrival (and may find it taken).\n\n",
+                "```\n",
+                "use std::future::poll_fn;\n",
+                $setup,
+                "b.send(b\"x\").await.unwrap();\n",
+                "poll_fn(|cx| a.poll_recv_ready(cx)).await.unwrap();\n",
+                "# });\n",
+                "```"
+            )]
+            pub fn poll_recv_ready(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+                self.io
+                    .poll_ready_for(cx, crate::io::Interest::READABLE, true)
+                    .map_ok(drop)
+            }
+
+            #[doc = concat!(
+                "Polls for send readiness: `Ready(Ok(()))` once the socket may take a \
+                 datagram.\n\n",
+                "```\n",
+                "use std::future::poll_fn;\n",
+                $setup,
+                "poll_fn(|cx| a.poll_send_ready(cx)).await.unwrap();\n",
+                "# drop(b);\n",
+                "# });\n",
+                "```"
+            )]
+            pub fn poll_send_ready(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+                self.io
+                    .poll_ready_for(cx, crate::io::Interest::WRITABLE, true)
+                    .map_ok(drop)
+            }
+
+            #[doc = concat!(
+                "Sends `buf` to the connected peer; returns how many bytes went.\n\n",
+                "Cancel-safe: the datagram is sent whole or not at all.\n\n",
+                "```\n",
+                $setup,
+                "assert_eq!(a.send(b\"x\").await.unwrap(), 1);\n",
+                "# drop(b);\n",
+                "# });\n",
+                "```"
+            )]
+            pub async fn send(&self, buf: &[u8]) -> std::io::Result<usize> {
+                std::future::poll_fn(|cx| self.poll_send(cx, buf)).await
+            }
+
+            #[doc = concat!(
+                "Polls to send `buf` to the connected peer; see [`send`](Self::send).\n\n",
+                "```\n",
+                "use std::future::poll_fn;\n",
+                $setup,
+                "assert_eq!(poll_fn(|cx| a.poll_send(cx, b\"poll\")).await.unwrap(), 4);\n",
+                "let mut buf = [0; 8];\n",
+                "assert_eq!(b.recv(&mut buf).await.unwrap(), 4);\n",
+                "# });\n",
+                "```"
+            )]
+            pub fn poll_send(
+                &self,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.io
+                    .poll_io(cx, crate::driver::io::Direction::Write, |s| s.send(buf))
+            }
+
+            #[doc = concat!(
+                "Receives one datagram from the connected peer into `buf`; returns its \
+                 length (cut to `buf`'s: the rest of a longer datagram is lost).\n\n",
+                "Cancel-safe: a datagram is taken only when the future completes. Any \
+                 number of tasks may wait here on one socket; each is woken.\n\n",
+                "```\n",
+                $setup,
+                "b.send(b\"loop\").await.unwrap();\n",
+                "let mut buf = [0; 4];\n",
+                "assert_eq!(a.recv(&mut buf).await.unwrap(), 4);\n",
+                "# });\n",
+                "```"
+            )]
+            pub async fn recv(&self, buf: &mut [u8]) -> std::io::Result<usize> {
+                std::future::poll_fn(|cx| {
+                    self.io
+                        .poll_io(cx, crate::driver::io::Direction::Read, |s| s.recv(buf))
+                })
+                .await
+            }
+
+            #[doc = concat!(
+                "Polls to receive one datagram from the connected peer into the unfilled \
+                 part of tokio's `ReadBuf` (feature `tokio-io`), uninitialised memory \
+                 included; see [`recv`](Self::recv). The signature is tokio's, \
+                 `ReadBuf` included.\n\n",
+                "```\n",
+                "use std::future::poll_fn;\n",
+                "use std::mem::MaybeUninit;\n",
+                "use tokio::io::ReadBuf;\n",
+                $setup,
+                "b.send(b\"poll\").await.unwrap();\n",
+                "let mut storage = [MaybeUninit::uninit(); 16];\n",
+                "let mut buf = ReadBuf::uninit(&mut storage);\n",
+                "poll_fn(|cx| a.poll_recv(cx, &mut buf)).await.unwrap();\n",
+                "assert_eq!(buf.filled(), b\"poll\");\n",
+                "# });\n",
+                "```"
+            )]
+            #[cfg(feature = "tokio-io")]
+            pub fn poll_recv(
+                &self,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut tokio::io::ReadBuf<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                self.io
+                    .poll_io(cx, crate::driver::io::Direction::Read, |s| {
+                        crate::net::recv_into_read_buf(&mut *buf, |spare| {
+                            socket2::SockRef::from(s).recv(spare).map(|n| (n, ()))
+                        })
+                    })
+            }
+
+            #[doc = concat!(
+                "Receives one datagram into `buf`; returns its length (cut to `buf`'s) \
+                 and its sender.\n\n",
+                "Cancel-safe: a datagram is taken only when the future completes. Any \
+                 number of tasks may wait here on one socket; each is woken.\n\n",
+                "```\n",
+                $setup,
+                "b.send(b\"me\").await.unwrap();\n",
+                "let mut buf = [0; 2];\n",
+                "let (n, _from) = a.recv_from(&mut buf).await.unwrap();\n",
+                "assert_eq!(&buf[..n], b\"me\");\n",
+                "# });\n",
+                "```"
+            )]
+            pub async fn recv_from(&self, buf: &mut [u8]) -> std::io::Result<(usize, $addr)> {
+                std::future::poll_fn(|cx| {
+                    self.io
+                        .poll_io(cx, crate::driver::io::Direction::Read, |s| s.recv_from(buf))
+                })
+                .await
+            }
+
+            #[doc = concat!(
+                "Receives one datagram from the connected peer without waiting: \
+                 `WouldBlock` if none is there yet (then wait with \
+                 [`readable`](Self::readable)).\n\n",
+                "```\n",
+                "use std::io;\n",
+                $setup,
+                "let mut buf = [0; 8];\n",
+                "assert_eq!(a.try_recv(&mut buf).unwrap_err().kind(), io::ErrorKind::WouldBlock);\n",
+                "b.send(b\"hey\").await.unwrap();\n",
+                "let n = loop {\n",
+                "    a.readable().await.unwrap();\n",
+                "    match a.try_recv(&mut buf) {\n",
+                "        Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,\n",
+                "        n => break n.unwrap(),\n",
+                "    }\n",
+                "};\n",
+                "assert_eq!(&buf[..n], b\"hey\");\n",
+                "# });\n",
+                "```"
+            )]
+            pub fn try_recv(&self, buf: &mut [u8]) -> std::io::Result<usize> {
+                self.io.try_io(crate::io::Interest::READABLE, |s| s.recv(buf))
+            }
+
+            #[doc = concat!(
+                "Receives one datagram and its sender without waiting: `WouldBlock` if \
+                 none is there yet.\n\n",
+                "```\n",
+                "use std::io;\n",
+                $setup,
+                "b.send(b\"hey\").await.unwrap();\n",
+                "let mut buf = [0; 8];\n",
+                "let (n, _from) = loop {\n",
+                "    a.readable().await.unwrap();\n",
+                "    match a.try_recv_from(&mut buf) {\n",
+                "        Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,\n",
+                "        got => break got.unwrap(),\n",
+                "    }\n",
+                "};\n",
+                "assert_eq!(&buf[..n], b\"hey\");\n",
+                "# });\n",
+                "```"
+            )]
+            pub fn try_recv_from(&self, buf: &mut [u8]) -> std::io::Result<(usize, $addr)> {
+                self.io.try_io(crate::io::Interest::READABLE, |s| s.recv_from(buf))
+            }
+
+            #[doc = concat!(
+                "Sends `buf` to the connected peer without waiting: `WouldBlock` if the \
+                 socket's buffer is full (then wait with [`writable`](Self::writable)).\n\n",
+                "```\n",
+                $setup,
+                "a.writable().await.unwrap();\n",
+                "assert_eq!(a.try_send(b\"hi\").unwrap(), 2);\n",
+                "# drop(b);\n",
+                "# });\n",
+                "```"
+            )]
+            pub fn try_send(&self, buf: &[u8]) -> std::io::Result<usize> {
+                self.io.try_io(crate::io::Interest::WRITABLE, |s| s.send(buf))
+            }
+
+            #[doc = concat!(
+                "Receives one datagram from the connected peer into `buf`'s spare \
+                 capacity, and advances `buf` past it; returns its length (cut to the \
+                 spare capacity: a `Vec` or `BytesMut` with none grows a little first, \
+                 so reserve what the largest datagram needs).\n\n",
+                "Cancel-safe: a datagram is taken only when the future completes.\n\n",
+                "```\n",
+                $setup,
+                "b.send(b\"into\").await.unwrap();\n",
+                "let mut buf = Vec::with_capacity(1500);\n",
+                "assert_eq!(a.recv_buf(&mut buf).await.unwrap(), 4);\n",
+                "assert_eq!(buf, b\"into\");\n",
+                "# });\n",
+                "```"
+            )]
+            pub async fn recv_buf<B: bytes::BufMut>(&self, buf: &mut B) -> std::io::Result<usize> {
+                std::future::poll_fn(|cx| {
+                    self.io.poll_io(cx, crate::driver::io::Direction::Read, |s| {
+                        crate::net::recv_buf(s, &mut *buf)
+                    })
+                })
+                .await
+            }
+
+            #[doc = concat!(
+                "[`recv_buf`](Self::recv_buf) without waiting: `WouldBlock` if no \
+                 datagram is there yet.\n\n",
+                "```\n",
+                "use std::io;\n",
+                $setup,
+                "let mut buf = Vec::with_capacity(64);\n",
+                "assert_eq!(a.try_recv_buf(&mut buf).unwrap_err().kind(), io::ErrorKind::WouldBlock);\n",
+                "# drop(b);\n",
+                "# });\n",
+                "```"
+            )]
+            pub fn try_recv_buf<B: bytes::BufMut>(&self, buf: &mut B) -> std::io::Result<usize> {
+                self.io
+                    .try_io(crate::io::Interest::READABLE, |s| crate::net::recv_buf(s, buf))
             }
         }
     };

@@ -4,7 +4,6 @@ use std::fmt;
 use std::future::poll_fn;
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::task::{Context, Poll};
 
 use bytes::BufMut;
 
@@ -101,63 +100,6 @@ impl UdpSocket {
         .await
     }
 
-    /// Receives one datagram into `buf`; returns its length (cut to `buf`'s)
-    /// and its sender.
-    ///
-    /// Cancel-safe: a datagram is taken only when the future completes.
-    /// Any number of tasks may wait here on one socket; each is woken.
-    ///
-    /// ```
-    /// # use taskcell_executor::net::UdpSocket;
-    /// # let rt = taskcell_executor::Runtime::new().unwrap();
-    /// # rt.block_on(async {
-    /// let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    /// socket.send_to(b"me", socket.local_addr().unwrap()).await.unwrap();
-    /// let mut buf = [0; 2];
-    /// let (n, from) = socket.recv_from(&mut buf).await.unwrap();
-    /// assert_eq!((n, from), (2, socket.local_addr().unwrap()));
-    /// # });
-    /// ```
-    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        poll_fn(|cx| self.io.poll_io(cx, Direction::Read, |s| s.recv_from(buf))).await
-    }
-
-    /// Sends `buf` to the connected peer.
-    ///
-    /// Cancel-safe: the datagram is sent whole or not at all.
-    ///
-    /// ```
-    /// # use taskcell_executor::net::UdpSocket;
-    /// # let rt = taskcell_executor::Runtime::new().unwrap();
-    /// # rt.block_on(async {
-    /// let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    /// socket.connect(socket.local_addr().unwrap()).await.unwrap();
-    /// assert_eq!(socket.send(b"x").await.unwrap(), 1);
-    /// # });
-    /// ```
-    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.io.poll_io(cx, Direction::Write, |s| s.send(buf))).await
-    }
-
-    /// Receives one datagram from the connected peer.
-    ///
-    /// Cancel-safe: a datagram is taken only when the future completes.
-    ///
-    /// ```
-    /// # use taskcell_executor::net::UdpSocket;
-    /// # let rt = taskcell_executor::Runtime::new().unwrap();
-    /// # rt.block_on(async {
-    /// let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    /// socket.connect(socket.local_addr().unwrap()).await.unwrap();
-    /// socket.send(b"loop").await.unwrap();
-    /// let mut buf = [0; 4];
-    /// assert_eq!(socket.recv(&mut buf).await.unwrap(), 4);
-    /// # });
-    /// ```
-    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.io.poll_io(cx, Direction::Read, |s| s.recv(buf))).await
-    }
-
     /// This socket's address.
     ///
     /// ```
@@ -225,105 +167,11 @@ macro_rules! udp_pair {
 }
 
 readiness_api!(UdpSocket, udp_pair!(), "# b.send(b\"x\").await.unwrap();\n");
+datagram_api!(UdpSocket, SocketAddr, udp_pair!());
 
-/// The UDP side of the readiness API, `peek`, and socket options.
+/// The UDP side of the readiness API: sends to an address, `peek`, and
+/// socket options.
 impl UdpSocket {
-    /// Polls for receive readiness: `Ready(Ok(()))` once a datagram may be
-    /// waiting. Of the tasks that call this on one socket, each is woken
-    /// by the next datagram's arrival (and may find it taken).
-    ///
-    /// ```
-    /// use std::future::poll_fn;
-    /// # use taskcell_executor::net::UdpSocket;
-    /// # let rt = taskcell_executor::Runtime::new().unwrap();
-    /// # rt.block_on(async {
-    /// let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    /// socket.send_to(b"x", socket.local_addr().unwrap()).await.unwrap();
-    /// poll_fn(|cx| socket.poll_recv_ready(cx)).await.unwrap();
-    /// # });
-    /// ```
-    pub fn poll_recv_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io
-            .poll_ready_for(cx, Interest::READABLE, true)
-            .map_ok(drop)
-    }
-
-    /// Polls for send readiness: `Ready(Ok(()))` once the socket may take
-    /// a datagram.
-    ///
-    /// ```
-    /// use std::future::poll_fn;
-    /// # let rt = taskcell_executor::Runtime::new().unwrap();
-    /// # rt.block_on(async {
-    /// let socket = taskcell_executor::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    /// poll_fn(|cx| socket.poll_send_ready(cx)).await.unwrap();
-    /// # });
-    /// ```
-    pub fn poll_send_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io
-            .poll_ready_for(cx, Interest::WRITABLE, true)
-            .map_ok(drop)
-    }
-
-    /// Receives one datagram from the connected peer without waiting:
-    /// `WouldBlock` if none is there yet (then wait with
-    /// [`readable`](Self::readable)).
-    ///
-    /// ```
-    /// use std::io;
-    #[doc = udp_pair!()]
-    /// let mut buf = [0; 8];
-    /// assert_eq!(a.try_recv(&mut buf).unwrap_err().kind(), io::ErrorKind::WouldBlock);
-    /// b.send(b"hey").await.unwrap();
-    /// let n = loop {
-    ///     a.readable().await.unwrap();
-    ///     match a.try_recv(&mut buf) {
-    ///         Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-    ///         n => break n.unwrap(),
-    ///     }
-    /// };
-    /// assert_eq!(&buf[..n], b"hey");
-    /// # });
-    /// ```
-    pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.try_io(Interest::READABLE, |s| s.recv(buf))
-    }
-
-    /// Receives one datagram and its sender without waiting: `WouldBlock`
-    /// if none is there yet.
-    ///
-    /// ```
-    /// use std::io;
-    #[doc = udp_pair!()]
-    /// b.send(b"hey").await.unwrap();
-    /// let mut buf = [0; 8];
-    /// let (n, from) = loop {
-    ///     a.readable().await.unwrap();
-    ///     match a.try_recv_from(&mut buf) {
-    ///         Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-    ///         got => break got.unwrap(),
-    ///     }
-    /// };
-    /// assert_eq!((&buf[..n], from), (&b"hey"[..], b.local_addr().unwrap()));
-    /// # });
-    /// ```
-    pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.io.try_io(Interest::READABLE, |s| s.recv_from(buf))
-    }
-
-    /// Sends `buf` to the connected peer without waiting: `WouldBlock` if
-    /// the socket's buffer is full.
-    ///
-    /// ```
-    #[doc = udp_pair!()]
-    /// a.writable().await.unwrap();
-    /// assert_eq!(a.try_send(b"hi").unwrap(), 2);
-    /// # });
-    /// ```
-    pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.try_io(Interest::WRITABLE, |s| s.send(buf))
-    }
-
     /// Sends `buf` to `target` without waiting: `WouldBlock` if the
     /// socket's buffer is full. `target` is an address, not a name: there
     /// is no lookup that could block.
@@ -339,44 +187,6 @@ impl UdpSocket {
     pub fn try_send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
         self.io
             .try_io(Interest::WRITABLE, |s| s.send_to(buf, target))
-    }
-
-    /// Receives one datagram from the connected peer into `buf`'s spare
-    /// capacity, and advances `buf` past it; returns its length (cut to the
-    /// spare capacity: a `Vec` or `BytesMut` with none grows a little first,
-    /// so reserve what the largest datagram needs).
-    ///
-    /// Cancel-safe: a datagram is taken only when the future completes.
-    ///
-    /// ```
-    #[doc = udp_pair!()]
-    /// b.send(b"into").await.unwrap();
-    /// let mut buf = Vec::with_capacity(1500);
-    /// assert_eq!(a.recv_buf(&mut buf).await.unwrap(), 4);
-    /// assert_eq!(buf, b"into");
-    /// # });
-    /// ```
-    pub async fn recv_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
-        poll_fn(|cx| {
-            self.io
-                .poll_io(cx, Direction::Read, |s| recv_buf(s, &mut *buf))
-        })
-        .await
-    }
-
-    /// [`recv_buf`](Self::recv_buf) without waiting: `WouldBlock` if no
-    /// datagram is there yet.
-    ///
-    /// ```
-    /// use std::io;
-    #[doc = udp_pair!()]
-    /// let mut buf = Vec::with_capacity(64);
-    /// assert_eq!(a.try_recv_buf(&mut buf).unwrap_err().kind(), io::ErrorKind::WouldBlock);
-    /// # drop(b);
-    /// # });
-    /// ```
-    pub fn try_recv_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
-        self.io.try_io(Interest::READABLE, |s| recv_buf(s, buf))
     }
 
     /// Receives one datagram into `buf`'s spare capacity, and advances
@@ -670,14 +480,6 @@ fn peek_sender(socket: &mio::net::UdpSocket) -> io::Result<SocketAddr> {
                 "a UDP sender that is not an IP address",
             )
         })
-}
-
-/// One datagram from the connected peer into `buf`'s spare capacity.
-fn recv_buf(socket: &mio::net::UdpSocket, buf: &mut impl BufMut) -> io::Result<usize> {
-    super::read_into_buf(buf, |spare| {
-        socket2::SockRef::from(socket).recv(spare).map(|n| (n, ()))
-    })
-    .map(|(n, ())| n)
 }
 
 /// One datagram and its sender into `buf`'s spare capacity.

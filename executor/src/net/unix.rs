@@ -12,10 +12,25 @@ use std::task::{Context, Poll};
 use crate::driver::io::scheduled_io::{READABLE, WRITABLE};
 use crate::driver::io::{Direction, PollEvented};
 
-/// The abstract-namespace address a path names, on Linux and Android: a
-/// path whose first byte is NUL (`"\0name"`), as tokio reads it. `None`
-/// for any other path, and everywhere else.
-fn abstract_addr(path: &Path) -> Option<io::Result<SocketAddr>> {
+/// Whether `path` names a socket in the abstract namespace: on Linux and
+/// Android, a path whose first byte is NUL (`"\0name"`), as tokio reads
+/// it. Never elsewhere.
+pub(super) fn is_abstract(path: &Path) -> bool {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        path.as_os_str().as_bytes().first() == Some(&0)
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        let _ = path;
+        false
+    }
+}
+
+/// The abstract-namespace address a path names (see [`is_abstract`]);
+/// `None` for any other path, and everywhere but Linux and Android.
+pub(super) fn abstract_addr(path: &Path) -> Option<io::Result<SocketAddr>> {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     {
         #[cfg(target_os = "android")]
@@ -23,11 +38,7 @@ fn abstract_addr(path: &Path) -> Option<io::Result<SocketAddr>> {
         #[cfg(target_os = "linux")]
         use std::os::linux::net::SocketAddrExt;
         use std::os::unix::ffi::OsStrExt;
-        let bytes = path.as_os_str().as_bytes();
-        match bytes.split_first() {
-            Some((0, name)) => Some(SocketAddr::from_abstract_name(name)),
-            _ => None,
-        }
+        is_abstract(path).then(|| SocketAddr::from_abstract_name(&path.as_os_str().as_bytes()[1..]))
     }
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     {
