@@ -4,12 +4,26 @@ use std::fmt;
 use std::future::poll_fn;
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::task::{Context, Poll};
 
 use bytes::BufMut;
 
 use super::{each_addr, socket_into_std, ToSocketAddrs};
 use crate::driver::io::{Direction, PollEvented};
 use crate::io::Interest;
+
+/// A doc test's preamble: `a` and `b`, two sockets connected to each other.
+macro_rules! udp_pair {
+    () => {
+        "# use taskcell_executor::net::UdpSocket;\n\
+         # let rt = taskcell_executor::Runtime::new().unwrap();\n\
+         # rt.block_on(async {\n\
+         # let a = UdpSocket::bind(\"127.0.0.1:0\").await.unwrap();\n\
+         # let b = UdpSocket::bind(\"127.0.0.1:0\").await.unwrap();\n\
+         # a.connect(b.local_addr().unwrap()).await.unwrap();\n\
+         # b.connect(a.local_addr().unwrap()).await.unwrap();\n"
+    };
+}
 
 /// A UDP socket. Every operation takes `&self`, so one task may receive
 /// while another sends.
@@ -92,12 +106,32 @@ impl UdpSocket {
     /// ```
     pub async fn send_to<A: ToSocketAddrs>(&self, buf: &[u8], target: A) -> io::Result<usize> {
         each_addr(target, |target| {
-            poll_fn(move |cx| {
-                self.io
-                    .poll_io(cx, Direction::Write, |s| s.send_to(buf, target))
-            })
+            poll_fn(move |cx| self.poll_send_to(cx, buf, target))
         })
         .await
+    }
+
+    /// Polls to send `buf` to `target`; see [`send_to`](Self::send_to).
+    /// `target` is an address, not a name: there is no lookup that could
+    /// block.
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    #[doc = udp_pair!()]
+    /// let to = b.local_addr().unwrap();
+    /// assert_eq!(poll_fn(|cx| a.poll_send_to(cx, b"poll", to)).await.unwrap(), 4);
+    /// let mut buf = [0; 4];
+    /// assert_eq!(b.recv(&mut buf).await.unwrap(), 4);
+    /// # });
+    /// ```
+    pub fn poll_send_to(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+        target: SocketAddr,
+    ) -> Poll<io::Result<usize>> {
+        self.io
+            .poll_io(cx, Direction::Write, |s| s.send_to(buf, target))
     }
 
     /// This socket's address.
@@ -151,19 +185,6 @@ impl UdpSocket {
     pub fn into_std(self) -> io::Result<std::net::UdpSocket> {
         Ok(socket_into_std(self.io.into_inner()?))
     }
-}
-
-/// A doc test's preamble: `a` and `b`, two sockets connected to each other.
-macro_rules! udp_pair {
-    () => {
-        "# use taskcell_executor::net::UdpSocket;\n\
-         # let rt = taskcell_executor::Runtime::new().unwrap();\n\
-         # rt.block_on(async {\n\
-         # let a = UdpSocket::bind(\"127.0.0.1:0\").await.unwrap();\n\
-         # let b = UdpSocket::bind(\"127.0.0.1:0\").await.unwrap();\n\
-         # a.connect(b.local_addr().unwrap()).await.unwrap();\n\
-         # b.connect(a.local_addr().unwrap()).await.unwrap();\n"
-    };
 }
 
 readiness_api!(UdpSocket, udp_pair!(), "# b.send(b\"x\").await.unwrap();\n");
@@ -228,6 +249,36 @@ impl UdpSocket {
             .try_io(Interest::READABLE, |s| recv_buf_from(s, buf))
     }
 
+    /// Polls to receive one datagram into the unfilled part of tokio's
+    /// `ReadBuf` (feature `tokio-io`), uninitialised memory included;
+    /// returns its sender. See [`recv_from`](Self::recv_from).
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use std::mem::MaybeUninit;
+    /// use tokio::io::ReadBuf;
+    #[doc = udp_pair!()]
+    /// b.send(b"poll").await.unwrap();
+    /// let mut storage = [MaybeUninit::uninit(); 16];
+    /// let mut buf = ReadBuf::uninit(&mut storage);
+    /// let from = poll_fn(|cx| a.poll_recv_from(cx, &mut buf)).await.unwrap();
+    /// assert_eq!((buf.filled(), from), (&b"poll"[..], b.local_addr().unwrap()));
+    /// # });
+    /// ```
+    #[cfg(feature = "tokio-io")]
+    pub fn poll_recv_from(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<io::Result<SocketAddr>> {
+        self.io.poll_io(cx, Direction::Read, |s| {
+            super::recv_into_read_buf(&mut *buf, |spare| {
+                let (n, from) = socket2::SockRef::from(s).recv_from(spare)?;
+                Ok((n, ip_sender(&from)?))
+            })
+        })
+    }
+
     /// Sets `IP_TOS`: the type-of-service byte of the IPv4 packets this
     /// socket sends (DSCP and ECN).
     ///
@@ -276,6 +327,98 @@ impl UdpSocket {
         poll_fn(|cx| self.io.poll_io(cx, Direction::Read, |s| s.peek_from(buf))).await
     }
 
+    /// Polls to copy the datagram at the head of the queue into the
+    /// unfilled part of tokio's `ReadBuf` (feature `tokio-io`), without
+    /// taking it; returns its sender. See [`peek_from`](Self::peek_from).
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use std::mem::MaybeUninit;
+    /// use tokio::io::ReadBuf;
+    #[doc = udp_pair!()]
+    /// b.send(b"peek").await.unwrap();
+    /// let mut storage = [MaybeUninit::uninit(); 16];
+    /// let mut buf = ReadBuf::uninit(&mut storage);
+    /// let from = poll_fn(|cx| a.poll_peek_from(cx, &mut buf)).await.unwrap();
+    /// assert_eq!((buf.filled(), from), (&b"peek"[..], b.local_addr().unwrap()));
+    /// assert_eq!(a.recv(&mut [0; 16]).await.unwrap(), 4); // still there
+    /// # });
+    /// ```
+    #[cfg(feature = "tokio-io")]
+    pub fn poll_peek_from(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<io::Result<SocketAddr>> {
+        self.io.poll_io(cx, Direction::Read, |s| {
+            super::recv_into_read_buf(&mut *buf, |spare| {
+                let (n, from) = socket2::SockRef::from(s).peek_from(spare)?;
+                Ok((n, ip_sender(&from)?))
+            })
+        })
+    }
+
+    /// Waits for a datagram from the connected peer and copies it into
+    /// `buf` without taking it; returns its length (cut to `buf`'s).
+    ///
+    /// Cancel-safe: no datagram is taken.
+    ///
+    /// ```
+    #[doc = udp_pair!()]
+    /// b.send(b"again").await.unwrap();
+    /// let mut buf = [0; 8];
+    /// assert_eq!(a.peek(&mut buf).await.unwrap(), 5);
+    /// assert_eq!(a.recv(&mut buf).await.unwrap(), 5); // still there
+    /// # });
+    /// ```
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        poll_fn(|cx| self.io.poll_io(cx, Direction::Read, |s| s.peek(buf))).await
+    }
+
+    /// Polls to copy the datagram at the head of the queue into the
+    /// unfilled part of tokio's `ReadBuf` (feature `tokio-io`), without
+    /// taking it. See [`peek`](Self::peek).
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use std::mem::MaybeUninit;
+    /// use tokio::io::ReadBuf;
+    #[doc = udp_pair!()]
+    /// b.send(b"peek").await.unwrap();
+    /// let mut storage = [MaybeUninit::uninit(); 16];
+    /// let mut buf = ReadBuf::uninit(&mut storage);
+    /// poll_fn(|cx| a.poll_peek(cx, &mut buf)).await.unwrap();
+    /// assert_eq!(buf.filled(), b"peek");
+    /// # });
+    /// ```
+    #[cfg(feature = "tokio-io")]
+    pub fn poll_peek(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        self.io.poll_io(cx, Direction::Read, |s| {
+            super::recv_into_read_buf(&mut *buf, |spare| {
+                socket2::SockRef::from(s).peek(spare).map(|n| (n, ()))
+            })
+        })
+    }
+
+    /// [`peek`](Self::peek) without waiting: `WouldBlock` if no datagram
+    /// is there yet.
+    ///
+    /// ```
+    /// use std::io;
+    #[doc = udp_pair!()]
+    /// let mut buf = [0; 8];
+    /// assert_eq!(a.try_peek(&mut buf).unwrap_err().kind(), io::ErrorKind::WouldBlock);
+    /// # drop(b);
+    /// # });
+    /// ```
+    pub fn try_peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.try_io(Interest::READABLE, |s| s.peek(buf))
+    }
+
     /// Waits for a datagram and returns its sender, without taking it.
     ///
     /// Cancel-safe: no datagram is taken.
@@ -287,7 +430,22 @@ impl UdpSocket {
     /// # });
     /// ```
     pub async fn peek_sender(&self) -> io::Result<SocketAddr> {
-        poll_fn(|cx| self.io.poll_io(cx, Direction::Read, peek_sender)).await
+        poll_fn(|cx| self.poll_peek_sender(cx)).await
+    }
+
+    /// Polls for the sender of the datagram at the head of the queue,
+    /// which stays there; see [`peek_sender`](Self::peek_sender).
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    #[doc = udp_pair!()]
+    /// b.send(b"who").await.unwrap();
+    /// let from = poll_fn(|cx| a.poll_peek_sender(cx)).await.unwrap();
+    /// assert_eq!(from, b.local_addr().unwrap());
+    /// # });
+    /// ```
+    pub fn poll_peek_sender(&self, cx: &mut Context<'_>) -> Poll<io::Result<SocketAddr>> {
+        self.io.poll_io(cx, Direction::Read, peek_sender)
     }
 
     /// [`peek_from`](Self::peek_from) without waiting: `WouldBlock` if no
@@ -471,15 +629,17 @@ impl UdpSocket {
 /// (socket2's `peek_sender`, which copes with platforms that fail a peek
 /// into too small a buffer).
 fn peek_sender(socket: &mio::net::UdpSocket) -> io::Result<SocketAddr> {
-    socket2::SockRef::from(socket)
-        .peek_sender()?
-        .as_socket()
-        .ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                "a UDP sender that is not an IP address",
-            )
-        })
+    ip_sender(&socket2::SockRef::from(socket).peek_sender()?)
+}
+
+/// A datagram's sender, as an IP socket address.
+fn ip_sender(from: &socket2::SockAddr) -> io::Result<SocketAddr> {
+    from.as_socket().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            "a UDP sender that is not an IP address",
+        )
+    })
 }
 
 /// One datagram and its sender into `buf`'s spare capacity.
@@ -489,13 +649,7 @@ fn recv_buf_from(
 ) -> io::Result<(usize, SocketAddr)> {
     super::read_into_buf(buf, |spare| {
         let (n, from) = socket2::SockRef::from(socket).recv_from(spare)?;
-        let from = from.as_socket().ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                "a UDP sender that is not an IP address",
-            )
-        })?;
-        Ok((n, from))
+        Ok((n, ip_sender(&from)?))
     })
 }
 
