@@ -85,6 +85,8 @@ mod addr;
 mod split;
 mod tcp;
 mod tcp_socket;
+#[cfg(unix)]
+mod ucred;
 mod udp;
 #[cfg(unix)]
 pub mod unix;

@@ -1,6 +1,6 @@
 //! Unix-domain sockets (Unix only): [`UnixListener`] and [`UnixStream`]
-//! (also at [`net`](crate::net)'s root), and the halves of a split
-//! `UnixStream`.
+//! (also at [`net`](crate::net)'s root), the halves of a split
+//! `UnixStream`, and [`UCred`], a peer's credentials.
 
 use std::fmt;
 use std::future::poll_fn;
@@ -11,6 +11,8 @@ use std::task::{Context, Poll};
 
 use crate::driver::io::scheduled_io::{READABLE, WRITABLE};
 use crate::driver::io::{Direction, PollEvented};
+
+pub use super::ucred::{gid_t, pid_t, uid_t, UCred};
 
 /// Whether `path` names a socket in the abstract namespace: on Linux and
 /// Android, a path whose first byte is NUL (`"\0name"`), as tokio reads
@@ -369,6 +371,24 @@ impl UnixStream {
     /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().peer_addr()
+    }
+
+    /// The credentials of the peer process: that of the process that
+    /// connected (for an accepted stream) or listened (for a connected
+    /// one), or made the pair, as they were then (`SO_PEERCRED`; Linux and
+    /// Android).
+    ///
+    /// ```
+    /// # let rt = taskcell_executor::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// let (a, _b) = taskcell_executor::net::UnixStream::pair().unwrap();
+    /// assert_eq!(a.peer_cred().unwrap().pid(), Some(std::process::id() as i32));
+    /// # });
+    /// ```
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub fn peer_cred(&self) -> io::Result<UCred> {
+        use std::os::fd::AsFd;
+        super::ucred::peer_cred(self.io.get_ref().as_fd())
     }
 
     /// Connects to `addr`, a socket address made beforehand; see
