@@ -476,14 +476,22 @@ fn outside_a_runtime_the_constructors_panic_naming_themselves() {
                 drop(UnixDatagram::from_std(a));
             }),
         ];
-        for (name, make) in cases {
-            let payload = std::panic::catch_unwind(make).expect_err(name);
+        let check = |name: &str, payload: Box<dyn std::any::Any + Send>| {
             let msg = common::panic_message(&*payload);
             assert!(
                 msg.contains("there is no reactor running"),
                 "{name}: {msg:?}"
             );
             assert!(msg.contains(name), "{name}: {msg:?}");
+        };
+        for (name, make) in cases {
+            check(name, std::panic::catch_unwind(make).expect_err(name));
         }
+        // `bind` panics before it makes the socket file.
+        let dir = TempDir::new("outside");
+        let path = dir.path("never");
+        let payload = std::panic::catch_unwind(|| drop(UnixDatagram::bind(&path)));
+        check("`UnixDatagram::bind`", payload.expect_err("bind"));
+        assert!(!path.exists(), "a panicking bind left {path:?} behind");
     });
 }

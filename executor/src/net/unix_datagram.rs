@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 
 use super::unix::{abstract_addr, is_abstract};
 use crate::driver::io::scheduled_io::WRITABLE;
-use crate::driver::io::{Direction, PollEvented};
+use crate::driver::io::{io_handle, Direction, PollEvented};
 use crate::io::Interest;
 
 /// A doc test's preamble: `a` and `b`, a connected pair.
@@ -77,11 +77,16 @@ impl UnixDatagram {
     /// ```
     #[track_caller]
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixDatagram> {
+        // The runtime first: a panic for the lack of one leaves no socket
+        // file behind.
+        let handle = io_handle("`UnixDatagram::bind`");
         let socket = match abstract_addr(path.as_ref()) {
             Some(addr) => mio::net::UnixDatagram::bind_addr(&addr?)?,
             None => mio::net::UnixDatagram::bind(path)?,
         };
-        UnixDatagram::from_mio(socket, "`UnixDatagram::bind`")
+        Ok(UnixDatagram {
+            io: PollEvented::with_handle(socket, &handle)?,
+        })
     }
 
     /// A pair of sockets connected to each other, unnamed.
