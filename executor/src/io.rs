@@ -2,7 +2,8 @@
 //! extension traits (`read`, `read_exact`, `write_all`, `close`, …), from
 //! the `futures` family: the same traits smol's ecosystem uses; and
 //! [`Interest`] and [`Ready`], for the sockets' readiness API (`ready`,
-//! `readable`, `try_read`, …).
+//! `readable`, `try_read`, …); and, on Unix, [`unix::AsyncFd`] for any
+//! other file descriptor.
 //!
 //! ```
 //! use taskcell_executor::io::{AsyncReadExt, AsyncWriteExt};
@@ -18,9 +19,21 @@
 //! });
 //! ```
 
+#[cfg(unix)]
+mod async_fd;
 mod ready;
 
 pub use self::ready::{Interest, Ready};
+
+/// Unix-only I/O: [`AsyncFd`](unix::AsyncFd), any file descriptor (a pipe,
+/// an `eventfd`, a tty) driven by the runtime's reactor, as tokio's
+/// `tokio::io::unix`.
+#[cfg(unix)]
+pub mod unix {
+    pub use super::async_fd::{
+        AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, AsyncFdTryNewError, TryIoError,
+    };
+}
 pub use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 /// Buffered readers and writers, copying and in-memory streams, from the
 /// `futures` family (over `futures-io`'s traits, as the sockets' own).

@@ -94,6 +94,18 @@ impl Interest {
         (left != 0).then_some(Interest(left))
     }
 
+    /// What to register with the OS poller for this interest, as tokio's:
+    /// an error is reported whatever the registration, but `mio` needs one,
+    /// so `ERROR` alone registers for reads (whose readiness a wait for
+    /// `ERROR` alone never sees: see `mask`).
+    pub(crate) fn to_mio(self) -> mio::Interest {
+        match (self.is_readable(), self.is_writable()) {
+            (true, true) => mio::Interest::READABLE | mio::Interest::WRITABLE,
+            (false, true) => mio::Interest::WRITABLE,
+            _ => mio::Interest::READABLE,
+        }
+    }
+
     /// The readiness bits that end a wait for this interest.
     pub(crate) fn mask(self) -> usize {
         let mut mask = 0;
@@ -178,6 +190,11 @@ impl Ready {
 
     pub(crate) fn from_bits(bits: usize) -> Ready {
         Ready(bits & Ready::ALL.0)
+    }
+
+    /// The `scheduled_io` bits of this readiness.
+    pub(crate) fn bits(self) -> usize {
+        self.0
     }
 
     /// Whether nothing is set.

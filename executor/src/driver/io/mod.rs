@@ -109,9 +109,13 @@ impl IoHandle {
         crate::signal::unix::broadcast();
     }
 
-    /// Registers `source` for reads and writes, edge-triggered, once for its
-    /// whole life.
-    pub(crate) fn register(&self, source: &mut impl Source) -> io::Result<StdArc<ScheduledIo>> {
+    /// Registers `source` for `interest` (a socket: reads and writes),
+    /// edge-triggered, once for its whole life.
+    pub(crate) fn register(
+        &self,
+        source: &mut impl Source,
+        interest: Interest,
+    ) -> io::Result<StdArc<ScheduledIo>> {
         let io = StdArc::new(ScheduledIo::new());
         {
             let mut set = self.set.lock();
@@ -122,10 +126,7 @@ impl IoHandle {
             set.live.push(StdArc::clone(&io));
         }
         let token = Token(StdArc::as_ptr(&io) as usize);
-        if let Err(err) =
-            self.registry
-                .register(source, token, Interest::READABLE | Interest::WRITABLE)
-        {
+        if let Err(err) = self.registry.register(source, token, interest) {
             self.release(&io);
             return Err(err);
         }

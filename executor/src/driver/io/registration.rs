@@ -44,8 +44,12 @@ fn io_of(handle: &Handle) -> &IoHandle {
     handle.io().expect("I/O is enabled on this runtime")
 }
 
-/// A socket registered with the driver of `handle`'s runtime. Deregistered
-/// on drop.
+/// What a socket is registered for: reads and writes, for its whole life.
+const SOCKET: mio::Interest = mio::Interest::READABLE.add(mio::Interest::WRITABLE);
+
+/// A socket (or any `Source`: `io::unix::AsyncFd`'s descriptor) registered
+/// with the driver of `handle`'s runtime. Deregistered on drop, or before
+/// by `deregister`.
 pub(crate) struct PollEvented<E: Source> {
     io: Option<E>,
     shared: StdArc<ScheduledIo>,
@@ -66,9 +70,24 @@ impl<E: Source> PollEvented<E> {
     ///
     /// As [`io_handle`].
     #[track_caller]
-    pub(crate) fn new(mut io: E, what: &str) -> io::Result<PollEvented<E>> {
+    pub(crate) fn new(io: E, what: &str) -> io::Result<PollEvented<E>> {
+        Self::with_interest(io, SOCKET, what)
+    }
+
+    /// Registers `io` for `interest` alone with the driver of the runtime of
+    /// the calling code: events outside it never come.
+    ///
+    /// # Panics
+    ///
+    /// As [`io_handle`].
+    #[track_caller]
+    pub(crate) fn with_interest(
+        mut io: E,
+        interest: mio::Interest,
+        what: &str,
+    ) -> io::Result<PollEvented<E>> {
         let handle = io_handle(what);
-        let shared = io_of(&handle).register(&mut io)?;
+        let shared = io_of(&handle).register(&mut io, interest)?;
         Ok(PollEvented {
             io: Some(io),
             shared,
@@ -79,7 +98,7 @@ impl<E: Source> PollEvented<E> {
     /// Registers `io` with the driver of `handle`'s runtime (an accepted
     /// socket joins its listener's runtime).
     pub(crate) fn with_handle(mut io: E, handle: &Handle) -> io::Result<PollEvented<E>> {
-        let shared = io_of(handle).register(&mut io)?;
+        let shared = io_of(handle).register(&mut io, SOCKET)?;
         Ok(PollEvented {
             io: Some(io),
             shared,
@@ -110,15 +129,55 @@ impl<E: Source> PollEvented<E> {
         interest: Interest,
         budgeted: bool,
     ) -> Poll<io::Result<Ready>> {
-        self.shared
-            .poll_ready_mask(cx, interest.mask(), budgeted)
+        self.poll_ready_event(cx, interest, budgeted)
             .map_ok(|event| Ready::from_bits(event.ready()))
+    }
+
+    /// `poll_ready_for`, giving the event seen, for `clear_readiness`.
+    pub(crate) fn poll_ready_event(
+        &self,
+        cx: &mut Context<'_>,
+        interest: Interest,
+        budgeted: bool,
+    ) -> Poll<io::Result<ReadyEvent>> {
+        self.shared.poll_ready_mask(cx, interest.mask(), budgeted)
     }
 
     /// Waits until the socket is ready for any of `interest`; as tokio's,
     /// this wait spends none of the task's budget.
     pub(crate) async fn ready(&self, interest: Interest) -> io::Result<Ready> {
         poll_fn(|cx| self.poll_ready_for(cx, interest, false)).await
+    }
+
+    /// `ready`, giving the event seen, for `clear_readiness`.
+    pub(crate) async fn ready_event(&self, interest: Interest) -> io::Result<ReadyEvent> {
+        poll_fn(|cx| self.poll_ready_event(cx, interest, false)).await
+    }
+
+    /// Waits for `interest`, then runs `attempt`, until it does not hit
+    /// `WouldBlock` (whose readiness it forgets each time): tokio's
+    /// `Registration::async_io`. The wait is free, as `ready`'s; each
+    /// attempt spends a unit of the task's budget (given back if it hits
+    /// `WouldBlock`).
+    pub(crate) async fn async_io<R>(
+        &self,
+        interest: Interest,
+        mut attempt: impl FnMut() -> io::Result<R>,
+    ) -> io::Result<R> {
+        poll_fn(|cx| loop {
+            let event = std::task::ready!(self.poll_ready_event(cx, interest, false))?;
+            let coop = std::task::ready!(crate::coop::poll_proceed(cx));
+            match attempt() {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    self.shared.clear_readiness(event);
+                }
+                result => {
+                    coop.made_progress();
+                    return Poll::Ready(result);
+                }
+            }
+        })
+        .await
     }
 
     /// Marks the socket ready for `ready` (`scheduled_io` bits) before any
@@ -145,6 +204,10 @@ impl<E: Source> PollEvented<E> {
     }
 
     /// The socket.
+    ///
+    /// # Panics
+    ///
+    /// After `deregister`.
     pub(crate) fn get_ref(&self) -> &E {
         self.io.as_ref().expect("present until into_inner")
     }
@@ -187,6 +250,17 @@ impl<E: Source> PollEvented<E> {
                 }
                 result => return Poll::Ready(result),
             }
+        }
+    }
+
+    /// Deregisters the socket now, if it still is registered, and drops
+    /// it; only `Drop` may follow (a waiter left is woken by nothing, and
+    /// `get_ref` panics). For a source that does not own its descriptor
+    /// (`AsyncFd`'s), whose owner closes it next.
+    pub(crate) fn deregister(&mut self) -> io::Result<()> {
+        match self.io.take() {
+            Some(mut io) => io_of(&self.handle).deregister(&self.shared, &mut io),
+            None => Ok(()),
         }
     }
 

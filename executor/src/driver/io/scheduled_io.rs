@@ -184,6 +184,15 @@ impl ReadyEvent {
     pub(crate) fn ready(self) -> usize {
         self.ready
     }
+
+    /// The same event, seeing `ready` instead: for a clear of part of
+    /// what was seen (`AsyncFdReadyGuard::clear_ready_matching`).
+    pub(crate) fn with_ready(self, ready: usize) -> ReadyEvent {
+        ReadyEvent {
+            tick: self.tick,
+            ready: ready & READY_MASK,
+        }
+    }
 }
 
 /// One registered socket's readiness and waiters; see the module docs.
