@@ -2,8 +2,9 @@
 //! extension traits (`read`, `read_exact`, `write_all`, `close`, …), from
 //! the `futures` family: the same traits smol's ecosystem uses; and
 //! [`Interest`] and [`Ready`], for the sockets' readiness API (`ready`,
-//! `readable`, `try_read`, …); and, on Unix, [`unix::AsyncFd`] for any
-//! other file descriptor.
+//! `readable`, `try_read`, …); the process's [`stdin`], [`stdout`] and
+//! [`stderr`], served by the blocking pool; and, on Unix,
+//! [`unix::AsyncFd`] for any other file descriptor.
 //!
 //! ```
 //! use taskcell_executor::io::{AsyncReadExt, AsyncWriteExt};
@@ -21,9 +22,17 @@
 
 #[cfg(unix)]
 mod async_fd;
+#[macro_use]
+mod blocking;
 mod ready;
+mod stderr;
+mod stdin;
+mod stdout;
 
 pub use self::ready::{Interest, Ready};
+pub use self::stderr::{stderr, Stderr};
+pub use self::stdin::{stdin, Stdin};
+pub use self::stdout::{stdout, Stdout};
 
 /// Unix-only I/O: [`AsyncFd`](unix::AsyncFd), any file descriptor (a pipe,
 /// an `eventfd`, a tty) driven by the runtime's reactor, as tokio's

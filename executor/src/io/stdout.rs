@@ -1,0 +1,77 @@
+//! [`Stdout`]: the process's standard output, written on the blocking pool.
+
+use std::io;
+
+use super::blocking::Blocking;
+
+/// The standard output of the process, written asynchronously: each write
+/// runs on the runtime's blocking pool (`spawn_blocking`), one at a time,
+/// so it never stalls a worker. tokio's `tokio::io::Stdout`, with
+/// `futures-io`'s `AsyncWrite` (and tokio's, with the `tokio-io` feature).
+///
+/// A write returns as soon as its bytes are copied into the handle's
+/// buffer; it lands in the background, and the next write (or a flush)
+/// waits for it and reports its error. Call `flush` to know the bytes
+/// are out. Closing (tokio's `shutdown`) flushes, where tokio's returns at
+/// once. A write is at most 2 MiB; `write_all` loops as usual.
+///
+/// Each handle writes on its own: writes of two handles (of two tasks)
+/// may interleave, at the granularity of one write each. For whole lines
+/// that never mix, write each line in one `write_all` through one handle.
+///
+/// ```
+/// use taskcell_executor::io::AsyncWriteExt;
+///
+/// taskcell_executor::Runtime::new().unwrap().block_on(async {
+///     let mut out = taskcell_executor::io::stdout();
+///     out.write_all(b"hello from a task\n").await.unwrap();
+///     out.flush().await.unwrap();
+/// });
+/// ```
+pub struct Stdout {
+    std: Blocking<io::Stdout>,
+    /// The descriptor's owner, for `AsFd` (the `Blocking`'s may be away on
+    /// the pool).
+    #[cfg(unix)]
+    fd: io::Stdout,
+}
+
+/// A handle to the standard output of the process; see [`Stdout`]. tokio's
+/// `tokio::io::stdout`. It can be made anywhere; writing to it needs a
+/// runtime (outside one, a write panics, as tokio's does).
+///
+/// ```
+/// use std::os::fd::AsRawFd;
+///
+/// let out = taskcell_executor::io::stdout();
+/// assert_eq!(out.as_raw_fd(), 1);
+/// ```
+pub fn stdout() -> Stdout {
+    Stdout {
+        std: Blocking::new(io::stdout(), "`Stdout`"),
+        #[cfg(unix)]
+        fd: io::stdout(),
+    }
+}
+
+write_through_blocking!(Stdout, std);
+
+#[cfg(unix)]
+impl std::os::fd::AsRawFd for Stdout {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.fd.as_raw_fd()
+    }
+}
+
+#[cfg(unix)]
+impl std::os::fd::AsFd for Stdout {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+impl std::fmt::Debug for Stdout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stdout").field("std", &self.std).finish()
+    }
+}
