@@ -423,3 +423,70 @@ fn outside_a_runtime_new_panics_with_tokios_words() {
     assert!(msg.contains("AsyncFd::new"), "{msg}");
     assert!(Handle::try_current().is_err());
 }
+
+/// TCP urgent data raises `EPOLLPRI`: a wait for `Interest::PRIORITY` on
+/// an `AsyncFd` registered for it ends only then, in every waiting task,
+/// and the guard says priority.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[test]
+fn priority_waits_end_on_urgent_data_in_every_waiting_task() {
+    use std::net::{TcpListener, TcpStream};
+    common::watchdog(LIMIT, || {
+        for (flavour, rt) in runtimes() {
+            rt.block_on(async {
+                let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+                let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+                let (server, _) = listener.accept().unwrap();
+                server.set_nonblocking(true).unwrap();
+                let fd = Arc::new(
+                    AsyncFd::with_interest(server, Interest::READABLE | Interest::PRIORITY)
+                        .unwrap(),
+                );
+                // Ordinary data is not priority data.
+                (&client).write_all(b"plain").unwrap();
+                timeout(WAIT, fd.readable())
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .retain_ready();
+                assert!(!ready_now(fd.ready(Interest::PRIORITY)), "{flavour}");
+
+                let parked = Arc::new(AtomicUsize::new(0));
+                let waiters: Vec<_> = (0..2)
+                    .map(|_| {
+                        let (fd, parked) = (fd.clone(), parked.clone());
+                        taskcell_executor::spawn(async move {
+                            let mut wait = pin!(fd.ready(Interest::PRIORITY));
+                            let first = poll_fn(|cx| Poll::Ready(wait.as_mut().poll(cx))).await;
+                            assert!(first.is_pending(), "priority before the urgent byte");
+                            parked.fetch_add(1, SeqCst);
+                            wait.await.unwrap().ready()
+                        })
+                    })
+                    .collect();
+                timeout(WAIT, async {
+                    while parked.load(SeqCst) < 2 {
+                        taskcell_executor::yield_now().await;
+                    }
+                })
+                .await
+                .expect("the waiters did not park");
+                socket2::SockRef::from(&client)
+                    .send_out_of_band(b"!")
+                    .unwrap();
+                for waiter in waiters {
+                    let ready = timeout(WAIT, waiter).await.expect("a waiter was not woken");
+                    assert!(ready.unwrap().is_priority(), "{flavour}");
+                }
+                // The urgent byte is there to take.
+                let mut urgent = [std::mem::MaybeUninit::new(0u8); 4];
+                let n = fd
+                    .try_io(Interest::PRIORITY, |s| {
+                        socket2::SockRef::from(s).recv_out_of_band(&mut urgent)
+                    })
+                    .unwrap();
+                assert_eq!(n, 1, "{flavour}");
+            });
+        }
+    });
+}

@@ -86,9 +86,14 @@ impl Source for Fd {
 /// Any number of tasks may wait on one `AsyncFd` at once (through `&self`);
 /// each is woken by the readiness it waits for. tokio wakes them all too.
 ///
+/// On Linux and Android, `Interest::PRIORITY` (`EPOLLPRI`: TCP urgent
+/// data, `sysfs` and cgroup notifications) can be asked for through
+/// [`with_interest`](AsyncFd::with_interest) and waited for with
+/// [`ready`](AsyncFd::ready), as in tokio; [`new`](AsyncFd::new) does not
+/// register for it.
+///
 /// As tokio's, except: [`AsFd`] is implemented when `T: AsFd` (tokio
-/// implements it for any `T: AsRawFd`, trusting `as_raw_fd`), and
-/// `Interest::PRIORITY` is not available.
+/// implements it for any `T: AsRawFd`, trusting `as_raw_fd`).
 ///
 /// [`readable`]: AsyncFd::readable
 /// [`writable`]: AsyncFd::writable

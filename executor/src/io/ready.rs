@@ -4,10 +4,13 @@
 use std::fmt;
 use std::ops;
 
-use crate::driver::io::scheduled_io::{ERROR, READABLE, READ_CLOSED, WRITABLE, WRITE_CLOSED};
+use crate::driver::io::scheduled_io::{
+    ERROR, PRIORITY, READABLE, READ_CLOSED, WRITABLE, WRITE_CLOSED,
+};
 
 /// The readiness a task waits for on a socket: `READABLE`, `WRITABLE`,
-/// `ERROR`, or a union of them (`Interest::READABLE | Interest::WRITABLE`).
+/// `ERROR`, `PRIORITY` (Linux and Android), or a union of them
+/// (`Interest::READABLE | Interest::WRITABLE`).
 ///
 /// As in tokio, a wait for `READABLE` also ends when the read half is
 /// closed (a read then returns EOF at once), and one for `WRITABLE` when the
@@ -28,6 +31,9 @@ pub struct Interest(u8);
 const I_READABLE: u8 = 0b001;
 const I_WRITABLE: u8 = 0b010;
 const I_ERROR: u8 = 0b100;
+/// Set only through `Interest::PRIORITY`, which exists on Linux and
+/// Android alone.
+const I_PRIORITY: u8 = 0b1000;
 
 impl Interest {
     /// Readable: data to read, a connection to accept, a datagram to
@@ -37,6 +43,22 @@ impl Interest {
     pub const WRITABLE: Interest = Interest(I_WRITABLE);
     /// An error condition on the socket (`SO_ERROR`).
     pub const ERROR: Interest = Interest(I_ERROR);
+    /// Priority data (`EPOLLPRI`): TCP urgent (out-of-band) data, a
+    /// changed `sysfs` attribute or cgroup file, a pseudo-terminal's
+    /// packet-mode status. A wait for it also ends when the read side is
+    /// closed, as tokio's. Only an [`AsyncFd`](crate::io::unix::AsyncFd)
+    /// registered with it (`AsyncFd::with_interest`) sees it; the
+    /// runtime's sockets are registered without it, as tokio's. Linux and
+    /// Android only, as tokio's.
+    ///
+    /// ```
+    /// use taskcell_executor::io::Interest;
+    ///
+    /// let both = Interest::READABLE | Interest::PRIORITY;
+    /// assert!(both.is_priority() && !Interest::READABLE.is_priority());
+    /// ```
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub const PRIORITY: Interest = Interest(I_PRIORITY);
 
     /// Whether the interest includes `READABLE`.
     ///
@@ -66,6 +88,23 @@ impl Interest {
     /// ```
     pub const fn is_error(self) -> bool {
         self.0 & I_ERROR != 0
+    }
+
+    /// Whether the interest includes `PRIORITY`.
+    ///
+    /// ```
+    /// # use taskcell_executor::io::Interest;
+    /// assert!(Interest::PRIORITY.is_priority() && !Interest::ERROR.is_priority());
+    /// ```
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub const fn is_priority(self) -> bool {
+        self.has_priority()
+    }
+
+    /// `is_priority`, on every platform (never true where `PRIORITY` does
+    /// not exist).
+    const fn has_priority(self) -> bool {
+        self.0 & I_PRIORITY != 0
     }
 
     /// The union of both interests; `|` in a `const` context.
@@ -99,11 +138,19 @@ impl Interest {
     /// so `ERROR` alone registers for reads (whose readiness a wait for
     /// `ERROR` alone never sees: see `mask`).
     pub(crate) fn to_mio(self) -> mio::Interest {
-        match (self.is_readable(), self.is_writable()) {
-            (true, true) => mio::Interest::READABLE | mio::Interest::WRITABLE,
-            (false, true) => mio::Interest::WRITABLE,
-            _ => mio::Interest::READABLE,
+        let mut mio: Option<mio::Interest> = None;
+        let mut add = |interest| mio = Some(mio.map_or(interest, |mio| mio | interest));
+        if self.is_readable() {
+            add(mio::Interest::READABLE);
         }
+        if self.is_writable() {
+            add(mio::Interest::WRITABLE);
+        }
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if self.has_priority() {
+            add(mio::Interest::PRIORITY);
+        }
+        mio.unwrap_or(mio::Interest::READABLE)
     }
 
     /// The readiness bits that end a wait for this interest.
@@ -117,6 +164,9 @@ impl Interest {
         }
         if self.is_error() {
             mask |= ERROR;
+        }
+        if self.has_priority() {
+            mask |= PRIORITY | READ_CLOSED;
         }
         mask
     }
@@ -142,6 +192,7 @@ impl fmt::Debug for Interest {
             (self.is_readable(), "READABLE"),
             (self.is_writable(), "WRITABLE"),
             (self.is_error(), "ERROR"),
+            (self.has_priority(), "PRIORITY"),
         ];
         let mut first = true;
         for (_, name) in names.iter().filter(|(set, _)| *set) {
@@ -185,7 +236,16 @@ impl Ready {
     pub const WRITE_CLOSED: Ready = Ready(WRITE_CLOSED);
     /// The socket has an error to report.
     pub const ERROR: Ready = Ready(ERROR);
+    /// Priority data is there (`EPOLLPRI`); see `Interest::PRIORITY`.
+    /// Linux and Android only, as tokio's.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub const PRIORITY: Ready = Ready(PRIORITY);
     /// Every readiness.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub const ALL: Ready =
+        Ready(READABLE | WRITABLE | READ_CLOSED | WRITE_CLOSED | ERROR | PRIORITY);
+    /// Every readiness.
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
     pub const ALL: Ready = Ready(READABLE | WRITABLE | READ_CLOSED | WRITE_CLOSED | ERROR);
 
     pub(crate) fn from_bits(bits: usize) -> Ready {
@@ -257,6 +317,17 @@ impl Ready {
     pub fn is_error(self) -> bool {
         self.0 & ERROR != 0
     }
+
+    /// Whether priority data is there.
+    ///
+    /// ```
+    /// # use taskcell_executor::io::Ready;
+    /// assert!(Ready::PRIORITY.is_priority() && !Ready::READABLE.is_priority());
+    /// ```
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub fn is_priority(self) -> bool {
+        self.0 & PRIORITY != 0
+    }
 }
 
 impl ops::BitOr for Ready {
@@ -297,6 +368,7 @@ impl fmt::Debug for Ready {
             .field("is_read_closed", &self.is_read_closed())
             .field("is_write_closed", &self.is_write_closed())
             .field("is_error", &self.is_error())
+            .field("is_priority", &(self.0 & PRIORITY != 0))
             .finish()
     }
 }

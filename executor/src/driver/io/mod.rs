@@ -195,6 +195,10 @@ impl IoHandle {
         if event.is_error() {
             ready |= ERROR;
         }
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if event.is_priority() {
+            ready |= scheduled_io::PRIORITY;
+        }
         let io = event.token().0 as *const ScheduledIo;
         // SAFETY: rule 2 — the token is the address of a `ScheduledIo` whose
         // `Arc` the set still holds during this turn.

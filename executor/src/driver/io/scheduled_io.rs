@@ -7,8 +7,9 @@
 //!
 //! | bits    | meaning                                                    |
 //! |---------|------------------------------------------------------------|
-//! | 0–4     | readiness: readable, writable, read closed, write closed, error |
-//! | 5–7     | listed: the read (write, error) overflow list may hold waiters |
+//! | 0–5     | readiness: readable, writable, read closed, write closed, error, priority |
+//! | 6–9     | listed: the read (write, error, priority) overflow list may hold waiters |
+//! | 10      | a task has waited for priority: the driver wakes that slot |
 //! | 16–30   | the driver tick of the event that last set readiness       |
 //! | 31      | shut down: the driver is gone, every operation fails       |
 //!
@@ -32,9 +33,14 @@
 //!   displaced. A `register` that replaces a different waker gets the old
 //!   one back (`AtomicWaker` rule 4) and lists it here.
 //!
-//! Three directions: readers, writers, and tasks that wait for an error
-//! alone (`Interest::ERROR`). The driver wakes the readers' and writers'
-//! waiters on an error, too, so that the attempt that follows reports it.
+//! Four directions: readers, writers, tasks that wait for an error alone
+//! (`Interest::ERROR`), and tasks that wait for priority data
+//! (`Interest::PRIORITY`, Linux's `EPOLLPRI`, which only an `AsyncFd`
+//! registers for). The driver wakes the readers' and writers' (and
+//! priority waiters') waiters on an error, too, so that the attempt that
+//! follows reports it. The priority slot costs the driver nothing until a
+//! task first waits there: it is woken only once the word's
+//! priority-used bit says one did.
 //!
 //! The rule that loses no wake-up: **a waker leaves the slot only to be
 //! woken or to be listed, and a waker is listed only under the list's lock,
@@ -74,13 +80,19 @@ pub(crate) const WRITABLE: usize = 0b0_0010;
 pub(crate) const READ_CLOSED: usize = 0b0_0100;
 pub(crate) const WRITE_CLOSED: usize = 0b0_1000;
 pub(crate) const ERROR: usize = 0b1_0000;
-pub(crate) const READY_MASK: usize = 0b1_1111;
+/// Priority data (`EPOLLPRI`: TCP urgent data, a `sysfs` attribute or a
+/// cgroup event changed); set on Linux and Android only.
+pub(crate) const PRIORITY: usize = 0b10_0000;
+pub(crate) const READY_MASK: usize = 0b11_1111;
 /// Closed halves are final: a failed attempt never clears them.
 const FINAL: usize = READ_CLOSED | WRITE_CLOSED;
-const LISTED_READ: usize = 1 << 5;
-const LISTED_WRITE: usize = 1 << 6;
-const LISTED_ERROR: usize = 1 << 7;
-const LISTED: usize = LISTED_READ | LISTED_WRITE | LISTED_ERROR;
+const LISTED_READ: usize = 1 << 6;
+const LISTED_WRITE: usize = 1 << 7;
+const LISTED_ERROR: usize = 1 << 8;
+const LISTED_PRIORITY: usize = 1 << 9;
+const LISTED: usize = LISTED_READ | LISTED_WRITE | LISTED_ERROR | LISTED_PRIORITY;
+/// A task has waited in the priority direction (set once, never cleared).
+const PRIORITY_USED: usize = 1 << 10;
 
 const TICK_SHIFT: u32 = 16;
 const TICK_MASK: usize = 0x7fff << TICK_SHIFT;
@@ -92,17 +104,23 @@ const WAKE_BATCH: usize = 32;
 /// The smallest length at which a list is pruned (see "Waiters").
 const PRUNE_AT: usize = 64;
 
-/// Which way a task waits: to read, to write, or for an error alone
-/// (`Interest::ERROR`).
+/// Which way a task waits: to read, to write, for an error alone
+/// (`Interest::ERROR`), or for priority data (`Interest::PRIORITY`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Direction {
     Read,
     Write,
     Error,
+    Priority,
 }
 
 impl Direction {
-    const ALL: [Direction; 3] = [Direction::Read, Direction::Write, Direction::Error];
+    const ALL: [Direction; 4] = [
+        Direction::Read,
+        Direction::Write,
+        Direction::Error,
+        Direction::Priority,
+    ];
 
     /// The readiness that lets an attempt in this direction make progress
     /// (an error does, too: the attempt then reports it).
@@ -111,6 +129,7 @@ impl Direction {
             Direction::Read => READABLE | READ_CLOSED | ERROR,
             Direction::Write => WRITABLE | WRITE_CLOSED | ERROR,
             Direction::Error => ERROR,
+            Direction::Priority => PRIORITY | READ_CLOSED | ERROR,
         }
     }
 
@@ -123,6 +142,7 @@ impl Direction {
             Direction::Read => READABLE | READ_CLOSED,
             Direction::Write => WRITABLE | WRITE_CLOSED,
             Direction::Error => ERROR,
+            Direction::Priority => PRIORITY | READ_CLOSED,
         }
     }
 
@@ -131,6 +151,7 @@ impl Direction {
             Direction::Read => LISTED_READ,
             Direction::Write => LISTED_WRITE,
             Direction::Error => LISTED_ERROR,
+            Direction::Priority => LISTED_PRIORITY,
         }
     }
 
@@ -139,15 +160,19 @@ impl Direction {
     }
 
     /// The directions a task waiting for `mask` waits in: a wait for
-    /// errors alone has its own.
+    /// errors alone has its own. A wait for priority data (whose mask
+    /// holds read-closed, not readable) is not a reader's: a reader's
+    /// readiness would wake it for nothing (module docs, "Waiters").
     fn of(mask: usize) -> impl Iterator<Item = Direction> {
-        let read = mask & (READABLE | READ_CLOSED) != 0;
+        let read = mask & READABLE != 0 || mask & (READ_CLOSED | PRIORITY) == READ_CLOSED;
         let write = mask & (WRITABLE | WRITE_CLOSED) != 0;
-        let error = !read && !write && mask & ERROR != 0;
+        let priority = mask & PRIORITY != 0;
+        let error = !read && !write && !priority && mask & ERROR != 0;
         [
             (read, Direction::Read),
             (write, Direction::Write),
             (error, Direction::Error),
+            (priority, Direction::Priority),
         ]
         .into_iter()
         .filter_map(|(waits, direction)| waits.then_some(direction))
@@ -203,8 +228,10 @@ pub(crate) struct ScheduledIo {
     writer: AtomicWaker,
     /// The slot of the tasks that wait for an error alone.
     error: AtomicWaker,
+    /// The slot of the tasks that wait for priority data.
+    priority: AtomicWaker,
     /// The wakers the slots displaced, by direction (see "Waiters").
-    listed: Mutex<[Waiters; 3]>,
+    listed: Mutex<[Waiters; 4]>,
     /// Where this registration sits in the driver's registration set
     /// (touched only under that set's lock).
     pub(crate) index: AtomicUsize,
@@ -217,7 +244,13 @@ impl ScheduledIo {
             reader: AtomicWaker::new(),
             writer: AtomicWaker::new(),
             error: AtomicWaker::new(),
-            listed: Mutex::new([Waiters::new(), Waiters::new(), Waiters::new()]),
+            priority: AtomicWaker::new(),
+            listed: Mutex::new([
+                Waiters::new(),
+                Waiters::new(),
+                Waiters::new(),
+                Waiters::new(),
+            ]),
             index: AtomicUsize::new(0),
         }
     }
@@ -227,6 +260,7 @@ impl ScheduledIo {
             Direction::Read => &self.reader,
             Direction::Write => &self.writer,
             Direction::Error => &self.error,
+            Direction::Priority => &self.priority,
         }
     }
 
@@ -264,6 +298,14 @@ impl ScheduledIo {
             self.error.wake();
             if current & LISTED_ERROR != 0 {
                 self.wake_listed(Direction::Error);
+            }
+        }
+        // Only an `AsyncFd` registered for priority data has waiters here:
+        // no other registration touches the slot.
+        if ready & Direction::Priority.mask() != 0 && current & PRIORITY_USED != 0 {
+            self.priority.wake();
+            if current & LISTED_PRIORITY != 0 {
+                self.wake_listed(Direction::Priority);
             }
         }
     }
@@ -474,8 +516,22 @@ impl ScheduledIo {
     /// displaces (module docs, "Waiters").
     #[inline(always)]
     fn register(&self, direction: Direction, waker: &Waker) {
+        if direction == Direction::Priority {
+            self.use_priority();
+        }
         if let Some(displaced) = self.slot(direction).register(waker) {
             self.list(direction, displaced);
+        }
+    }
+
+    /// Sets the priority-used bit, before the first priority waker goes
+    /// in: a driver's readiness RMW that comes after sees it and wakes the
+    /// slot; one that comes before is seen by the waiter's check that
+    /// follows its registration.
+    #[cold]
+    fn use_priority(&self) {
+        if self.readiness.load(Acquire) & PRIORITY_USED == 0 {
+            self.readiness.fetch_or(PRIORITY_USED, AcqRel);
         }
     }
 
@@ -932,6 +988,60 @@ mod tests {
         assert_eq!((a_wakes.0.load(SeqCst), b_wakes.0.load(SeqCst)), (0, 0));
         io.set_readiness(2, READABLE);
         assert!(a_wakes.0.load(SeqCst) >= 1 && b_wakes.0.load(SeqCst) >= 1);
+    }
+
+    #[test]
+    fn priority_waiters_wait_in_their_own_direction() {
+        let of = |mask| Direction::of(mask).collect::<Vec<_>>();
+        let priority = PRIORITY | READ_CLOSED; // `Interest::PRIORITY`
+        assert_eq!(of(priority), [Direction::Priority]);
+        assert_eq!(
+            of(priority | READABLE),
+            [Direction::Read, Direction::Priority]
+        );
+        assert_eq!(of(READABLE | READ_CLOSED), [Direction::Read]);
+        assert_eq!(of(ERROR), [Direction::Error]);
+    }
+
+    #[test]
+    fn priority_waiters_wake_on_priority_or_close_and_not_on_each_other() {
+        let io = ScheduledIo::new();
+        let priority = PRIORITY | READ_CLOSED;
+        let (_, reader) = counter();
+        assert!(pending(&io, &reader, Direction::Read));
+        assert_eq!(
+            io.readiness.load(SeqCst) & PRIORITY_USED,
+            0,
+            "a reader leaves the priority slot alone"
+        );
+        io.set_readiness(1, READABLE | WRITABLE);
+        let (a_wakes, a) = counter();
+        let (b_wakes, b) = counter();
+        for _ in 0..3 {
+            for waker in [&a, &b] {
+                assert!(io
+                    .poll_ready_mask(&mut Context::from_waker(waker), priority, true)
+                    .is_pending());
+            }
+        }
+        assert_eq!(
+            (a_wakes.0.load(SeqCst), b_wakes.0.load(SeqCst)),
+            (0, 0),
+            "readable data is not priority data"
+        );
+        io.set_readiness(2, READABLE | PRIORITY);
+        assert!(a_wakes.0.load(SeqCst) >= 1 && b_wakes.0.load(SeqCst) >= 1);
+        let Poll::Ready(Ok(event)) =
+            io.poll_ready_mask(&mut Context::from_waker(&a), priority, true)
+        else {
+            panic!("priority data");
+        };
+        assert_eq!(event.ready(), PRIORITY);
+        io.clear_readiness(event);
+        // A closed read side ends a priority wait too.
+        assert!(pending(&io, &a, Direction::Priority));
+        io.set_readiness(3, READ_CLOSED);
+        assert_eq!(a_wakes.0.load(SeqCst), 2);
     }
 
     #[test]
