@@ -283,4 +283,21 @@ impl Readiness {
     pub fn clear(&self, seen: Seen) {
         self.0.clear_readiness(seen.0);
     }
+
+    /// The driver's side: an edge-triggered "priority data" event of turn
+    /// `tick` (`EPOLLPRI`).
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub fn set_priority(&self, tick: u16) {
+        self.0.set_readiness(tick, scheduled_io::PRIORITY);
+    }
+
+    /// A priority waiter's side (`Interest::PRIORITY`): `Ready` on priority
+    /// data, otherwise `cx`'s waker is registered in the priority slot,
+    /// which the driver wakes only once it has been used.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub fn poll_priority(&self, cx: &mut Context<'_>) -> Poll<Seen> {
+        self.0
+            .poll_ready(cx, Direction::Priority)
+            .map(|ready| Seen(ready.expect("the model never shuts down")))
+    }
 }

@@ -98,6 +98,25 @@ fn readiness_racing_a_reader_is_seen_or_wakes_it() {
     });
 }
 
+/// The first task ever to wait for priority data races the driver's first
+/// priority event: the slot is woken only once marked used, so the mark
+/// must come before the waker goes in. The task sees the event or is woken.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[test]
+fn the_first_priority_waiter_racing_the_event_is_seen_or_woken() {
+    loom::model(|| {
+        let io = Arc::new(Readiness::new());
+        let driver = {
+            let io = io.clone();
+            thread::spawn(move || io.set_priority(1))
+        };
+        let (woken, waker) = flag();
+        let first = io.poll_priority(&mut Context::from_waker(&waker));
+        driver.join().unwrap();
+        assert!(first.is_ready() || woken.0.load(SeqCst), "lost wake-up");
+    });
+}
+
 /// A reader that saw readiness, read, hit `WouldBlock` and cleared what it
 /// saw, while a new edge arrived: the new edge survives the clear or wakes
 /// the reader's next wait. (Edge-triggered: the OS reports it once.)
