@@ -194,10 +194,13 @@ impl Drop for EnterGuard {
                 // What it would restore is not what was there before the
                 // newer guards: refuse, as tokio does, rather than leave a
                 // runtime entered for good.
+                // tokio's words first (its `SetCurrentGuard`), then ours.
                 panic!(
-                    "`EnterGuard`s dropped out of order: the guards of `Runtime::enter` and \
-                     `Handle::enter` must be dropped in the reverse order of their making, \
-                     and not inside a `block_on` or a task"
+                    "`EnterGuard` values dropped out of order. Guards returned by \
+                     `tokio::runtime::Handle::enter()` must be dropped in the reverse order as \
+                     they were acquired. In taskcell this holds for the guards of \
+                     `Runtime::enter` and `Handle::enter` alike, and a guard made outside a \
+                     `block_on` or a task cannot be dropped inside one"
                 );
             }
             cx.depth.set(self.depth - 1);
@@ -229,9 +232,12 @@ fn enter(handle: Option<&Handle>, forbid_blocking: bool) -> EnterGuard {
 #[track_caller]
 pub(crate) fn enter_block_on(handle: &Handle) -> EnterGuard {
     if CONTEXT.with(|cx| cx.blocking_forbidden.get()) {
+        // tokio's words first (its `enter_runtime`), then ours.
         panic!(
-            "`block_on` called from inside a runtime: blocking this thread would stall the \
-             tasks it runs, which may be the ones being waited for. Use `.await` instead, or \
+            "Cannot start a runtime from within a runtime. This happens because a function \
+             (like `block_on`) attempted to block the current thread while the thread is \
+             being used to drive asynchronous tasks. Blocking this thread would stall the \
+             tasks it runs, which may be the ones being waited for: use `.await` instead, or \
              move the blocking code into `spawn_blocking`."
         );
     }

@@ -1,7 +1,7 @@
 //! `Runtime::block_on`: the root future runs on the caller's thread under a
 //! task id of its own, is woken across threads, passes panics to the caller,
 //! and calling `block_on` from inside the runtime panics with a message
-//! that says why.
+//! that opens with tokio's and says why.
 
 mod common;
 
@@ -11,7 +11,7 @@ use std::thread;
 use std::time::Duration;
 
 use futures_channel::oneshot;
-use taskcell_executor::{spawn, Runtime, TaskId};
+use taskcell_executor::{spawn, Handle, Runtime, TaskId};
 
 /// A runtime that its own tasks can reach. The test keeps one clone and
 /// drops it last: a finished task's future, with the clone inside it, is
@@ -119,8 +119,14 @@ fn block_on_from_threads_at_once() {
     });
 }
 
+/// tokio's panic text opens the message (tokio's own tests match it), and
+/// the rest gives the fix.
 fn is_block_on_message(msg: &str) -> bool {
-    msg.contains("block_on")
+    msg.starts_with(
+        "Cannot start a runtime from within a runtime. This happens because a function (like \
+         `block_on`) attempted to block the current thread while the thread is being used to \
+         drive asynchronous tasks.",
+    ) && msg.contains("spawn_blocking")
 }
 
 #[test]
@@ -183,5 +189,19 @@ fn block_on_inside_the_root_future_panics_with_an_explanation() {
         assert!(is_block_on_message(&msg), "unhelpful message: {msg}");
         // The outer block_on finished cleanly and the runtime still works.
         assert_eq!(rt.block_on(async { 3 }), 3);
+    });
+}
+
+#[test]
+fn handle_block_on_inside_the_root_future_panics_with_tokios_words() {
+    common::guarded(|| {
+        for rt in [common::rt(1), common::current_thread_rt()] {
+            let msg = rt.block_on(async {
+                catch_unwind(|| Handle::current().block_on(async { 1 }))
+                    .map_err(|payload| common::panic_message(&*payload))
+                    .expect_err("a nested Handle::block_on must panic")
+            });
+            assert!(is_block_on_message(&msg), "unhelpful message: {msg}");
+        }
     });
 }

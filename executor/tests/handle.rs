@@ -323,7 +323,16 @@ fn enter_guards_dropped_out_of_order_panic_instead_of_corrupting() {
         let ga = a.enter();
         let gb = b.enter();
         let dropped = catch_unwind(AssertUnwindSafe(|| drop(ga)));
-        assert!(dropped.is_err(), "out of order");
+        // tokio's words first: tokio's own tests match them.
+        let msg = common::panic_message(&*dropped.expect_err("out of order"));
+        assert!(
+            msg.starts_with(
+                "`EnterGuard` values dropped out of order. Guards returned by \
+                 `tokio::runtime::Handle::enter()` must be dropped in the reverse order as they \
+                 were acquired."
+            ),
+            "{msg}"
+        );
         drop(gb);
         // Inside `block_on`, a guard from outside is not the newest either.
         let guard = a.enter();
