@@ -38,13 +38,18 @@ fn try_current_tells_a_missing_context_from_a_destroyed_one() {
     // run in the reverse order of their registration, and `AT_EXIT`
     // registers first (it is touched before the context), so its `Drop`
     // runs last.
-    struct AtExit(std::sync::mpsc::Sender<(bool, bool)>);
+    struct AtExit(std::sync::mpsc::Sender<(bool, bool, bool)>);
     impl Drop for AtExit {
         fn drop(&mut self) {
             let err = Handle::try_current().unwrap_err();
-            let _ = self
-                .0
-                .send((err.is_thread_local_destroyed(), err.is_missing_context()));
+            let tokios_words = err
+                .to_string()
+                .starts_with("The Tokio context thread-local variable has been destroyed.");
+            let _ = self.0.send((
+                err.is_thread_local_destroyed(),
+                err.is_missing_context(),
+                tokios_words,
+            ));
         }
     }
     thread_local!(static AT_EXIT: std::cell::RefCell<Option<AtExit>> = const {
@@ -60,7 +65,7 @@ fn try_current_tells_a_missing_context_from_a_destroyed_one() {
     })
     .join()
     .unwrap();
-    assert_eq!(rx.recv().unwrap(), (true, false));
+    assert_eq!(rx.recv().unwrap(), (true, false, true));
 }
 
 #[test]
@@ -86,18 +91,37 @@ fn runtime_flavor_names_the_scheduler() {
 fn handle_current_outside_a_runtime_panics() {
     common::quiet_expected_panics();
     common::guarded(|| {
-        assert!(catch_unwind(Handle::current).is_err());
+        // tokio's words open each message (tokio's own tests match them);
+        // ours follow, with the fix.
+        const TOKIO: &str =
+            "there is no reactor running, must be called from the context of a Tokio 1.x runtime";
         let message = |payload: Box<dyn std::any::Any + Send>| common::panic_message(&*payload);
+        let current = message(catch_unwind(Handle::current).unwrap_err());
+        assert!(current.starts_with(TOKIO), "{current}");
+        assert!(current.contains("`Runtime::enter`"), "{current}");
+        assert_eq!(
+            current,
+            Handle::try_current().unwrap_err().to_string(),
+            "the panic is the error's text"
+        );
         let spawned = message(catch_unwind(|| spawn(async {})).unwrap_err());
         assert_eq!(
             spawned,
-            "`taskcell_executor::spawn` called outside a taskcell runtime: call it from a task, \
-             a `block_on` or a `spawn_blocking` closure, or use `Handle::spawn` on a runtime's \
-             handle",
+            "there is no reactor running, must be called from the context of a Tokio 1.x \
+             runtime: `taskcell_executor::spawn` called outside a taskcell runtime: call it from \
+             a task, a `block_on` or a `spawn_blocking` closure, or use `Handle::spawn` on a \
+             runtime's handle",
             "says it once, with the fix"
         );
         let blocking = message(catch_unwind(|| spawn_blocking(|| ())).unwrap_err());
+        assert!(blocking.starts_with(TOKIO), "{blocking}");
         assert!(blocking.contains("`Handle::spawn_blocking`"), "{blocking}");
+        let mut set = taskcell_executor::task::JoinSet::new();
+        let in_set = message(catch_unwind(AssertUnwindSafe(|| set.spawn(async {}))).unwrap_err());
+        assert!(in_set.starts_with(TOKIO), "{in_set}");
+        let in_set =
+            message(catch_unwind(AssertUnwindSafe(|| set.spawn_blocking(|| ()))).unwrap_err());
+        assert!(in_set.starts_with(TOKIO), "{in_set}");
     });
 }
 

@@ -108,11 +108,14 @@ pub enum RuntimeFlavor {
     MultiThread,
 }
 
-/// Returned by [`Handle::try_current`] outside any runtime.
+/// Returned by [`Handle::try_current`] outside any runtime. It displays
+/// as tokio's, followed by what to do.
 ///
 /// ```
 /// let err = taskcell_executor::Handle::try_current().unwrap_err();
-/// assert!(err.to_string().contains("no taskcell runtime"));
+/// assert!(err.to_string().starts_with(
+///     "there is no reactor running, must be called from the context of a Tokio 1.x runtime"
+/// ));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TryCurrentError {
@@ -153,17 +156,22 @@ impl TryCurrentError {
     }
 }
 
+/// tokio's texts first (the panic of its `Handle::current`, and of each
+/// call that needs a runtime), then ours.
 impl fmt::Display for TryCurrentError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.destroyed {
             return f.write_str(
-                "the taskcell runtime context of this thread is being destroyed (the thread \
-                 is exiting): there is no runtime here any more",
+                "The Tokio context thread-local variable has been destroyed. The taskcell \
+                 runtime context of this thread is being destroyed (the thread is exiting): \
+                 there is no runtime here any more",
             );
         }
         f.write_str(
-            "there is no taskcell runtime here: call this from a task, a `block_on`, or a \
-             `spawn_blocking` closure of a taskcell runtime",
+            "there is no reactor running, must be called from the context of a Tokio 1.x \
+             runtime: this needs a taskcell runtime (which serves tokio's API), and none is \
+             entered here. Call this from a task, a `block_on`, or a `spawn_blocking` closure \
+             of a taskcell runtime, or enter one with `Runtime::enter`",
         )
     }
 }
@@ -467,9 +475,10 @@ where
     match context::spawn(future, meta) {
         Some(join) => join,
         None => panic!(
-            "`taskcell_executor::spawn` called outside a taskcell runtime: call it from a \
-             task, a `block_on` or a `spawn_blocking` closure, or use `Handle::spawn` on a \
-             runtime's handle"
+            "there is no reactor running, must be called from the context of a Tokio 1.x \
+             runtime: `taskcell_executor::spawn` called outside a taskcell runtime: call it \
+             from a task, a `block_on` or a `spawn_blocking` closure, or use `Handle::spawn` on \
+             a runtime's handle"
         ),
     }
 }
@@ -496,9 +505,10 @@ where
     match context::spawn_blocking(f, meta) {
         Some(join) => join,
         None => panic!(
-            "`taskcell_executor::spawn_blocking` called outside a taskcell runtime: call it from a \
-             task, a `block_on` or a `spawn_blocking` closure, or use `Handle::spawn_blocking` on a \
-             runtime's handle"
+            "there is no reactor running, must be called from the context of a Tokio 1.x \
+             runtime: `taskcell_executor::spawn_blocking` called outside a taskcell runtime: \
+             call it from a task, a `block_on` or a `spawn_blocking` closure, or use \
+             `Handle::spawn_blocking` on a runtime's handle"
         ),
     }
 }

@@ -87,9 +87,10 @@ impl<'a> Builder<'a> {
         match context::spawn(future, meta) {
             Some(join) => join,
             None => panic!(
-                "`task::Builder::spawn` called outside a taskcell runtime: call it from a task, \
-                 a `block_on` or a `spawn_blocking` closure, or use `spawn_on` with a runtime's \
-                 handle"
+                "there is no reactor running, must be called from the context of a Tokio 1.x \
+                 runtime: `task::Builder::spawn` called outside a taskcell runtime: call it \
+                 from a task, a `block_on` or a `spawn_blocking` closure, or use `spawn_on` \
+                 with a runtime's handle"
             ),
         }
     }
@@ -182,8 +183,9 @@ impl<'a> Builder<'a> {
         match context::spawn_blocking(f, meta) {
             Some(join) => join,
             None => panic!(
-                "`task::Builder::spawn_blocking` called outside a taskcell runtime: call it from \
-                 a task, a `block_on` or a `spawn_blocking` closure"
+                "there is no reactor running, must be called from the context of a Tokio 1.x \
+                 runtime: `task::Builder::spawn_blocking` called outside a taskcell runtime: \
+                 call it from a task, a `block_on` or a `spawn_blocking` closure"
             ),
         }
     }

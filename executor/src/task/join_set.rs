@@ -483,9 +483,10 @@ impl<T: Send + 'static> JoinSet<T> {
         match context::spawn(future, meta) {
             Some(handle) => self.insert(handle),
             None => panic!(
-                "`JoinSet::spawn` called outside a taskcell runtime: call it from a task, a \
-                 `block_on` or a `spawn_blocking` closure, or use `spawn_on` with a runtime's \
-                 handle"
+                "there is no reactor running, must be called from the context of a Tokio 1.x \
+                 runtime: `JoinSet::spawn` called outside a taskcell runtime: call it from a \
+                 task, a `block_on` or a `spawn_blocking` closure, or use `spawn_on` with a \
+                 runtime's handle"
             ),
         }
     }
@@ -537,9 +538,10 @@ impl<T: Send + 'static> JoinSet<T> {
         match context::spawn_blocking(f, Meta::caller()) {
             Some(handle) => self.insert(handle),
             None => panic!(
-                "`JoinSet::spawn_blocking` called outside a taskcell runtime: call it from a \
-                 task, a `block_on` or a `spawn_blocking` closure, or use `spawn_blocking_on` \
-                 with a runtime's handle"
+                "there is no reactor running, must be called from the context of a Tokio 1.x \
+                 runtime: `JoinSet::spawn_blocking` called outside a taskcell runtime: call it \
+                 from a task, a `block_on` or a `spawn_blocking` closure, or use \
+                 `spawn_blocking_on` with a runtime's handle"
             ),
         }
     }
