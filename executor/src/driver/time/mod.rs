@@ -636,13 +636,14 @@ impl std::fmt::Debug for TimeHandle {
     }
 }
 
-/// The panic of a timer polled after its runtime shut down.
+/// The panic of a timer polled after its runtime shut down: tokio's words
+/// first (its timer entry's), then ours.
 #[cold]
 #[track_caller]
 pub(crate) fn shut_down_panic() -> ! {
     panic!(
-        "a taskcell timer was polled after its runtime shut down: there is no timer running \
-         any more to fire it"
+        "A Tokio 1.x context was found, but it is being shutdown. A taskcell timer was polled \
+         after its runtime shut down: there is no timer running any more to fire it"
     )
 }
 
