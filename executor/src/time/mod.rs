@@ -174,9 +174,12 @@ fn time_handle(what: &str) -> Handle {
         );
     };
     if handle.inner.time().is_none() {
+        // tokio's words first (its driver handle's), then ours.
         panic!(
-            "{what}: this taskcell runtime was built without timers; call `enable_time` (or \
-             `enable_all`) on its `Builder`"
+            "A Tokio 1.x context was found, but timers are disabled. Call `enable_time` on the \
+             runtime builder to enable timers. {what} needs the timers, and this taskcell \
+             runtime was built without them (`enable_all` on its `Builder` turns on every \
+             driver)"
         );
     }
     handle.inner

@@ -31,9 +31,11 @@ pub(crate) fn io_handle(what: &str) -> Handle {
         );
     };
     if handle.inner.io().is_none() {
+        // tokio's words first (its driver handle's), then ours.
         panic!(
-            "{what}: this taskcell runtime was built without I/O; call `enable_io` (or \
-             `enable_all`) on its `Builder`"
+            "A Tokio 1.x context was found, but IO is disabled. Call `enable_io` on the runtime \
+             builder to enable IO. {what} needs the I/O driver, and this taskcell runtime was \
+             built without it (`enable_all` on its `Builder` turns on every driver)"
         );
     }
     handle.inner
