@@ -181,10 +181,12 @@ impl Clock {
     pub(crate) fn pause(&self) -> Result<(), &'static str> {
         use std::sync::atomic::Ordering::Release;
         if !self.paused.enabled {
+            // tokio's words first (unbalanced backtick included), then ours.
             return Err(
-                "`time::pause()` requires the current-thread runtime (the default of \
-                 `#[taskcell_executor::test]`): a multi-thread runtime's workers would race \
-                 the paused clock",
+                "`time::pause()` requires the `current_thread` Tokio runtime. This is the \
+                 default Runtime used by `#[tokio::test]. In taskcell too: the current-thread \
+                 runtime, the default of `#[taskcell_executor::test]`; a multi-thread runtime's \
+                 workers would race the paused clock",
             );
         }
         if self.is_paused() {

@@ -643,7 +643,8 @@ impl Builder {
         #[cfg(feature = "test-util")]
         if self.start_paused {
             if let Err(msg) = inner.clock().pause_at_start() {
-                panic!("`Builder::start_paused`: {msg}");
+                // tokio's words first, as its builder panics with them.
+                panic!("{msg} (from `Builder::start_paused`)");
             }
         }
         Ok(Runtime {

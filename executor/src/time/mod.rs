@@ -56,7 +56,12 @@ use crate::scheduler::Handle;
 fn paused_clock_handle(what: &str) -> Handle {
     match runtime::Handle::try_current() {
         Ok(handle) => handle.inner,
-        Err(_) => panic!("{what}: time cannot be frozen from outside a taskcell runtime"),
+        // tokio's words first, then ours.
+        Err(_) => panic!(
+            "time cannot be frozen from outside the Tokio runtime: {what} was called outside a \
+             taskcell runtime (which serves tokio's API); call it from a task or a `block_on` of \
+             a current-thread runtime"
+        ),
     }
 }
 
