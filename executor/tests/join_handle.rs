@@ -1,9 +1,14 @@
 //! `JoinHandle`: its id is the task's id, `is_finished` tracks completion,
 //! and it can be awaited from another task, another thread or another
-//! executor.
+//! executor; polled again after its output, it panics with tokio's words,
+//! as does `JoinError::into_panic` on a cancellation.
 
 mod common;
 
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::task::Poll;
 use std::time::Duration;
 
 use futures_channel::oneshot;
@@ -107,5 +112,46 @@ fn the_handles_id_is_the_id_inside_the_task_and_in_its_join_error() {
         assert_eq!(err.id(), id);
         let shown = err.to_string();
         assert!(shown.to_lowercase().contains("cancel"), "Display: {shown}");
+    });
+}
+
+#[test]
+fn a_join_handle_polled_after_its_output_panics_with_tokios_words() {
+    common::quiet_expected_panics();
+    common::guarded(|| {
+        let rt = common::rt(1);
+        let mut handle = rt.spawn(async { 5 });
+        let msg = rt.block_on(std::future::poll_fn(|cx| {
+            let out = std::task::ready!(Pin::new(&mut handle).poll(cx));
+            assert_eq!(out.unwrap(), 5);
+            let again = catch_unwind(AssertUnwindSafe(|| {
+                let _ = Pin::new(&mut handle).poll(cx);
+            }));
+            Poll::Ready(common::panic_message(&*again.expect_err("a second output")))
+        }));
+        assert!(
+            msg.starts_with("JoinHandle polled after completion"),
+            "{msg}"
+        );
+    });
+}
+
+#[test]
+fn into_panic_on_a_cancellation_panics_with_tokios_words() {
+    common::quiet_expected_panics();
+    common::guarded(|| {
+        let rt = common::rt(1);
+        let pending = rt.spawn(futures::future::pending::<()>());
+        pending.abort();
+        let err = rt.block_on(pending).unwrap_err();
+        assert!(err.is_cancelled());
+        let msg = catch_unwind(AssertUnwindSafe(|| err.into_panic()))
+            .map(drop)
+            .map_err(|payload| common::panic_message(&*payload))
+            .expect_err("a cancellation has no panic payload");
+        assert!(
+            msg.starts_with("`JoinError` reason is not a panic."),
+            "{msg}"
+        );
     });
 }

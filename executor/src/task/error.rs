@@ -100,7 +100,11 @@ impl JoinError {
     #[track_caller]
     pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
         self.try_into_panic()
-            .expect("`JoinError::into_panic` called on a cancelled task's error")
+            // tokio's words first, then ours.
+            .expect(
+                "`JoinError` reason is not a panic. `JoinError::into_panic` was called on a \
+                 cancelled task's error: check `is_panic` first, or use `try_into_panic`",
+            )
     }
 
     /// The panic payload, or the error itself if the task was cancelled.

@@ -378,7 +378,8 @@ pub(super) unsafe fn try_read_output<F: Future, S>(
         .with_mut(|stage| unsafe { ptr::replace(stage, Stage::Consumed) });
     let output = match stage {
         Stage::Finished(output) => output,
-        _ => panic!("`JoinHandle` polled after it returned the task's output"),
+        // tokio's words first, then ours.
+        _ => panic!("JoinHandle polled after completion: it already returned the task's output"),
     };
     // SAFETY: the caller promises the slot's type.
     unsafe { *dst.cast::<OutputSlot<F::Output>>() = Poll::Ready(output) };

@@ -125,7 +125,8 @@ pub fn id() -> Id {
     match try_id() {
         Some(id) => id,
         None => panic!(
-            "`task::id()` called outside a task: use `task::try_id()` where there may be none"
+            "Can't get a task id when not inside a task: `task::id()` was called outside a \
+             task; use `task::try_id()` where there may be none"
         ),
     }
 }
