@@ -248,11 +248,43 @@ fn runtime_new_runs_tasks() {
 }
 
 /// Zero blocking threads is a configuration bug, refused as tokio refuses
-/// it rather than quietly made one.
+/// it (with its words) rather than quietly made one.
 #[test]
-#[should_panic(expected = "max_blocking_threads cannot be 0")]
+#[should_panic(expected = "Max blocking threads cannot be set to 0")]
 fn zero_blocking_threads_panics() {
     Builder::new_multi_thread().max_blocking_threads(0);
+}
+
+/// The other zero settings tokio refuses, refused with tokio's words.
+#[test]
+fn zero_workers_and_intervals_panic_with_tokios_words() {
+    common::quiet_expected_panics();
+    let refused = |set: fn(&mut Builder)| {
+        let payload = std::panic::catch_unwind(|| set(&mut Builder::new_multi_thread()))
+            .expect_err("a zero setting was accepted");
+        common::panic_message(&*payload)
+    };
+    let workers = refused(|b| {
+        b.worker_threads(0);
+    });
+    assert!(
+        workers.starts_with("Worker threads cannot be set to 0"),
+        "{workers}"
+    );
+    let global = refused(|b| {
+        b.global_queue_interval(0);
+    });
+    assert!(
+        global.starts_with("global_queue_interval must be greater than 0"),
+        "{global}"
+    );
+    let event = refused(|b| {
+        b.event_interval(0);
+    });
+    assert!(
+        event.starts_with("event_interval must be greater than 0"),
+        "{event}"
+    );
 }
 
 /// The order in which two tasks spawned by a task run, on one worker.

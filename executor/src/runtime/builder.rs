@@ -270,7 +270,7 @@ impl Builder {
     /// ```
     #[track_caller]
     pub fn event_interval(&mut self, n: u32) -> &mut Builder {
-        assert!(n > 0, "event_interval must be at least 1");
+        assert!(n > 0, "event_interval must be greater than 0");
         self.event_interval = n;
         self
     }
@@ -312,7 +312,10 @@ impl Builder {
     /// ```
     #[track_caller]
     pub fn worker_threads(&mut self, n: usize) -> &mut Builder {
-        assert!(n > 0, "a runtime needs at least one worker thread");
+        assert!(
+            n > 0,
+            "Worker threads cannot be set to 0: a runtime needs at least one worker thread"
+        );
         self.worker_threads = Some(n);
         self
     }
@@ -476,7 +479,7 @@ impl Builder {
     /// ```
     #[track_caller]
     pub fn global_queue_interval(&mut self, n: u32) -> &mut Builder {
-        assert!(n > 0, "global_queue_interval must be at least 1");
+        assert!(n > 0, "global_queue_interval must be greater than 0");
         self.global_queue_interval = n;
         self
     }
@@ -522,7 +525,7 @@ impl Builder {
     pub fn max_blocking_threads(&mut self, n: usize) -> &mut Builder {
         assert!(
             n > 0,
-            "max_blocking_threads cannot be 0: the blocking pool needs a thread to run \
+            "Max blocking threads cannot be set to 0: the blocking pool needs a thread to run \
              `spawn_blocking` closures"
         );
         self.max_blocking_threads = n;
