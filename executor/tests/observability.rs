@@ -339,6 +339,51 @@ fn metrics_count_spawns_polls_and_alive_tasks() {
 }
 
 #[test]
+fn a_worker_that_starts_after_shutdown_began_still_parks_once() {
+    common::guarded(|| {
+        // Every worker waits in its start hook until shutdown has begun.
+        let gate = Arc::new((std::sync::Mutex::new(false), std::sync::Condvar::new()));
+        let hook_gate = gate.clone();
+        let rt = taskcell_executor::Builder::new_multi_thread()
+            .worker_threads(2)
+            .on_thread_start(move || {
+                let (open, opened) = &*hook_gate;
+                let mut open = open.lock().unwrap();
+                while !*open {
+                    open = opened.wait(open).unwrap();
+                }
+            })
+            .build()
+            .unwrap();
+        let metrics = rt.metrics();
+        let dropping = Arc::new(AtomicBool::new(false));
+        let opener = std::thread::spawn({
+            let dropping = dropping.clone();
+            move || {
+                // `drop(rt)` sets the shutdown flag first thing, then waits
+                // for the workers; give it ample time to get there.
+                while !dropping.load(SeqCst) {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                std::thread::sleep(Duration::from_millis(100));
+                let (open, opened) = &*gate;
+                *open.lock().unwrap() = true;
+                opened.notify_all();
+            }
+        });
+        dropping.store(true, SeqCst);
+        drop(rt);
+        opener.join().unwrap();
+        for worker in 0..2 {
+            assert!(
+                metrics.worker_park_count(worker) >= 1,
+                "worker {worker} never parked"
+            );
+        }
+    });
+}
+
+#[test]
 fn metrics_of_a_current_thread_runtime() {
     let rt = common::current_thread_rt();
     let metrics = rt.handle().metrics();

@@ -96,6 +96,14 @@ impl Core {
     /// The worker thread's loop: run tasks until the runtime shuts down.
     pub(crate) fn run(&self, shared: &Shared) {
         self.metrics(shared).unparked(shared.clock());
+        if shared.is_shutdown() {
+            // A thread that first runs after shutdown began still makes
+            // its first pass, as every tokio worker does: with no work, it
+            // parks, and the park returns at once (shutdown unparks every
+            // worker after setting its flag). So each worker parks at least
+            // once, which `worker_park_count` users rely on.
+            self.park(shared, None);
+        }
         self.run_until(shared, None);
         self.publish_polls(shared);
         // The stretch that ends with the runtime counts, too.
