@@ -5,8 +5,8 @@
 //! [`Handle`] (also in [`runtime`], as tokio's), [`spawn`], [`spawn_blocking`],
 //! [`yield_now`], [`JoinHandle`] and [`JoinError`]; sockets in [`net`],
 //! files in [`fs`], timers in [`time`], the byte-stream traits in [`io`],
-//! the cooperative budget in [`task`], signals in `signal` (Unix), and
-//! `#[main]`/`#[test]`.
+//! the cooperative budget in [`task`], signals in `signal` and child
+//! processes in `process` (Unix), and `#[main]`/`#[test]`.
 //!
 //! ```
 //! use std::cell::RefCell;
@@ -82,7 +82,11 @@ pub mod io;
 #[cfg(taskcell_loom)]
 #[doc(hidden)]
 pub mod loom_hooks;
+// `write_through_futures_io!`, for the pipes of `process`.
+#[macro_use]
 pub mod net;
+#[cfg(all(unix, not(taskcell_loom)))]
+pub mod process;
 pub mod runtime;
 mod scheduler;
 #[cfg(all(unix, not(taskcell_loom)))]

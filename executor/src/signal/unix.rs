@@ -141,6 +141,12 @@ pub struct Signal {
 #[track_caller]
 pub fn signal(kind: SignalKind) -> io::Result<Signal> {
     let handle = crate::driver::io::io_handle("`signal::unix::signal`");
+    signal_with_handle(kind, handle)
+}
+
+/// [`signal`], delivered through the driver of `handle`'s runtime (which
+/// has I/O enabled).
+pub(crate) fn signal_with_handle(kind: SignalKind, handle: Handle) -> io::Result<Signal> {
     let signum = kind.0;
     let slot = usize::try_from(signum)
         .ok()
@@ -155,7 +161,7 @@ pub fn signal(kind: SignalKind) -> io::Result<Signal> {
     install(signum)?;
     handle
         .io()
-        .expect("`io_handle` checked that I/O is enabled")
+        .expect("the caller checked that I/O is enabled")
         .listen_for_signals()?;
     Ok(Signal {
         seen: slot.generation(),
