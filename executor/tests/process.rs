@@ -6,7 +6,8 @@
 //! from many tasks; `kill` and `start_kill` reported as `SIGKILL`;
 //! `kill_on_drop` killing; a dropped child reaped (no zombie); `try_wait`
 //! before and after the exit; a cancelled `wait` resumed; a child and its
-//! pipes that outlive their runtime failing instead of hanging; spawning
+//! that outlives its runtime waited for on another (its pipes failing),
+//! or failing at once in no runtime; spawning
 //! outside a runtime panicking with tokio's words; pipes handed on as
 //! `Stdio`; and tokio's I/O traits on the pipes (feature `tokio-io`).
 #![cfg(all(unix, not(miri)))]
@@ -19,6 +20,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use futures::io::{AsyncReadExt, AsyncWriteExt};
+use futures::FutureExt;
 use taskcell_executor::process::{Child, ChildStdout, Command};
 use taskcell_executor::time::timeout;
 use taskcell_executor::{Builder, Runtime};
@@ -406,45 +408,67 @@ fn a_cancelled_wait_can_be_waited_again() {
 }
 
 #[test]
-fn a_child_that_outlives_its_runtime_fails_instead_of_hanging() {
+fn a_child_that_outlives_its_runtime_is_waited_for_on_another() {
     common::guarded(|| {
         let rt = Runtime::new().unwrap();
-        let (mut running, mut ended) = rt.block_on(async {
-            let running = Command::new("sleep")
-                .arg("30")
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .kill_on_drop(true)
-                .spawn()
-                .unwrap();
-            let ended = Command::new("true").spawn().unwrap();
+        let [mut running, mut later, mut ended, orphaned] = rt.block_on(async {
+            let spawn = |script: &str, kill_on_drop: bool| {
+                Command::new("/bin/sh")
+                    .args(["-c", script])
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .kill_on_drop(kill_on_drop)
+                    .spawn()
+                    .unwrap()
+            };
+            let ended = spawn("exit 0", false);
             // Ended (not yet reaped) before the runtime goes.
             #[cfg(target_os = "linux")]
             {
                 let pid = ended.id().unwrap();
                 assert!(common::wait_until(LIMIT, || proc_state(pid) == Some('Z')));
             }
-            (running, ended)
+            [
+                spawn("exec sleep 30", true),
+                spawn("sleep 0.3; exit 6", false),
+                ended,
+                spawn("exec sleep 30", true),
+            ]
         });
         drop(rt);
+        // In no runtime: the wait fails at once.
+        let err = running.wait().now_or_never().unwrap().unwrap_err();
+        assert!(taskcell_executor::is_rt_shutdown_err(&err), "{err}");
         let other = Runtime::new().unwrap();
+        let running_pid = running.id().unwrap();
         other.block_on(async {
-            let err = timeout(LIMIT, running.wait()).await.unwrap().unwrap_err();
-            assert!(taskcell_executor::is_rt_shutdown_err(&err), "{err}");
+            // On another runtime, which takes over (as tokio's).
+            assert_eq!(wait(&mut later).await.code(), Some(6));
+            assert!(wait(&mut ended).await.success());
+            assert!(timeout(Duration::from_millis(50), running.wait())
+                .await
+                .is_err());
+            // The pipes stay with the runtime that is gone: they fail.
             let mut stdout = running.stdout.take().unwrap();
             let err = timeout(LIMIT, stdout.read(&mut [0; 8]))
                 .await
                 .unwrap()
                 .unwrap_err();
             assert!(taskcell_executor::is_rt_shutdown_err(&err), "{err}");
-            // What needs no runtime still works.
-            assert!(running.try_wait().unwrap().is_none());
-            #[cfg(target_os = "linux")]
-            assert!(wait(&mut ended).await.success(), "ended: its status");
+            // Killed on drop, and reaped by the new runtime.
+            drop(running);
+            for _ in 0..1000 {
+                if is_gone(running_pid) {
+                    break;
+                }
+                taskcell_executor::time::sleep(Duration::from_millis(1)).await;
+            }
         });
-        // Dropped with its runtime gone: killed and still reaped.
-        let pid = running.id().unwrap();
-        drop(running);
+        assert!(is_gone(running_pid));
+        // Dropped in no runtime after its own is gone: killed, and still
+        // reaped (by the orphan reaper).
+        let pid = orphaned.id().unwrap();
+        drop(orphaned);
         assert!(common::wait_until(LIMIT, || is_gone(pid)));
     });
 }

@@ -163,11 +163,15 @@ impl Child {
     /// Cancel-safe: dropping the future loses nothing, and a later `wait`
     /// (or `try_wait`) picks up where it left off.
     ///
+    /// A child may be waited for on another runtime than the one that
+    /// spawned it: once that one has shut down, the runtime of the calling
+    /// code watches the child instead, as in tokio.
+    ///
     /// # Errors
     ///
     /// If the process cannot be waited for (someone else reaped it), or
-    /// the runtime it was spawned on has shut down while it still runs
-    /// (the runtime's shut-down error, see
+    /// the runtime it was spawned on has shut down while it still runs and
+    /// the caller is in no runtime (the runtime's shut-down error, see
     /// [`is_rt_shutdown_err`](crate::is_rt_shutdown_err)).
     ///
     /// ```

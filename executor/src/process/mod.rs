@@ -45,9 +45,6 @@
 //!   feature.
 //! - A dropped child is reaped by a task on its runtime rather than from a
 //!   queue of orphans looked at on `SIGCHLD`.
-//! - `wait` on a child whose runtime has shut down returns the exit status
-//!   if the child has ended, and the runtime's shut-down error only while
-//!   it still runs; tokio's returns the error either way.
 //! - `Command` also has std's `get_program`, `get_args`, `get_envs` and
 //!   `get_current_dir`. tokio's Windows-only methods, and its unstable
 //!   `spawn_with`, are not here.

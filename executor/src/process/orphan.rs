@@ -95,9 +95,3 @@ fn reap() {
         };
     }
 }
-
-/// How many adopted children have not been reaped yet.
-#[cfg(test)]
-pub(crate) fn len() -> usize {
-    orphans().children.len()
-}

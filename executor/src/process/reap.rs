@@ -18,6 +18,11 @@
 //!    seen by that `try_wait`, one that ends after sends a `SIGCHLD` the
 //!    listener counts.
 //!
+//! A child outlives the runtime it was spawned on: once that runtime is
+//! gone, the next look (a `wait` polled elsewhere) watches the child anew
+//! through the runtime of the calling code, as tokio's re-registration
+//! does; with none, it fails with the shut-down error.
+//!
 //! A child whose [`Child`](super::Child) is dropped before it was reaped
 //! is reaped in the background by a task spawned on its runtime
 //! ([`Reaper::reap_in_background`]), which awaits the same notification.
@@ -77,23 +82,10 @@ impl Reaper {
     /// or the `SIGCHLD` handler cannot be installed). `std` is then handed
     /// back, for the caller to dispose of.
     pub(crate) fn new(std: StdChild, handle: &Handle) -> Result<Reaper, (io::Error, StdChild)> {
-        #[cfg(target_os = "linux")]
-        if TRY_PIDFD {
-            let pidfd =
-                PidFd::open(std.id()).and_then(|pidfd| PollEvented::with_handle(pidfd, handle));
-            if let Ok(pidfd) = pidfd {
-                return Ok(Reaper {
-                    std,
-                    exit: Exit::Pidfd(pidfd),
-                    handle: handle.clone(),
-                });
-            }
-        }
-        // The listener exists before the first `try_wait` (in `poll_exit`).
-        match signal_with_handle(SignalKind::child(), handle.clone()) {
-            Ok(listener) => Ok(Reaper {
+        match Exit::watch(std.id(), handle) {
+            Ok(exit) => Ok(Reaper {
                 std,
-                exit: Exit::Sigchld(listener),
+                exit,
                 handle: handle.clone(),
             }),
             Err(err) => Err((err, std)),
@@ -122,45 +114,61 @@ impl Reaper {
     }
 
     /// `Ready` with the exit status once the child has ended (and is
-    /// reaped); otherwise `cx`'s waker is woken when it may have. Once the
-    /// runtime is gone, the status if the child has ended, else the
-    /// runtime's shut-down error: never `Pending` for ever.
+    /// reaped); otherwise `cx`'s waker is woken when it may have.
+    ///
+    /// If the runtime that watches the child is gone, the runtime of the
+    /// calling code takes over (as in tokio, where a child spawned on one
+    /// runtime may be waited for on another); without one, the result is
+    /// the runtime's shut-down error: never `Pending` for ever.
     pub(crate) fn poll_exit(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<ExitStatus>> {
-        match &mut self.exit {
-            #[cfg(target_os = "linux")]
-            Exit::Pidfd(pidfd) => match pidfd.poll_ready_for(cx, Interest::READABLE, false) {
-                Poll::Ready(Ok(_)) => {
+        loop {
+            let gone = match &mut self.exit {
+                #[cfg(target_os = "linux")]
+                Exit::Pidfd(pidfd) => match pidfd.poll_ready_for(cx, Interest::READABLE, false) {
+                    Poll::Ready(Ok(_)) => {
+                        if let Some(status) = self.std.try_wait()? {
+                            return Poll::Ready(Ok(status));
+                        }
+                        // A pidfd polls readable only once its process has
+                        // ended (`pidfd_open(2)`), so `waitpid` finds it;
+                        // should it not, look again after the other tasks
+                        // have run, rather than wait for an edge that has
+                        // come already.
+                        cx.waker().wake_by_ref();
+                        return Poll::Pending;
+                    }
+                    Poll::Ready(Err(err)) => err,
+                    Poll::Pending => return Poll::Pending,
+                },
+                Exit::Sigchld(listener) => loop {
                     if let Some(status) = self.std.try_wait()? {
                         return Poll::Ready(Ok(status));
                     }
-                    // A pidfd polls readable only once its process has
-                    // ended (`pidfd_open(2)`), so `waitpid` finds it; should
-                    // it not, look again after the other tasks have run,
-                    // rather than wait for an edge that has come already.
-                    cx.waker().wake_by_ref();
-                    Poll::Pending
+                    match listener.poll_recv(cx) {
+                        // A `SIGCHLD` since the last look: some child ended.
+                        Poll::Ready(Some(())) => continue,
+                        Poll::Ready(None) => break gone(),
+                        Poll::Pending => return Poll::Pending,
+                    }
+                },
+            };
+            // The watching runtime is gone.
+            if let Some(status) = self.std.try_wait()? {
+                return Poll::Ready(Ok(status));
+            }
+            let Some(handle) = current_runtime() else {
+                return Poll::Ready(Err(gone));
+            };
+            // The child has not been reaped: its pid is still its own. A
+            // new `SIGCHLD` listener exists before the loop's `try_wait`.
+            match Exit::watch(self.std.id(), &handle) {
+                Ok(exit) => {
+                    self.exit = exit;
+                    self.handle = handle;
                 }
-                Poll::Ready(Err(err)) => Poll::Ready(self.last_look(err)),
-                Poll::Pending => Poll::Pending,
-            },
-            Exit::Sigchld(listener) => loop {
-                if let Some(status) = self.std.try_wait()? {
-                    return Poll::Ready(Ok(status));
-                }
-                match listener.poll_recv(cx) {
-                    // A `SIGCHLD` since the last look: some child ended.
-                    Poll::Ready(Some(())) => continue,
-                    Poll::Ready(None) => return Poll::Ready(self.last_look(gone())),
-                    Poll::Pending => return Poll::Pending,
-                }
-            },
+                Err(_) => return Poll::Ready(Err(gone)),
+            }
         }
-    }
-
-    /// The runtime is gone (`err`): the exit status if the child has
-    /// ended, otherwise `err`.
-    fn last_look(&mut self, err: io::Error) -> io::Result<ExitStatus> {
-        self.std.try_wait()?.ok_or(err)
     }
 
     /// The child's handle is dropped before the child was reaped: reaps it
@@ -184,6 +192,30 @@ impl Reaper {
         // future, whose `Drop` hands the child to `orphan`.
         drop(handle.spawn(Background(Some(self)), meta));
     }
+}
+
+impl Exit {
+    /// Watches process `pid`, an unreaped child, through `handle`'s driver:
+    /// a pidfd where the kernel allows, otherwise a `SIGCHLD` listener.
+    fn watch(pid: u32, handle: &Handle) -> io::Result<Exit> {
+        #[cfg(target_os = "linux")]
+        if TRY_PIDFD {
+            let pidfd = PidFd::open(pid).and_then(|pidfd| PollEvented::with_handle(pidfd, handle));
+            if let Ok(pidfd) = pidfd {
+                return Ok(Exit::Pidfd(pidfd));
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = pid;
+        // The listener exists before the first `try_wait` (in `poll_exit`).
+        signal_with_handle(SignalKind::child(), handle.clone()).map(Exit::Sigchld)
+    }
+}
+
+/// The runtime of the calling code, if it has I/O and has not shut down.
+fn current_runtime() -> Option<Handle> {
+    let handle = crate::runtime::Handle::try_current().ok()?.inner;
+    (handle.io().is_some() && !handle.is_shutdown()).then_some(handle)
 }
 
 impl fmt::Debug for Reaper {
