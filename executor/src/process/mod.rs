@@ -43,6 +43,11 @@
 //!   and [`AsyncWrite`](futures_io::AsyncWrite) (the `read_to_end`,
 //!   `write_all`, … of [`io`](crate::io)), and tokio's with the `tokio-io`
 //!   feature.
+//!   As in tokio, `close` (`shutdown`) on a [`ChildStdin`] does not close
+//!   the pipe: dropping it does.
+//! - The pipes convert into [`Stdio`] through `TryFrom` (so both
+//!   `pipe.try_into()` and `Stdio::try_from(pipe)` work; tokio implements
+//!   `TryInto` only).
 //! - A dropped child is reaped by a task on its runtime rather than from a
 //!   queue of orphans looked at on `SIGCHLD`.
 //! - `Command` also has std's `get_program`, `get_args`, `get_envs` and
