@@ -8,9 +8,13 @@
 use std::fmt;
 use std::time::Duration;
 
-// std's atomics even in loom builds: these counters order nothing, so the
-// models need not explore them.
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+// std's atomics even in loom builds: these counters order nothing the
+// runtime relies on (only a reader's view of one worker's counts, see
+// `bump_release`), so the models need not explore them.
+use std::sync::atomic::{
+    AtomicU64,
+    Ordering::{Acquire, Relaxed, Release},
+};
 
 use crate::driver::clock::Clock;
 use crate::runtime::Handle;
@@ -63,6 +67,13 @@ fn bump(counter: &AtomicU64) {
     counter.store(counter.load(Relaxed).wrapping_add(1), Relaxed);
 }
 
+/// `bump` for `park_unparks`, as a release: a reader whose acquire load sees
+/// the new value also sees every count the worker made before it (the
+/// park's own, in `parking`). Free on x86, where every store releases.
+fn bump_release(counter: &AtomicU64) {
+    counter.store(counter.load(Relaxed).wrapping_add(1), Release);
+}
+
 impl WorkerMetrics {
     pub(crate) fn new() -> WorkerMetrics {
         WorkerMetrics::default()
@@ -83,7 +94,7 @@ impl WorkerMetrics {
     /// The worker is going to sleep: ends the busy stretch.
     pub(crate) fn parking(&self, clock: &Clock) {
         bump(&self.parks);
-        bump(&self.park_unparks);
+        bump_release(&self.park_unparks);
         self.stopped(clock);
     }
 
@@ -103,7 +114,7 @@ impl WorkerMetrics {
         if self.park_unparks.load(Relaxed) % 2 == 1 {
             // Back from a park (not the worker's start, nor a new
             // `block_on` of a current-thread runtime).
-            bump(&self.park_unparks);
+            bump_release(&self.park_unparks);
         }
         let now = clock.nanos();
         clock.refresh_to(now);
@@ -289,7 +300,9 @@ impl RuntimeMetrics {
     /// assert!(metrics.worker_park_unpark_count(0) >= 2, "it woke to run the task");
     /// ```
     pub fn worker_park_unpark_count(&self, worker: usize) -> u64 {
-        self.worker(worker).park_unparks.load(Relaxed)
+        // Acquire: pairs with `bump_release`, so counts read after this
+        // one are at least as new as this one.
+        self.worker(worker).park_unparks.load(Acquire)
     }
 
     /// How many tasks wait in worker `worker`'s own queue (its LIFO slot
