@@ -14,7 +14,7 @@ use std::error::Error;
 use std::fmt;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 
 use mio::event::Source;
 use mio::unix::SourceFd;
@@ -151,7 +151,7 @@ pub struct AsyncFd<T: AsRawFd> {
               `WouldBlock` (or use its `try_io`), else the next wait ends at once"]
 pub struct AsyncFdReadyGuard<'a, T: AsRawFd> {
     async_fd: &'a AsyncFd<T>,
-    event: Option<ReadyEvent>,
+    found: Found,
 }
 
 /// [`AsyncFdReadyGuard`] over `&mut AsyncFd`, from the `_mut` waits: its
@@ -176,7 +176,7 @@ pub struct AsyncFdReadyGuard<'a, T: AsRawFd> {
               `WouldBlock` (or use its `try_io`), else the next wait ends at once"]
 pub struct AsyncFdReadyMutGuard<'a, T: AsRawFd> {
     async_fd: &'a mut AsyncFd<T>,
-    event: Option<ReadyEvent>,
+    found: Found,
 }
 
 impl<T: AsRawFd> AsyncFd<T> {
@@ -414,11 +414,9 @@ impl<T: AsRawFd> AsyncFd<T> {
         &'a self,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<AsyncFdReadyGuard<'a, T>>> {
-        let event = ready!(self.io.poll_ready_event(cx, Interest::READABLE, true))?;
-        Poll::Ready(Ok(AsyncFdReadyGuard {
-            async_fd: self,
-            event: Some(event),
-        }))
+        self.io
+            .poll_ready_event(cx, Interest::READABLE, true)
+            .map_ok(move |event| AsyncFdReadyGuard::new(self, event))
     }
 
     /// [`poll_read_ready`](Self::poll_read_ready), with a guard that
@@ -458,11 +456,9 @@ impl<T: AsRawFd> AsyncFd<T> {
         &'a mut self,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<AsyncFdReadyMutGuard<'a, T>>> {
-        let event = ready!(self.io.poll_ready_event(cx, Interest::READABLE, true))?;
-        Poll::Ready(Ok(AsyncFdReadyMutGuard {
-            async_fd: self,
-            event: Some(event),
-        }))
+        self.io
+            .poll_ready_event(cx, Interest::READABLE, true)
+            .map_ok(move |event| AsyncFdReadyMutGuard::new(self, event))
     }
 
     /// Polls for write readiness: `Ready(Ok(guard))` once the descriptor
@@ -491,11 +487,9 @@ impl<T: AsRawFd> AsyncFd<T> {
         &'a self,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<AsyncFdReadyGuard<'a, T>>> {
-        let event = ready!(self.io.poll_ready_event(cx, Interest::WRITABLE, true))?;
-        Poll::Ready(Ok(AsyncFdReadyGuard {
-            async_fd: self,
-            event: Some(event),
-        }))
+        self.io
+            .poll_ready_event(cx, Interest::WRITABLE, true)
+            .map_ok(move |event| AsyncFdReadyGuard::new(self, event))
     }
 
     /// [`poll_write_ready`](Self::poll_write_ready), with a guard that
@@ -522,11 +516,9 @@ impl<T: AsRawFd> AsyncFd<T> {
         &'a mut self,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<AsyncFdReadyMutGuard<'a, T>>> {
-        let event = ready!(self.io.poll_ready_event(cx, Interest::WRITABLE, true))?;
-        Poll::Ready(Ok(AsyncFdReadyMutGuard {
-            async_fd: self,
-            event: Some(event),
-        }))
+        self.io
+            .poll_ready_event(cx, Interest::WRITABLE, true)
+            .map_ok(move |event| AsyncFdReadyMutGuard::new(self, event))
     }
 
     /// Waits until the descriptor is ready for any of `interest`; the
@@ -551,10 +543,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// ```
     pub async fn ready(&self, interest: Interest) -> io::Result<AsyncFdReadyGuard<'_, T>> {
         let event = self.io.ready_event(interest).await?;
-        Ok(AsyncFdReadyGuard {
-            async_fd: self,
-            event: Some(event),
-        })
+        Ok(AsyncFdReadyGuard::new(self, event))
     }
 
     /// [`ready`](Self::ready), with a guard that reaches the value
@@ -582,10 +571,7 @@ impl<T: AsRawFd> AsyncFd<T> {
         interest: Interest,
     ) -> io::Result<AsyncFdReadyMutGuard<'_, T>> {
         let event = self.io.ready_event(interest).await?;
-        Ok(AsyncFdReadyMutGuard {
-            async_fd: self,
-            event: Some(event),
-        })
+        Ok(AsyncFdReadyMutGuard::new(self, event))
     }
 
     /// Waits until the descriptor is readable (or its read side closed):
@@ -846,6 +832,13 @@ impl<T: AsRawFd> Drop for AsyncFd<T> {
 }
 
 impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
+    fn new(async_fd: &'a AsyncFd<T>, event: ReadyEvent) -> Self {
+        AsyncFdReadyGuard {
+            async_fd,
+            found: Found(Some(event)),
+        }
+    }
+
     /// Forgets the readiness found, so that the next wait waits for a new
     /// event: call it when an attempt hit `WouldBlock`. A newer event that
     /// came in since the wait is kept.
@@ -866,9 +859,7 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
     /// });
     /// ```
     pub fn clear_ready(&mut self) {
-        if let Some(event) = self.event.take() {
-            self.async_fd.io.clear_readiness(event);
-        }
+        self.found.clear(&self.async_fd.io);
     }
 
     /// Forgets only `ready` of the readiness found (for a guard of several
@@ -891,12 +882,7 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
     /// });
     /// ```
     pub fn clear_ready_matching(&mut self, ready: Ready) {
-        if let Some(event) = self.event.take() {
-            self.async_fd
-                .io
-                .clear_readiness(event.with_ready(ready.bits()));
-            self.event = keep_unmatched(event, ready);
-        }
+        self.found.clear_matching(&self.async_fd.io, ready);
     }
 
     /// Keeps the readiness found, for the next wait: what dropping the
@@ -932,7 +918,7 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
     /// });
     /// ```
     pub fn ready(&self) -> Ready {
-        ready_of(self.event)
+        self.found.ready()
     }
 
     /// Runs `f` on the `AsyncFd`; if it hits `WouldBlock`, clears the
@@ -962,13 +948,8 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
         &mut self,
         f: impl FnOnce(&'a AsyncFd<T>) -> io::Result<R>,
     ) -> Result<io::Result<R>, TryIoError> {
-        match f(self.async_fd) {
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                self.clear_ready();
-                Err(TryIoError(()))
-            }
-            result => Ok(result),
-        }
+        let result = f(self.async_fd);
+        self.found.after_try(&self.async_fd.io, result)
     }
 
     /// The `AsyncFd` this guard is of.
@@ -1008,7 +989,14 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
     }
 }
 
-impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
+impl<'a, T: AsRawFd> AsyncFdReadyMutGuard<'a, T> {
+    fn new(async_fd: &'a mut AsyncFd<T>, event: ReadyEvent) -> Self {
+        AsyncFdReadyMutGuard {
+            async_fd,
+            found: Found(Some(event)),
+        }
+    }
+
     /// As [`AsyncFdReadyGuard::clear_ready`].
     ///
     /// ```
@@ -1025,9 +1013,7 @@ impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
     /// });
     /// ```
     pub fn clear_ready(&mut self) {
-        if let Some(event) = self.event.take() {
-            self.async_fd.io.clear_readiness(event);
-        }
+        self.found.clear(&self.async_fd.io);
     }
 
     /// As [`AsyncFdReadyGuard::clear_ready_matching`].
@@ -1046,12 +1032,7 @@ impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
     /// });
     /// ```
     pub fn clear_ready_matching(&mut self, ready: Ready) {
-        if let Some(event) = self.event.take() {
-            self.async_fd
-                .io
-                .clear_readiness(event.with_ready(ready.bits()));
-            self.event = keep_unmatched(event, ready);
-        }
+        self.found.clear_matching(&self.async_fd.io, ready);
     }
 
     /// As [`AsyncFdReadyGuard::retain_ready`].
@@ -1083,7 +1064,7 @@ impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
     /// });
     /// ```
     pub fn ready(&self) -> Ready {
-        ready_of(self.event)
+        self.found.ready()
     }
 
     /// As [`AsyncFdReadyGuard::try_io`], with `f` given the `AsyncFd`
@@ -1110,13 +1091,8 @@ impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
         &mut self,
         f: impl FnOnce(&mut AsyncFd<T>) -> io::Result<R>,
     ) -> Result<io::Result<R>, TryIoError> {
-        match f(self.async_fd) {
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                self.clear_ready();
-                Err(TryIoError(()))
-            }
-            result => Ok(result),
-        }
+        let result = f(self.async_fd);
+        self.found.after_try(&self.async_fd.io, result)
     }
 
     /// The `AsyncFd` this guard is of.
@@ -1192,16 +1168,52 @@ impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
     }
 }
 
-/// A guard's readiness.
-fn ready_of(event: Option<ReadyEvent>) -> Ready {
-    event.map_or(Ready::EMPTY, |event| Ready::from_bits(event.ready()))
-}
+/// The readiness a ready guard's wait found, until cleared (`None` once
+/// nothing is left): what [`AsyncFdReadyGuard`] and
+/// [`AsyncFdReadyMutGuard`] share, with the bodies of the methods they
+/// have in common; the guards differ only in how they hold the `AsyncFd`,
+/// whose `io` the methods here are given.
+#[derive(Debug)]
+struct Found(Option<ReadyEvent>);
 
-/// What a guard's event still holds once `cleared` is forgotten: `None`
-/// if nothing.
-fn keep_unmatched(event: ReadyEvent, cleared: Ready) -> Option<ReadyEvent> {
-    let left = event.ready() & !cleared.bits();
-    (left != 0).then(|| event.with_ready(left))
+impl Found {
+    /// A guard's `clear_ready`.
+    fn clear(&mut self, io: &PollEvented<Fd>) {
+        if let Some(event) = self.0.take() {
+            io.clear_readiness(event);
+        }
+    }
+
+    /// A guard's `clear_ready_matching`: forgets `cleared`, keeps the rest.
+    fn clear_matching(&mut self, io: &PollEvented<Fd>, cleared: Ready) {
+        if let Some(event) = self.0.take() {
+            io.clear_readiness(event.with_ready(cleared.bits()));
+            let left = event.ready() & !cleared.bits();
+            self.0 = (left != 0).then(|| event.with_ready(left));
+        }
+    }
+
+    /// A guard's `ready`.
+    fn ready(&self) -> Ready {
+        self.0
+            .map_or(Ready::EMPTY, |event| Ready::from_bits(event.ready()))
+    }
+
+    /// A guard's `try_io`, once its `f` returned `result`: clears the
+    /// readiness if `result` is `WouldBlock`.
+    fn after_try<R>(
+        &mut self,
+        io: &PollEvented<Fd>,
+        result: io::Result<R>,
+    ) -> Result<io::Result<R>, TryIoError> {
+        match result {
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                self.clear(io);
+                Err(TryIoError(()))
+            }
+            result => Ok(result),
+        }
+    }
 }
 
 impl<T: AsRawFd + fmt::Debug> fmt::Debug for AsyncFdReadyGuard<'_, T> {
