@@ -411,10 +411,25 @@ macro_rules! read_through_blocking {
 
 /// Implements `futures-io`'s `AsyncWrite`, and tokio's under `tokio-io`,
 /// for `$ty`, whose `Blocking` is the field `$field`: closing (tokio's
-/// shutdown) flushes.
+/// shutdown) flushes. The two traits differ only in the name of that last
+/// method (`$close`), so one arm writes both.
 macro_rules! write_through_blocking {
     ($ty:ty, $field:ident) => {
-        impl futures_io::AsyncWrite for $ty {
+        write_through_blocking!(futures_io::AsyncWrite, poll_close, $ty, $field);
+
+        write_through_blocking!(
+            /// tokio's `AsyncWrite` (feature `tokio-io`): `poll_shutdown`
+            /// flushes.
+            #[cfg(feature = "tokio-io")]
+            tokio::io::AsyncWrite,
+            poll_shutdown,
+            $ty,
+            $field
+        );
+    };
+    ($(#[$attr:meta])* $trait:path, $close:ident, $ty:ty, $field:ident) => {
+        $(#[$attr])*
+        impl $trait for $ty {
             fn poll_write(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
@@ -430,34 +445,7 @@ macro_rules! write_through_blocking {
                 self.get_mut().$field.poll_flush(cx)
             }
 
-            fn poll_close(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                self.get_mut().$field.poll_flush(cx)
-            }
-        }
-
-        /// tokio's `AsyncWrite` (feature `tokio-io`): `poll_shutdown`
-        /// flushes.
-        #[cfg(feature = "tokio-io")]
-        impl tokio::io::AsyncWrite for $ty {
-            fn poll_write(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                buf: &[u8],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                self.get_mut().$field.poll_write(cx, buf)
-            }
-
-            fn poll_flush(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                self.get_mut().$field.poll_flush(cx)
-            }
-
-            fn poll_shutdown(
+            fn $close(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
