@@ -455,6 +455,35 @@ macro_rules! write_through_blocking {
     };
 }
 
+/// `AsRawFd` and `AsFd` (Unix) for `$ty`, a handle of a standard stream,
+/// from its field `fd` (its `Blocking`, the field `std`, may be away on
+/// the pool), and `Debug`, which shows that `Blocking`.
+macro_rules! std_stream_impls {
+    ($ty:ident) => {
+        #[cfg(unix)]
+        impl std::os::fd::AsRawFd for $ty {
+            fn as_raw_fd(&self) -> std::os::fd::RawFd {
+                self.fd.as_raw_fd()
+            }
+        }
+
+        #[cfg(unix)]
+        impl std::os::fd::AsFd for $ty {
+            fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+                self.fd.as_fd()
+            }
+        }
+
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($ty))
+                    .field("std", &self.std)
+                    .finish()
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -56,22 +56,4 @@ pub fn stderr() -> Stderr {
 
 write_through_blocking!(Stderr, std);
 
-#[cfg(unix)]
-impl std::os::fd::AsRawFd for Stderr {
-    fn as_raw_fd(&self) -> std::os::fd::RawFd {
-        self.fd.as_raw_fd()
-    }
-}
-
-#[cfg(unix)]
-impl std::os::fd::AsFd for Stderr {
-    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
-        self.fd.as_fd()
-    }
-}
-
-impl std::fmt::Debug for Stderr {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Stderr").field("std", &self.std).finish()
-    }
-}
+std_stream_impls!(Stderr);

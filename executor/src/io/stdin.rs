@@ -60,22 +60,4 @@ pub fn stdin() -> Stdin {
 
 read_through_blocking!(Stdin, std);
 
-#[cfg(unix)]
-impl std::os::fd::AsRawFd for Stdin {
-    fn as_raw_fd(&self) -> std::os::fd::RawFd {
-        self.fd.as_raw_fd()
-    }
-}
-
-#[cfg(unix)]
-impl std::os::fd::AsFd for Stdin {
-    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
-        self.fd.as_fd()
-    }
-}
-
-impl std::fmt::Debug for Stdin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Stdin").field("std", &self.std).finish()
-    }
-}
+std_stream_impls!(Stdin);

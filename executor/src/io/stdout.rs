@@ -56,22 +56,4 @@ pub fn stdout() -> Stdout {
 
 write_through_blocking!(Stdout, std);
 
-#[cfg(unix)]
-impl std::os::fd::AsRawFd for Stdout {
-    fn as_raw_fd(&self) -> std::os::fd::RawFd {
-        self.fd.as_raw_fd()
-    }
-}
-
-#[cfg(unix)]
-impl std::os::fd::AsFd for Stdout {
-    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
-        self.fd.as_fd()
-    }
-}
-
-impl std::fmt::Debug for Stdout {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Stdout").field("std", &self.std).finish()
-    }
-}
+std_stream_impls!(Stdout);
