@@ -24,11 +24,13 @@
 mod async_fd;
 #[macro_use]
 mod blocking;
+mod buf;
 mod ready;
 mod stderr;
 mod stdin;
 mod stdout;
 
+pub(crate) use self::buf::{Buf, DEFAULT_MAX_BUF_SIZE};
 pub use self::ready::{Interest, Ready};
 pub use self::stderr::{stderr, Stderr};
 pub use self::stdin::{stdin, Stdin};

@@ -30,13 +30,9 @@ use std::task::{ready, Context, Poll};
 
 use futures_util::lock::Mutex;
 
-use super::buf::Buf;
 use super::{asyncify, background_failed, spawn_blocking, OpenOptions};
+use crate::io::{Buf, DEFAULT_MAX_BUF_SIZE};
 use crate::task::JoinHandle;
-
-/// The most bytes one read or write moves through the pool, unless
-/// [`File::set_max_buf_size`] says otherwise: 2 MiB, as tokio's.
-const DEFAULT_MAX_BUF_SIZE: usize = 2 * 1024 * 1024;
 
 /// An open file, as tokio's `fs::File`: reads, writes and seeks run on the
 /// runtime's blocking pool, through an internal buffer.

@@ -42,7 +42,6 @@
 //! [`AsyncWrite`]: crate::io::AsyncWrite
 //! [`AsyncSeek`]: crate::io::AsyncSeek
 
-mod buf;
 mod dir_builder;
 mod file;
 mod functions;

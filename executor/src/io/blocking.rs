@@ -8,14 +8,14 @@
 //! result, so there is no lock and at most one operation in flight.
 //!
 //! - **Reads** ask for as many bytes as the caller's buffer holds (at most
-//!   [`MAX_BUF`]); what the caller does not take stays in the read-ahead
-//!   buffer for the next read. A read in flight when its future is dropped
-//!   still lands there: nothing is lost.
+//!   [`DEFAULT_MAX_BUF_SIZE`]); what the caller does not take stays in the
+//!   read-ahead buffer for the next read. A read in flight when its future
+//!   is dropped still lands there: nothing is lost.
 //! - **Writes** are write-behind: `poll_write` copies the bytes (at most
-//!   [`MAX_BUF`]), starts `write_all` on the pool and returns `Ok(n)` at
-//!   once. The next write, or a flush, waits for it first, and reports its
-//!   error. `poll_flush` waits for the write in flight, then flushes the
-//!   value if anything was written since the last flush.
+//!   [`DEFAULT_MAX_BUF_SIZE`]), starts `write_all` on the pool and returns
+//!   `Ok(n)` at once. The next write, or a flush, waits for it first, and
+//!   reports its error. `poll_flush` waits for the write in flight, then
+//!   flushes the value if anything was written since the last flush.
 //! - **Errors** of a read go to the next read; of a write or flush, to the
 //!   next write or flush, whoever finds them. An operation that never
 //!   finished (its runtime shut down before running it) or panicked takes
@@ -26,11 +26,12 @@
 //! ours (`poll_close`) flushes, so that the last write has landed when it
 //! returns; tokio's would panic on a write while read-ahead bytes are
 //! buffered (a value that is both `Read` and `Write`), where ours keeps
-//! separate buffers for the two directions. The reads and writes of such
-//! a value still share the one operation slot: a write waits for a read in
-//! flight. It suits streams; a file, whose reads and writes share a
-//! position, needs to drop its read-ahead (seek back) before a write, as
-//! tokio's `fs::File` does, on top of this.
+//! separate buffers for the two directions (two [`Buf`]s; `fs::File`
+//! keeps one, for both). The reads and writes of such a value still share
+//! the one operation slot: a write waits for a read in flight. It suits
+//! streams; a file, whose reads and writes share a position, needs to drop
+//! its read-ahead (seek back) before a write, as tokio's `fs::File` does,
+//! on top of this.
 
 use std::fmt;
 use std::future::Future;
@@ -39,26 +40,22 @@ use std::mem;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+use super::{Buf, DEFAULT_MAX_BUF_SIZE};
 use crate::runtime;
 use crate::task::{JoinError, JoinHandle, Meta};
-
-/// The most one operation reads or writes, as tokio's: larger buffers are
-/// served in several operations.
-pub(crate) const MAX_BUF: usize = 2 * 1024 * 1024;
 
 /// A blocking `T` used through async reads and writes; see the module docs.
 pub(crate) struct Blocking<T> {
     state: State<T>,
-    /// Bytes read ahead: `read_buf[read_pos..]` are not handed out yet.
-    read_buf: Vec<u8>,
-    read_pos: usize,
+    /// Bytes read ahead and not handed out yet.
+    read_buf: Buf,
     /// A read reached the end of the input: the next `poll_fill` reports
-    /// it (an empty slice) once.
+    /// it (nothing buffered) once.
     read_eof: bool,
     /// The last read's error, for the next read.
     read_error: Option<io::Error>,
     /// The write buffer, empty between writes (kept for its capacity).
-    write_buf: Vec<u8>,
+    write_buf: Buf,
     /// The last write's or flush's error, for the next write or flush.
     write_error: Option<io::Error>,
     /// Something was written since the last flush.
@@ -87,10 +84,11 @@ struct Done<T> {
 }
 
 enum Op {
-    /// The bytes read (empty at the end of the input), or the error.
-    Read(Vec<u8>, io::Result<()>),
+    /// The buffer with the bytes read and their count (0 at the end of the
+    /// input), or the error.
+    Read(Buf, io::Result<usize>),
     /// The buffer written, emptied, and the result.
-    Write(Vec<u8>, io::Result<()>),
+    Write(Buf, io::Result<()>),
     Flush(io::Result<()>),
 }
 
@@ -100,11 +98,10 @@ impl<T: Send + 'static> Blocking<T> {
     pub(crate) fn new(inner: T, what: &'static str) -> Blocking<T> {
         Blocking {
             state: State::Idle(inner),
-            read_buf: Vec::new(),
-            read_pos: 0,
+            read_buf: Buf::default(),
             read_eof: false,
             read_error: None,
-            write_buf: Vec::new(),
+            write_buf: Buf::default(),
             write_error: None,
             need_flush: false,
             what,
@@ -131,9 +128,8 @@ impl<T: Send + 'static> Blocking<T> {
         match op {
             Op::Read(buf, result) => {
                 self.read_buf = buf;
-                self.read_pos = 0;
                 match result {
-                    Ok(()) => self.read_eof = self.read_buf.is_empty(),
+                    Ok(n) => self.read_eof = n == 0,
                     Err(err) => self.read_error = Some(err),
                 }
             }
@@ -192,61 +188,28 @@ impl<T: Read + Send + 'static> Blocking<T> {
     /// With `max == 0` and nothing buffered, `Ready(Ok(()))` at once.
     fn poll_fill(&mut self, cx: &mut Context<'_>, max: usize) -> Poll<io::Result<()>> {
         loop {
-            if self.read_pos < self.read_buf.len() {
+            if !self.read_buf.is_empty() {
                 return Poll::Ready(Ok(()));
             }
             ready!(self.poll_idle(cx))?;
             if let Some(err) = self.read_error.take() {
                 return Poll::Ready(Err(err));
             }
-            if self.read_pos < self.read_buf.len() {
+            if !self.read_buf.is_empty() {
                 continue;
             }
             if max == 0 || mem::take(&mut self.read_eof) {
                 return Poll::Ready(Ok(()));
             }
-            let len = max.min(MAX_BUF);
+            let len = max.min(DEFAULT_MAX_BUF_SIZE);
             let mut buf = mem::take(&mut self.read_buf);
-            self.read_pos = 0;
             self.start(move |mut inner| {
-                buf.clear();
-                buf.resize(len, 0);
-                let result = loop {
-                    match inner.read(&mut buf) {
-                        Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                        result => break result,
-                    }
-                };
-                let result = result.map(|n| buf.truncate(n.min(len)));
-                if result.is_err() {
-                    buf.clear();
-                }
+                let result = buf.read_from(&mut inner, len);
                 Done {
                     inner,
                     op: Op::Read(buf, result),
                 }
             });
-        }
-    }
-
-    /// The read-ahead bytes (reading up to `max` first if there are none);
-    /// empty at the end of the input or for `max == 0`. Hand what was
-    /// taken to [`consume`](Self::consume).
-    pub(crate) fn poll_fill_buf(
-        &mut self,
-        cx: &mut Context<'_>,
-        max: usize,
-    ) -> Poll<io::Result<&[u8]>> {
-        ready!(self.poll_fill(cx, max))?;
-        Poll::Ready(Ok(&self.read_buf[self.read_pos..]))
-    }
-
-    /// Marks `n` read-ahead bytes as handed out.
-    pub(crate) fn consume(&mut self, n: usize) {
-        self.read_pos = (self.read_pos + n).min(self.read_buf.len());
-        if self.read_pos == self.read_buf.len() {
-            self.read_buf.clear();
-            self.read_pos = 0;
         }
     }
 
@@ -256,11 +219,8 @@ impl<T: Read + Send + 'static> Blocking<T> {
         cx: &mut Context<'_>,
         dst: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        let ahead = ready!(self.poll_fill_buf(cx, dst.len()))?;
-        let n = ahead.len().min(dst.len());
-        dst[..n].copy_from_slice(&ahead[..n]);
-        self.consume(n);
-        Poll::Ready(Ok(n))
+        ready!(self.poll_fill(cx, dst.len()))?;
+        Poll::Ready(Ok(self.read_buf.copy_to(dst)))
     }
 
     /// A read into tokio's `ReadBuf`.
@@ -270,10 +230,8 @@ impl<T: Read + Send + 'static> Blocking<T> {
         cx: &mut Context<'_>,
         dst: &mut tokio::io::ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let ahead = ready!(self.poll_fill_buf(cx, dst.remaining()))?;
-        let n = ahead.len().min(dst.remaining());
-        dst.put_slice(&ahead[..n]);
-        self.consume(n);
+        ready!(self.poll_fill(cx, dst.remaining()))?;
+        self.read_buf.copy_to_read_buf(dst);
         Poll::Ready(Ok(()))
     }
 }
@@ -289,8 +247,9 @@ impl<T: Write + Send + 'static> Blocking<T> {
         Poll::Ready(self.write_error.take().map_or(Ok(()), Err))
     }
 
-    /// Takes up to [`MAX_BUF`] bytes of `src` and starts writing them:
-    /// `Ok(n)` once the previous write is done; its error, if it failed.
+    /// Takes up to [`DEFAULT_MAX_BUF_SIZE`] bytes of `src` and starts
+    /// writing them: `Ok(n)` once the previous write is done; its error, if
+    /// it failed.
     pub(crate) fn poll_write(
         &mut self,
         cx: &mut Context<'_>,
@@ -300,13 +259,10 @@ impl<T: Write + Send + 'static> Blocking<T> {
         if src.is_empty() {
             return Poll::Ready(Ok(0));
         }
-        let n = src.len().min(MAX_BUF);
         let mut buf = mem::take(&mut self.write_buf);
-        buf.clear();
-        buf.extend_from_slice(&src[..n]);
+        let n = buf.copy_from(src, DEFAULT_MAX_BUF_SIZE);
         self.start(move |mut inner| {
-            let result = inner.write_all(&buf);
-            buf.clear();
+            let result = buf.write_to(&mut inner);
             Done {
                 inner,
                 op: Op::Write(buf, result),
@@ -375,7 +331,7 @@ impl<T> fmt::Debug for Blocking<T> {
         };
         f.debug_struct("Blocking")
             .field("state", &state)
-            .field("read_ahead", &(self.read_buf.len() - self.read_pos))
+            .field("read_ahead", &self.read_buf.bytes().len())
             .field("need_flush", &self.need_flush)
             .finish_non_exhaustive()
     }

@@ -1,15 +1,31 @@
-//! The buffer a [`File`](super::File) hands back and forth between the task
-//! and the blocking pool: bytes read ahead and not yet given to the reader,
-//! or bytes accepted from a writer and not yet written.
+//! [`Buf`]: the buffer that a blocking value's async adapter hands back and
+//! forth between the task and the blocking pool: bytes read ahead and not
+//! yet given to the reader, or bytes accepted from a writer and not yet
+//! written. As tokio's `io/blocking.rs` `Buf`, it serves both adapters:
 //!
-//! The whole vector stays initialised (zeroed when it grows), so a read
-//! into it needs no `unsafe`, and a buffer that is reused is not zeroed
-//! again; the live bytes are `data[pos..end]`.
+//! - `fs::File` keeps one, for both directions: the buffer holds read-ahead
+//!   bytes or write-behind bytes, never both; a write first gives the
+//!   read-ahead back ([`discard_read`](Buf::discard_read), then a seek).
+//! - `io::blocking::Blocking` (stdin, stdout, stderr) keeps one per
+//!   direction, since a stream's reads and writes do not share a position.
+//!
+//! Either way a buffer is empty when it is filled (a read into it, or a
+//! copy of a writer's bytes), which it checks. The whole vector stays
+//! initialised (zeroed when it grows), so a read into it needs no `unsafe`,
+//! and a buffer that is reused is not zeroed again; the live bytes are
+//! `data[pos..end]`.
 
 use std::io::{self, IoSlice, Read, Write};
 
+/// The most bytes one operation reads or writes through a [`Buf`], unless
+/// the adapter says otherwise (`fs::File::set_max_buf_size`): 2 MiB, as
+/// tokio's. Larger reads and writes are served in several operations.
+pub(crate) const DEFAULT_MAX_BUF_SIZE: usize = 2 * 1024 * 1024;
+
+/// Bytes on their way between a task and a blocking value; see the module
+/// docs.
 #[derive(Debug, Default)]
-pub(super) struct Buf {
+pub(crate) struct Buf {
     data: Vec<u8>,
     pos: usize,
     end: usize,
@@ -17,12 +33,12 @@ pub(super) struct Buf {
 
 impl Buf {
     /// Whether no byte is buffered.
-    pub(super) fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.pos == self.end
     }
 
     /// The bytes buffered.
-    pub(super) fn bytes(&self) -> &[u8] {
+    pub(crate) fn bytes(&self) -> &[u8] {
         &self.data[self.pos..self.end]
     }
 
@@ -40,7 +56,7 @@ impl Buf {
     }
 
     /// Moves up to `dst.len()` buffered bytes into `dst`; returns how many.
-    pub(super) fn copy_to(&mut self, dst: &mut [u8]) -> usize {
+    pub(crate) fn copy_to(&mut self, dst: &mut [u8]) -> usize {
         let n = self.bytes().len().min(dst.len());
         dst[..n].copy_from_slice(&self.bytes()[..n]);
         self.pos += n;
@@ -53,7 +69,7 @@ impl Buf {
     /// Moves buffered bytes into tokio's `ReadBuf`, as many as it has room
     /// for; returns how many.
     #[cfg(feature = "tokio-io")]
-    pub(super) fn copy_to_read_buf(&mut self, dst: &mut tokio::io::ReadBuf<'_>) -> usize {
+    pub(crate) fn copy_to_read_buf(&mut self, dst: &mut tokio::io::ReadBuf<'_>) -> usize {
         let n = self.bytes().len().min(dst.remaining());
         dst.put_slice(&self.bytes()[..n]);
         self.pos += n;
@@ -65,13 +81,13 @@ impl Buf {
 
     /// Takes up to `max` bytes of `src` into the empty buffer; returns how
     /// many.
-    pub(super) fn copy_from(&mut self, src: &[u8], max: usize) -> usize {
+    pub(crate) fn copy_from(&mut self, src: &[u8], max: usize) -> usize {
         self.copy_from_bufs(&[IoSlice::new(src)], max)
     }
 
     /// Takes up to `max` bytes of `bufs`, in order, into the empty buffer;
     /// returns how many.
-    pub(super) fn copy_from_bufs(&mut self, bufs: &[IoSlice<'_>], max: usize) -> usize {
+    pub(crate) fn copy_from_bufs(&mut self, bufs: &[IoSlice<'_>], max: usize) -> usize {
         assert!(self.is_empty(), "a write into a buffer that holds bytes");
         let total = bufs
             .iter()
@@ -94,8 +110,15 @@ impl Buf {
     }
 
     /// Reads at most `max` bytes from `rd` into the empty buffer, retrying
-    /// an interrupted read; returns how many (0 at the end of the file).
-    pub(super) fn read_from(&mut self, rd: &mut impl Read, max: usize) -> io::Result<usize> {
+    /// an interrupted read; returns how many (0 at the end of the input).
+    /// On an error the buffer stays empty.
+    ///
+    /// # Panics
+    ///
+    /// If the buffer holds bytes, or `rd` claims to have read more than
+    /// `max` bytes (run on the blocking pool, that panic fails the
+    /// operation, which the adapter reports).
+    pub(crate) fn read_from(&mut self, rd: &mut impl Read, max: usize) -> io::Result<usize> {
         assert!(self.is_empty(), "a read into a buffer that holds bytes");
         self.clear();
         self.ensure_len(max);
@@ -115,7 +138,7 @@ impl Buf {
     /// Writes every buffered byte to `wr`, and empties the buffer whether
     /// that worked or not (as tokio's: a failed write loses its bytes and
     /// reports the error once).
-    pub(super) fn write_to(&mut self, wr: &mut impl Write) -> io::Result<()> {
+    pub(crate) fn write_to(&mut self, wr: &mut impl Write) -> io::Result<()> {
         let res = wr.write_all(self.bytes());
         self.clear();
         res
@@ -124,7 +147,9 @@ impl Buf {
     /// Forgets the bytes read ahead and not yet consumed, returning the
     /// seek (negative, or zero) that takes the file's cursor back to where
     /// the reader is.
-    pub(super) fn discard_read(&mut self) -> i64 {
+    // `fs` (its one user) is off under loom.
+    #[cfg_attr(taskcell_loom, allow(dead_code))]
+    pub(crate) fn discard_read(&mut self) -> i64 {
         let back = self.bytes().len();
         self.clear();
         // A buffer holds at most `max_buf_size` bytes, an allocation: it
