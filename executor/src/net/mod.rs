@@ -170,6 +170,29 @@ pub(crate) fn recv_into_read_buf<R>(
     Ok(with)
 }
 
+/// Polls `io` for a datagram and receives it into the unfilled part of
+/// tokio's `ReadBuf` with `recv`, one of socket2's receives (`recv`,
+/// `peek`, `recv_from`, ...) on the socket: the datagram sockets'
+/// `ReadBuf` polls. See [`recv_into_read_buf`].
+#[cfg(feature = "tokio-io")]
+pub(crate) fn poll_recv_read_buf<E, R>(
+    io: &crate::driver::io::PollEvented<E>,
+    cx: &mut std::task::Context<'_>,
+    buf: &mut tokio::io::ReadBuf<'_>,
+    mut recv: impl FnMut(
+        socket2::SockRef<'_>,
+        &mut [std::mem::MaybeUninit<u8>],
+    ) -> io::Result<(usize, R)>,
+) -> std::task::Poll<io::Result<R>>
+where
+    E: mio::event::Source,
+    for<'a> socket2::SockRef<'a>: From<&'a E>,
+{
+    io.poll_io(cx, crate::driver::io::Direction::Read, |s| {
+        recv_into_read_buf(&mut *buf, |spare| recv(socket2::SockRef::from(s), spare))
+    })
+}
+
 pub(crate) fn write_shut(result: io::Result<()>) -> io::Result<()> {
     match result {
         Err(err) if err.kind() == io::ErrorKind::NotConnected => Ok(()),

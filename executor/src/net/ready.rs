@@ -443,12 +443,9 @@ macro_rules! datagram_api {
                 cx: &mut std::task::Context<'_>,
                 buf: &mut tokio::io::ReadBuf<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
-                self.io
-                    .poll_io(cx, crate::driver::io::Direction::Read, |s| {
-                        crate::net::recv_into_read_buf(&mut *buf, |spare| {
-                            socket2::SockRef::from(s).recv(spare).map(|n| (n, ()))
-                        })
-                    })
+                crate::net::poll_recv_read_buf(&self.io, cx, buf, |s, spare| {
+                    s.recv(spare).map(|n| (n, ()))
+                })
             }
 
             #[doc = concat!(

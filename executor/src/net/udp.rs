@@ -271,11 +271,8 @@ impl UdpSocket {
         cx: &mut Context<'_>,
         buf: &mut tokio::io::ReadBuf<'_>,
     ) -> Poll<io::Result<SocketAddr>> {
-        self.io.poll_io(cx, Direction::Read, |s| {
-            super::recv_into_read_buf(&mut *buf, |spare| {
-                let (n, from) = socket2::SockRef::from(s).recv_from(spare)?;
-                Ok((n, ip_sender(&from)?))
-            })
+        super::poll_recv_read_buf(&self.io, cx, buf, |s, spare| {
+            ip_received(s.recv_from(spare)?)
         })
     }
 
@@ -350,11 +347,8 @@ impl UdpSocket {
         cx: &mut Context<'_>,
         buf: &mut tokio::io::ReadBuf<'_>,
     ) -> Poll<io::Result<SocketAddr>> {
-        self.io.poll_io(cx, Direction::Read, |s| {
-            super::recv_into_read_buf(&mut *buf, |spare| {
-                let (n, from) = socket2::SockRef::from(s).peek_from(spare)?;
-                Ok((n, ip_sender(&from)?))
-            })
+        super::poll_recv_read_buf(&self.io, cx, buf, |s, spare| {
+            ip_received(s.peek_from(spare)?)
         })
     }
 
@@ -397,11 +391,7 @@ impl UdpSocket {
         cx: &mut Context<'_>,
         buf: &mut tokio::io::ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        self.io.poll_io(cx, Direction::Read, |s| {
-            super::recv_into_read_buf(&mut *buf, |spare| {
-                socket2::SockRef::from(s).peek(spare).map(|n| (n, ()))
-            })
-        })
+        super::poll_recv_read_buf(&self.io, cx, buf, |s, spare| s.peek(spare).map(|n| (n, ())))
     }
 
     /// [`peek`](Self::peek) without waiting: `WouldBlock` if no datagram
@@ -648,9 +638,13 @@ fn recv_buf_from(
     buf: &mut impl BufMut,
 ) -> io::Result<(usize, SocketAddr)> {
     super::read_into_buf(buf, |spare| {
-        let (n, from) = socket2::SockRef::from(socket).recv_from(spare)?;
-        Ok((n, ip_sender(&from)?))
+        ip_received(socket2::SockRef::from(socket).recv_from(spare)?)
     })
+}
+
+/// A socket2 receive's length and sender, the sender as an IP address.
+fn ip_received((n, from): (usize, socket2::SockAddr)) -> io::Result<(usize, SocketAddr)> {
+    Ok((n, ip_sender(&from)?))
 }
 
 impl fmt::Debug for UdpSocket {
