@@ -136,7 +136,7 @@ macro_rules! async_write {
 
 /// A stream's read into tokio's `ReadBuf`, uninitialised memory included:
 /// socket2's `recv` writes into it and never reads it, so nothing is
-/// zeroed first.
+/// zeroed first (see `net::recv_into_read_buf`).
 #[cfg(all(feature = "tokio-io", unix))]
 pub(crate) fn poll_read_tokio<E>(
     io: &crate::driver::io::PollEvented<E>,
@@ -146,18 +146,12 @@ pub(crate) fn poll_read_tokio<E>(
 where
     E: mio::event::Source + std::os::fd::AsFd,
 {
-    // SAFETY: `unfilled_mut` asks that no initialised byte be
-    // de-initialised: only socket2's `recv` writes here, and it writes data.
-    let unfilled = unsafe { buf.unfilled_mut() };
-    let len = unfilled.len();
-    let n = std::task::ready!(io.poll_read_io(cx, len, |socket| {
-        socket2::SockRef::from(socket).recv(&mut *unfilled)
+    let len = buf.remaining();
+    std::task::ready!(io.poll_read_io(cx, len, |socket| {
+        crate::net::recv_into_read_buf(&mut *buf, |spare| {
+            socket2::SockRef::from(socket).recv(spare).map(|n| (n, n))
+        })
     }))?;
-    assert!(n <= len, "a recv claimed {n} bytes of a {len}-byte buffer");
-    // SAFETY: `recv` initialised the first `n ≤ len` bytes of the unfilled
-    // part (the contract of `assume_init`).
-    unsafe { buf.assume_init(n) };
-    buf.advance(n);
     std::task::Poll::Ready(Ok(()))
 }
 
