@@ -303,11 +303,7 @@ impl Inner {
             return Poll::Ready(Ok(0));
         }
         self.start("fs::File::poll_write", std, buf, move |mut std, buf| {
-            let sought = match back {
-                Some(back) => std.seek(SeekFrom::Current(back)).map(drop),
-                None => Ok(()),
-            };
-            Operation::Write(sought.and_then(|()| buf.write_to(&mut std)))
+            Operation::Write(seek_back(std, back).and_then(|()| buf.write_to(&mut std)))
         })?;
         Poll::Ready(Ok(n))
     }
@@ -550,13 +546,8 @@ impl File {
     /// });
     /// ```
     pub async fn sync_all(&self) -> io::Result<()> {
-        let mut inner = self.inner.lock().await;
-        inner.complete_inflight().await;
-        if let Some(err) = inner.last_write_err.take() {
-            return Err(err);
-        }
-        let std = Arc::clone(&self.std);
-        asyncify("fs::File::sync_all", move || std.sync_all()).await
+        self.sync("fs::File::sync_all", std::fs::File::sync_all)
+            .await
     }
 
     /// As [`sync_all`](File::sync_all), but the metadata only as far as
@@ -580,13 +571,26 @@ impl File {
     /// });
     /// ```
     pub async fn sync_data(&self) -> io::Result<()> {
+        self.sync("fs::File::sync_data", std::fs::File::sync_data)
+            .await
+    }
+
+    /// [`sync_all`](File::sync_all) or [`sync_data`](File::sync_data),
+    /// `what` by name and `sync` by the call on the pool: waits for the
+    /// operation in flight, reports a write error still unreported, then
+    /// syncs.
+    async fn sync(
+        &self,
+        what: &'static str,
+        sync: fn(&std::fs::File) -> io::Result<()>,
+    ) -> io::Result<()> {
         let mut inner = self.inner.lock().await;
         inner.complete_inflight().await;
         if let Some(err) = inner.last_write_err.take() {
             return Err(err);
         }
         let std = Arc::clone(&self.std);
-        asyncify("fs::File::sync_data", move || std.sync_data()).await
+        asyncify(what, move || sync(&std)).await
     }
 
     /// Waits for the operation in flight, then truncates or extends (with
@@ -613,12 +617,8 @@ impl File {
         inner.complete_inflight().await;
         let mut buf = inner.take_buf();
         let back = (!buf.is_empty()).then(|| buf.discard_read());
-        inner.start("fs::File::set_len", &self.std, buf, move |mut std, _| {
-            let sought = match back {
-                Some(back) => std.seek(SeekFrom::Current(back)).map(drop),
-                None => Ok(()),
-            };
-            Operation::SetLen(sought.and_then(|()| std.set_len(size)))
+        inner.start("fs::File::set_len", &self.std, buf, move |std, _| {
+            Operation::SetLen(seek_back(std, back).and_then(|()| std.set_len(size)))
         })?;
         match poll_fn(|cx| inner.poll_inflight(cx)).await? {
             Some(Operation::SetLen(res)) => res,
@@ -811,6 +811,17 @@ impl File {
     /// ```
     pub fn max_buf_size(&self) -> usize {
         self.max_buf_size
+    }
+}
+
+/// Takes the file's cursor back over the bytes read ahead that the buffer
+/// gave up (`back`, from [`Buf::discard_read`]; `None` if there were
+/// none), so that it stands where the reader is. Runs on the pool, before
+/// a write or a `set_len`.
+fn seek_back(mut std: &std::fs::File, back: Option<i64>) -> io::Result<()> {
+    match back {
+        Some(back) => std.seek(SeekFrom::Current(back)).map(drop),
+        None => Ok(()),
     }
 }
 
