@@ -199,7 +199,7 @@ impl DirEntry {
     fn new(std: std::fs::DirEntry) -> DirEntry {
         // Where the listing does not carry the type, `file_type` is a
         // `stat`: left for the task to ask for (tokio's list).
-        #[cfg(not(any(
+        let stat_for_type = cfg!(any(
             target_os = "solaris",
             target_os = "illumos",
             target_os = "haiku",
@@ -207,18 +207,12 @@ impl DirEntry {
             target_os = "aix",
             target_os = "nto",
             target_os = "vita",
-        )))]
-        let file_type = std.file_type().ok();
-        #[cfg(any(
-            target_os = "solaris",
-            target_os = "illumos",
-            target_os = "haiku",
-            target_os = "vxworks",
-            target_os = "aix",
-            target_os = "nto",
-            target_os = "vita",
-        ))]
-        let file_type = None;
+        ));
+        let file_type = if stat_for_type {
+            None
+        } else {
+            std.file_type().ok()
+        };
         DirEntry {
             std: Arc::new(std),
             file_type,
