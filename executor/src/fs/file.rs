@@ -273,15 +273,15 @@ impl Inner {
         }
     }
 
-    /// A write of what `fill` copies into the buffer (at most its
-    /// argument's count of bytes): waits for the operation in flight, then
+    /// A write of `bufs`, in order, as much as the buffer takes (at most
+    /// `max_buf_size` bytes): waits for the operation in flight, then
     /// starts the write and reports how many bytes it took.
     fn poll_write(
         &mut self,
         cx: &mut Context<'_>,
         std: &Arc<std::fs::File>,
         max_buf_size: usize,
-        fill: impl FnOnce(&mut Buf, usize) -> usize,
+        bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         if let Some(err) = self.last_write_err.take() {
             return Poll::Ready(Err(err));
@@ -297,7 +297,7 @@ impl Inner {
         // Bytes read ahead are given back, so the write lands where the
         // reader is.
         let back = (!buf.is_empty()).then(|| buf.discard_read());
-        let n = fill(&mut buf, max_buf_size);
+        let n = buf.copy_from_bufs(bufs, max_buf_size);
         if n == 0 && back.is_none() {
             *self.buf() = buf;
             return Poll::Ready(Ok(0));
@@ -850,12 +850,7 @@ impl futures_io::AsyncWrite for File {
         cx: &mut Context<'_>,
         src: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let me = self.get_mut();
-        me.inner
-            .get_mut()
-            .poll_write(cx, &me.std, me.max_buf_size, |buf, max| {
-                buf.copy_from(src, max)
-            })
+        futures_io::AsyncWrite::poll_write_vectored(self, cx, &[IoSlice::new(src)])
     }
 
     fn poll_write_vectored(
@@ -866,9 +861,7 @@ impl futures_io::AsyncWrite for File {
         let me = self.get_mut();
         me.inner
             .get_mut()
-            .poll_write(cx, &me.std, me.max_buf_size, |buf, max| {
-                buf.copy_from_bufs(bufs, max)
-            })
+            .poll_write(cx, &me.std, me.max_buf_size, bufs)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
