@@ -5,12 +5,13 @@ use std::io;
 use std::sync::Arc as StdArc;
 use std::time::Duration;
 
-use super::{Handle, Runtime, Scheduler};
+use super::{Handle, LocalOptions, LocalRuntime, Runtime, Scheduler};
 use crate::blocking::BlockingPool;
 use crate::driver;
 use crate::scheduler::current_thread::CurrentThread;
 use crate::scheduler::multi_thread::MultiThread;
 use crate::scheduler::{Config, Flavor};
+use crate::task::{local, LocalSet};
 
 type Hook = StdArc<dyn Fn() + Send + Sync + 'static>;
 type NameFn = StdArc<dyn Fn() -> String + Send + Sync + 'static>;
@@ -141,7 +142,9 @@ impl Builder {
     }
 
     /// A runtime that runs every task on the thread that calls
-    /// [`Runtime::block_on`], while it does.
+    /// [`Runtime::block_on`], while it does. Its
+    /// [`build_local`](Self::build_local) makes a [`LocalRuntime`], which
+    /// runs futures that are not `Send` too.
     ///
     /// ```
     /// let rt = taskcell_executor::Builder::new_current_thread().build().unwrap();
@@ -593,6 +596,55 @@ impl Builder {
     /// assert_eq!(rt.block_on(async { 5 }), 5);
     /// ```
     pub fn build(&mut self) -> io::Result<Runtime> {
+        self.build_runtime(None)
+    }
+
+    /// Builds a [`LocalRuntime`]: a current-thread runtime whose
+    /// [`spawn_local`](LocalRuntime::spawn_local) and
+    /// [`task::spawn_local`](crate::task::spawn_local) take futures that are
+    /// not `Send`, as tokio's `Builder::build_local`. The runtime belongs to
+    /// this thread. `options` holds nothing yet, as tokio's.
+    ///
+    /// # Errors
+    ///
+    /// If the I/O driver cannot be set up, as [`build`](Self::build).
+    ///
+    /// # Panics
+    ///
+    /// On a builder from [`new_multi_thread`](Self::new_multi_thread), with
+    /// tokio's message.
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use taskcell_executor::runtime::{Builder, LocalOptions};
+    ///
+    /// let rt = Builder::new_current_thread()
+    ///     .enable_all()
+    ///     .build_local(LocalOptions::default())
+    ///     .unwrap();
+    /// let name = Rc::new("local"); // not `Send`
+    /// let task = rt.spawn_local(async move { name.len() });
+    /// assert_eq!(rt.block_on(task).unwrap(), 5);
+    /// ```
+    #[track_caller]
+    pub fn build_local(&mut self, options: LocalOptions) -> io::Result<LocalRuntime> {
+        if self.flavor == Flavor::MultiThread {
+            // tokio's words first, then ours.
+            panic!(
+                "multi_thread is not supported for LocalRuntime: `Builder::build_local` builds \
+                 a runtime that runs every task on the thread that calls its `block_on`; start \
+                 from `Builder::new_current_thread()`"
+            );
+        }
+        // The set is made here, so it belongs to this thread, as the
+        // runtime (which is not `Send`) does.
+        let local = LocalSet::new();
+        let runtime = self.build_runtime(Some(StdArc::clone(local.shared())))?;
+        Ok(LocalRuntime::from_parts(runtime, local, options))
+    }
+
+    /// Builds the runtime, with a `LocalRuntime`'s set if `local` is given.
+    fn build_runtime(&mut self, local: Option<StdArc<local::Shared>>) -> io::Result<Runtime> {
         let workers = match self.flavor {
             Flavor::CurrentThread => 1,
             Flavor::MultiThread => self
@@ -632,6 +684,7 @@ impl Builder {
                 self.thread_keep_alive,
                 StdArc::clone(&hooks),
             ),
+            local,
         };
         let (inner, scheduler) = match self.flavor {
             Flavor::CurrentThread => {

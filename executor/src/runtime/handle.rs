@@ -101,7 +101,8 @@ impl fmt::Display for RuntimeId {
 #[non_exhaustive]
 pub enum RuntimeFlavor {
     /// Tasks run on the thread that calls `block_on`, while it does
-    /// ([`Builder::new_current_thread`](crate::Builder::new_current_thread)).
+    /// ([`Builder::new_current_thread`](crate::Builder::new_current_thread));
+    /// a [`LocalRuntime`](crate::runtime::LocalRuntime)'s too.
     CurrentThread,
     /// Tasks run on a pool of worker threads, which steal from each other
     /// ([`Builder::new_multi_thread`](crate::Builder::new_multi_thread)).
@@ -217,6 +218,8 @@ impl Handle {
     /// runtime's context entered, under a task id of its own, and on a
     /// current-thread runtime running its tasks here meanwhile (unlike
     /// tokio's, which cannot drive a current-thread runtime from a handle).
+    /// A [`LocalRuntime`](crate::runtime::LocalRuntime)'s local tasks run
+    /// only in its own `block_on`, not here.
     ///
     /// # Panics
     ///
@@ -297,7 +300,9 @@ impl Handle {
         RuntimeId(self.inner.id())
     }
 
-    /// The flavour of this handle's runtime.
+    /// The flavour of this handle's runtime. A
+    /// [`LocalRuntime`](crate::runtime::LocalRuntime) is a current-thread
+    /// runtime: `CurrentThread`, as tokio's.
     ///
     /// ```
     /// use taskcell_executor::runtime::RuntimeFlavor;

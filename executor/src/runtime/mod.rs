@@ -17,11 +17,14 @@
 //! ```
 //!
 //! Inside: [`Builder`] is `builder.rs`, [`Runtime`] is here, [`Handle`] is
-//! `handle.rs`; they delegate to the scheduler (`crate::scheduler`).
+//! `handle.rs`, [`LocalRuntime`] (a current-thread runtime that owns a
+//! `LocalSet`) is `local_runtime.rs`; they delegate to the scheduler
+//! (`crate::scheduler`).
 
 mod builder;
 mod dump;
 mod handle;
+mod local_runtime;
 pub(crate) mod metrics;
 
 pub use self::builder::Builder;
@@ -32,6 +35,7 @@ pub use self::handle::RuntimeId as Id;
 pub use self::handle::{
     spawn, spawn_blocking, EnterGuard, Handle, RuntimeFlavor, RuntimeId, TryCurrentError,
 };
+pub use self::local_runtime::{LocalOptions, LocalRuntime};
 pub use self::metrics::RuntimeMetrics;
 
 use std::fmt;
@@ -236,6 +240,18 @@ impl Runtime {
     }
 
     fn shutdown(&mut self, deadline: Option<Instant>) {
+        self.shutdown_with(deadline, || ());
+    }
+
+    /// Shuts the runtime down, once: `first` runs inside the runtime's
+    /// context before its tasks are dropped (a `LocalRuntime` drops its
+    /// local tasks there).
+    ///
+    /// # Panics
+    ///
+    /// Where blocking is not allowed, unless `deadline` waits for nothing:
+    /// before `first` runs.
+    pub(crate) fn shutdown_with(&mut self, deadline: Option<Instant>, first: impl FnOnce()) {
         if self.shut_down {
             return;
         }
@@ -265,6 +281,7 @@ impl Runtime {
         // is refused (cancelled) rather than a panic. At thread exit (a
         // runtime in a thread-local) the context may be gone already.
         let _context = context::try_enter_handle(handle);
+        first();
         match &mut self.scheduler {
             Scheduler::CurrentThread(scheduler) => scheduler.shutdown(handle, deadline),
             Scheduler::MultiThread(scheduler) => scheduler.shutdown(handle, deadline),

@@ -46,6 +46,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::ptr::{self, NonNull};
+use std::sync::Arc as StdArc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -65,6 +66,7 @@ use crate::runtime::metrics::WorkerMetrics;
 use crate::runtime::ParkHooks;
 use crate::sync::{fence, Arc, AtomicBool, AtomicPtr, Condvar, Mutex, Ordering};
 use crate::task::list::OwnedTasks;
+use crate::task::local;
 use crate::task::{new_task, new_unowned_task, Header, JoinHandle, Meta, Notified, Schedule, Task};
 
 /// How the runtime runs its tasks.
@@ -94,6 +96,8 @@ pub(crate) struct Config {
     pub(crate) driver: driver::Handle,
     /// The pool behind `spawn_blocking`.
     pub(crate) blocking: BlockingPool,
+    /// A `LocalRuntime`'s set of local tasks.
+    pub(crate) local: Option<StdArc<local::Shared>>,
 }
 
 /// The scheduler's handle: the scheduler of every task, and what the
@@ -138,6 +142,9 @@ pub(crate) struct Shared {
     core_waiters: Mutex<Vec<Arc<Parker>>>,
     /// The clock, and the I/O and timer driver when either is enabled.
     driver: driver::Handle,
+    /// A `LocalRuntime`'s set of local tasks, for `spawn_local` in the
+    /// runtime's context and for the metrics.
+    local: Option<StdArc<local::Shared>>,
     /// The cooperative budget each task poll starts with (`crate::coop`).
     budget: u8,
     /// How the worker threads stand at shutdown; with `exited_cv`, lets
@@ -214,6 +221,7 @@ impl Handle {
             budget,
             driver,
             blocking,
+            local,
         } = config;
         let locals: Vec<_> = (0..workers)
             .map(|_| crossbeam_deque::Worker::new_fifo())
@@ -248,6 +256,7 @@ impl Handle {
             current_core: Mutex::new(None),
             core_waiters: Mutex::new(Vec::new()),
             driver,
+            local,
             budget,
             exited: Mutex::new(Exits::default()),
             lends: (0..workers).map(|_| Mutex::new(None)).collect(),
@@ -456,14 +465,22 @@ impl Handle {
         remote.stealer.len() + usize::from(remote.lifo.is_occupied())
     }
 
-    /// How many tasks are alive (a walk of the owned-task list).
+    /// How many tasks are alive (a walk of the owned-task lists: the
+    /// runtime's, and a `LocalRuntime`'s set's).
     pub(crate) fn num_alive_tasks(&self) -> usize {
-        self.shared.owned.len()
+        self.shared.owned.len() + self.local_set().map_or(0, |set| set.num_alive_tasks())
     }
 
-    /// How many tasks were spawned since the runtime started.
+    /// How many tasks were spawned since the runtime started (local ones
+    /// included).
     pub(crate) fn spawned_tasks_count(&self) -> u64 {
         self.shared.owned.bound_count()
+            + self.local_set().map_or(0, |set| set.spawned_tasks_count())
+    }
+
+    /// The set of local tasks, on a `LocalRuntime`.
+    pub(crate) fn local_set(&self) -> Option<&StdArc<local::Shared>> {
+        self.shared.local.as_ref()
     }
 
     /// How many tasks wait in the injector.
@@ -472,9 +489,12 @@ impl Handle {
     }
 
     /// Calls `f` with the header of every live task, one owned-list shard at
-    /// a time.
-    pub(crate) fn for_each_task(&self, f: impl FnMut(&Header)) {
-        self.shared.owned.for_each(f);
+    /// a time (a `LocalRuntime`'s local tasks after the others).
+    pub(crate) fn for_each_task(&self, mut f: impl FnMut(&Header)) {
+        self.shared.owned.for_each(&mut f);
+        if let Some(set) = self.local_set() {
+            set.for_each_task(f);
+        }
     }
 
     /// Stops the workers' loops: marks the runtime shut down and wakes every

@@ -114,11 +114,13 @@ impl<'a> Builder<'a> {
     }
 
     /// Spawns `future`, which need not be `Send`, into the
-    /// [`LocalSet`](super::LocalSet) this code runs in.
+    /// [`LocalSet`](super::LocalSet) or
+    /// [`LocalRuntime`](crate::runtime::LocalRuntime) this code runs in.
     ///
     /// # Panics
     ///
-    /// Outside a `LocalSet`, as [`spawn_local`](super::spawn_local).
+    /// Outside a `LocalSet` and a `LocalRuntime`, as
+    /// [`spawn_local`](super::spawn_local).
     ///
     /// ```
     /// use taskcell_executor::task::{Builder, LocalSet};

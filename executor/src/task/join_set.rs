@@ -568,12 +568,14 @@ impl<T: Send + 'static> JoinSet<T> {
 
 impl<T: 'static> JoinSet<T> {
     /// Spawns `future`, which need not be `Send`, into the
-    /// [`LocalSet`](super::LocalSet) this code runs in, and into this set;
-    /// returns an [`AbortHandle`] for it.
+    /// [`LocalSet`](super::LocalSet) or
+    /// [`LocalRuntime`](crate::runtime::LocalRuntime) this code runs in, and
+    /// into this set; returns an [`AbortHandle`] for it.
     ///
     /// # Panics
     ///
-    /// Outside a `LocalSet`, as [`spawn_local`](super::spawn_local).
+    /// Outside a `LocalSet` and a `LocalRuntime`, as
+    /// [`spawn_local`](super::spawn_local).
     ///
     /// ```
     /// use std::rc::Rc;

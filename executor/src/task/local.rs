@@ -16,8 +16,18 @@
 //!   lock, and wakes whatever polls the set.
 //! - **Spawned on that thread.** [`spawn_inner`] refuses any other thread
 //!   (the same check), so a task never starts elsewhere either.
-//! - **Dropped on that thread.** An abort is a wake; only the set's `Drop`
-//!   shuts tasks down. Both run their futures' `Drop`s on the owner.
+//! - **Dropped on that thread.** An abort is a wake; only
+//!   [`LocalSet::close`] shuts tasks down: the set's `Drop`, or the
+//!   shutdown of the `LocalRuntime` that owns the set, both on its thread
+//!   (neither is `Send`). Both run their futures' `Drop`s on the owner.
+//!
+//! A `LocalRuntime` is a current-thread runtime that owns a set: its
+//! `block_on` runs the future inside the set's `run_until`, and its
+//! scheduler keeps the set's [`Shared`] state, so that [`spawn_local`]
+//! finds the set from the runtime's context (a `Send` task of the runtime
+//! included). That shared state is reachable from any thread, and gives
+//! other threads no more than a task's waker does: spawning checks the
+//! thread ([`OwnerOnly`]), and the rest only counts tasks.
 //!
 //! A yielded task (one woken during its own poll) waits in a deferred list
 //! until the set has run everything else in this poll; the set then asks to
@@ -39,7 +49,7 @@ use taskcell::TaskId;
 
 use super::join::JoinHandle;
 use super::list::OwnedTasks;
-use super::raw::{new_local_task, Meta, Notified, Schedule, Task};
+use super::raw::{new_local_task, Header, Meta, Notified, Schedule, Task};
 use crate::coop::{self, Budget};
 use crate::driver::atomic_waker::AtomicWaker;
 use crate::sync::Mutex;
@@ -93,7 +103,11 @@ pub struct LocalSet {
 /// The scheduler of a local task: its set's shared state.
 pub(crate) struct Scheduler(Arc<Shared>);
 
-struct Shared {
+/// A set's state, shared by the set, its tasks' schedulers and, for the
+/// set of a [`LocalRuntime`](crate::runtime::LocalRuntime), the runtime's
+/// scheduler (which reaches it from any thread: through this type it only
+/// spawns, on the set's thread, and counts).
+pub(crate) struct Shared {
     /// What only the set's own thread touches.
     local: OwnerOnly<LocalQueues>,
     /// Tasks woken from other threads; `None` once the set is dropped.
@@ -258,6 +272,27 @@ impl Shared {
         self.remote.lock().as_mut().and_then(VecDeque::pop_front)
     }
 
+    /// Whether this is the thread that owns the set.
+    pub(crate) fn is_owned_here(&self) -> bool {
+        self.local.get().is_some()
+    }
+
+    /// The set's live tasks (runtime metrics).
+    pub(crate) fn num_alive_tasks(&self) -> usize {
+        self.owned.len()
+    }
+
+    /// The tasks ever spawned into the set (runtime metrics).
+    pub(crate) fn spawned_tasks_count(&self) -> u64 {
+        self.owned.bound_count()
+    }
+
+    /// Calls `f` with the header of each live task (`Handle::dump`): it
+    /// reads no future and no output (task rule 8 lets any thread do so).
+    pub(crate) fn for_each_task(&self, f: impl FnMut(&Header)) {
+        self.owned.for_each(f);
+    }
+
     /// Whether `self` is being polled on this thread right now.
     fn is_polled_here(self: &Arc<Shared>) -> bool {
         CURRENT
@@ -351,9 +386,10 @@ where
     );
     let scheduler = Scheduler(Arc::clone(shared));
     // SAFETY: task rule 8 — we are on the set's thread (checked above); the
-    // set polls its tasks only in `tick` and shuts them down only in its
-    // `Drop`, which run on this thread (`LocalSet` is neither `Send` nor
-    // `Sync`), and wakes from elsewhere only queue the task.
+    // set polls its tasks only in `tick` and shuts them down only in
+    // `close`, which run on this thread (`LocalSet` is neither `Send` nor
+    // `Sync`, and neither is the `LocalRuntime` that may own it), and wakes
+    // from elsewhere only queue the task.
     let (task, notified, join) =
         unsafe { new_local_task(future, scheduler, TaskId::fresh(), meta) };
     shared.live.fetch_add(1, Relaxed);
@@ -531,6 +567,36 @@ impl LocalSet {
         }
     }
 
+    /// Shuts every task of the set down, dropping their futures here, and
+    /// refuses new ones from now on: the set's `Drop`, or earlier the
+    /// shutdown of the [`LocalRuntime`](crate::runtime::LocalRuntime) that
+    /// owns the set (a second call finds nothing left).
+    pub(crate) fn close(&self) {
+        // The set stays current meanwhile: a future's `Drop` that spawns
+        // into it has its task refused and cancelled at once.
+        self.with(|| {
+            let shared = &self.shared;
+            let Some(local) = shared.local.get() else {
+                unreachable!("a `LocalSet` is closed only on its own thread")
+            };
+            local.closed.set(true);
+            // Each future is dropped here (task rule 8), without a lock.
+            shared.owned.close_and_drain(Task::shutdown);
+            let queued = mem::take(&mut *local.queue.borrow_mut());
+            let deferred = mem::take(&mut *local.deferred.borrow_mut());
+            let remote = shared.remote.lock().take();
+            // Notifications of tasks that are complete now: dropping them
+            // runs no future.
+            drop((queued, deferred, remote));
+        });
+    }
+
+    /// The set's shared state, for the scheduler of the runtime that owns
+    /// the set.
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
     /// Registers the waker of whatever polls the set.
     fn register(&self, cx: &Context<'_>) {
         // A different waker replaced: the set has one poller at a time.
@@ -587,23 +653,7 @@ impl Future for LocalSet {
 
 impl Drop for LocalSet {
     fn drop(&mut self) {
-        // The set stays current meanwhile: a future's `Drop` that spawns
-        // into it has its task refused and cancelled at once.
-        self.with(|| {
-            let shared = &self.shared;
-            let Some(local) = shared.local.get() else {
-                unreachable!("a `LocalSet` is dropped only on its own thread")
-            };
-            local.closed.set(true);
-            // Each future is dropped here (task rule 8), without a lock.
-            shared.owned.close_and_drain(Task::shutdown);
-            let queued = mem::take(&mut *local.queue.borrow_mut());
-            let deferred = mem::take(&mut *local.deferred.borrow_mut());
-            let remote = shared.remote.lock().take();
-            // Notifications of tasks that are complete now: dropping them
-            // runs no future.
-            drop((queued, deferred, remote));
-        });
+        self.close();
     }
 }
 
@@ -654,13 +704,22 @@ impl fmt::Debug for LocalEnterGuard {
     }
 }
 
-/// Spawns a future that need not be `Send` into the [`LocalSet`] this code
-/// runs in, and returns its [`JoinHandle`].
+/// Spawns a future that need not be `Send` into the [`LocalSet`] or the
+/// [`LocalRuntime`](crate::runtime::LocalRuntime) this code runs in, and
+/// returns its [`JoinHandle`].
+///
+/// As in tokio, a `LocalRuntime` comes first: in its context (its
+/// `block_on`, its tasks, `Send` or not, and under its `enter`), the task
+/// goes to the runtime, even inside a `LocalSet` driven there.
 ///
 /// # Panics
 ///
-/// Outside a `LocalSet`: call it from a task of a set, from the future
-/// given to [`LocalSet::run_until`], or under [`LocalSet::enter`].
+/// Outside a `LocalSet` and a `LocalRuntime`: call it from a task of a set,
+/// from the future given to [`LocalSet::run_until`], under
+/// [`LocalSet::enter`], or in a `LocalRuntime`'s context. Also in a
+/// `LocalRuntime`'s context on another thread than the runtime's (its
+/// handle entered elsewhere, or its `spawn_blocking` closures), with
+/// tokio's message.
 ///
 /// ```
 /// use taskcell_executor::task::{self, LocalSet};
@@ -671,6 +730,20 @@ impl fmt::Debug for LocalEnterGuard {
 ///     let t = text.clone();
 ///     assert_eq!(task::spawn_local(async move { t.len() }).await.unwrap(), 8);
 /// });
+/// ```
+///
+/// On a `LocalRuntime`, no set is needed:
+///
+/// ```
+/// use taskcell_executor::{runtime::LocalRuntime, task};
+///
+/// let rt = LocalRuntime::new().unwrap();
+/// let n = rt.block_on(async {
+///     let shared = std::rc::Rc::new(5);
+///     let s = shared.clone();
+///     task::spawn_local(async move { *s + 1 }).await.unwrap()
+/// });
+/// assert_eq!(n, 6);
 /// ```
 #[track_caller]
 pub fn spawn_local<F>(future: F) -> JoinHandle<F::Output>
@@ -690,14 +763,30 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
+    // The set of the runtime entered here, if it is a `LocalRuntime`
+    // (tokio looks there first too); cloned out, so that nothing of the
+    // user's is dropped under the context's borrow.
+    let runtime_set = crate::context::with_handle(|handle| handle.local_set().cloned()).flatten();
+    if let Some(set) = runtime_set {
+        if !set.is_owned_here() {
+            // tokio's words first, then ours.
+            panic!(
+                "Local tasks can only be spawned on a LocalRuntime from the thread the runtime \
+                 was created on ({what} in a `LocalRuntime`'s context on another thread: its \
+                 handle entered there, or one of its `spawn_blocking` closures); spawn a `Send` \
+                 task with `spawn` instead"
+            );
+        }
+        return spawn_inner(&set, future, meta);
+    }
     let set = CURRENT.try_with(|c| c.set.borrow().clone()).ok().flatten();
     match set {
         Some(set) => spawn_inner(&set, future, meta),
         None => panic!(
             "`spawn_local` called from outside of a `task::LocalSet` or `runtime::LocalRuntime` \
-             ({what}; taskcell has `LocalSet`): call it from a task of a set, from the future \
-             given to `LocalSet::run_until` or `LocalSet::block_on`, or under \
-             `LocalSet::enter`"
+             ({what}): call it from a task of a set, from the future given to \
+             `LocalSet::run_until` or `LocalSet::block_on`, under `LocalSet::enter`, or in a \
+             `LocalRuntime`'s `block_on`, its tasks or under its `enter`"
         ),
     }
 }

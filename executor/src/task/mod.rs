@@ -63,11 +63,13 @@
 //!    that the chain looks endless, what is left is forgotten (`mem::forget`)
 //!    rather than unwound through a worker. A worker thread never dies of a
 //!    task.
-//! 8. **Local tasks** (`new_local_task`, for a [`LocalSet`]) may hold a
+//! 8. **Local tasks** (`new_local_task`, for a [`LocalSet`], or the set a
+//!    [`LocalRuntime`](crate::runtime::LocalRuntime) owns) may hold a
 //!    future or output that is not `Send`. Their scheduler polls them, and
 //!    drops their futures, only on the thread that owns the set: a wake
 //!    from elsewhere queues the task there, an abort is such a wake, and
-//!    only the set's own `Drop`, on that thread, shuts its tasks down. The
+//!    only the set's own `Drop`, or the shutdown of the runtime that owns
+//!    it, on that thread, shuts its tasks down. The
 //!    output is dropped by the completing poll, or by the `JoinHandle`,
 //!    which is `Send` only if the output is. What other threads may do —
 //!    wake, abort, drop a waker or an `AbortHandle`, free the allocation —
