@@ -4,8 +4,8 @@
 //! `LocalSet`, and run on its thread; `Send` tasks run beside them; a panic
 //! is a `JoinError`; I/O and timers work; dropping or shutting it down
 //! drops the local futures on its thread, in its context; `spawn_local`
-//! from another thread panics with tokio's words; and `build_local`
-//! refuses a multi-thread builder.
+//! from another thread panics with tokio's words; `build_local` refuses a
+//! multi-thread builder; and `#[main]`/`#[test]` take `flavor = "local"`.
 #![cfg(not(miri))]
 
 mod common;
@@ -512,6 +512,53 @@ fn spawn_local_in_a_local_set_inside_it_goes_to_the_runtime_as_tokios() {
         // The runtime counts it: it is the runtime's, not the set's.
         assert_eq!(alive, 1);
     });
+}
+
+#[taskcell_executor::main(flavor = "local")]
+async fn local_main() -> usize {
+    // Bounded: a runtime that never ran the task would hang the test.
+    time::timeout(Duration::from_secs(10), local_main_body())
+        .await
+        .expect("the local task ran")
+}
+
+async fn local_main_body() -> usize {
+    let shared = Rc::new(RefCell::new(String::from("local")));
+    let task = task::spawn_local({
+        let shared = Rc::clone(&shared);
+        async move {
+            shared.borrow_mut().push_str(" main");
+            shared.borrow().len()
+        }
+    });
+    task.await.unwrap()
+}
+
+#[test]
+fn main_with_the_local_flavor_runs_spawn_local() {
+    assert_eq!(local_main(), "local main".len());
+    assert!(Handle::try_current().is_err(), "the runtime is gone again");
+}
+
+#[taskcell_executor::test(flavor = "local")]
+async fn a_test_with_the_local_flavor_runs_spawn_local() {
+    assert_eq!(
+        Handle::current().runtime_flavor(),
+        RuntimeFlavor::CurrentThread
+    );
+    let rc = Rc::new(Cell::new(0));
+    let task = task::spawn_local({
+        let rc = Rc::clone(&rc);
+        async move {
+            time::sleep(Duration::from_millis(1)).await;
+            rc.set(5);
+        }
+    });
+    time::timeout(Duration::from_secs(10), task)
+        .await
+        .expect("the local task ran")
+        .unwrap();
+    assert_eq!(rc.get(), 5);
 }
 
 #[test]

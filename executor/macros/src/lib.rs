@@ -6,10 +6,12 @@
 //!
 //! Arguments, as tokio's:
 //!
-//! - `flavor = "multi_thread"` (the default of `main`) or
-//!   `flavor = "current_thread"` (the default of `test`);
+//! - `flavor = "multi_thread"` (the default of `main`),
+//!   `flavor = "current_thread"` (the default of `test`) or
+//!   `flavor = "local"`: a `runtime::LocalRuntime`, where
+//!   `task::spawn_local` works with no `LocalSet`;
 //! - `worker_threads = N` (multi-thread only; default: one per core);
-//! - `start_paused = true` (current-thread only): the runtime's clock starts
+//! - `start_paused = true` (current-thread and local only): the runtime's clock starts
 //!   paused, as with `time::pause()`; needs `taskcell-executor`'s
 //!   `test-util` feature, as tokio's needs its own;
 //! - `crate = "path"`: where `taskcell_executor` is, when it is renamed.
@@ -33,6 +35,18 @@ use syn::{parse_quote, Attribute, ItemFn, LitBool, LitInt, LitStr, Path, ReturnT
 ///     assert_eq!(task.await.unwrap(), 2);
 /// }
 /// ```
+///
+/// With `flavor = "local"`, the body runs on a `LocalRuntime`, where
+/// futures that are not `Send` can be spawned:
+///
+/// ```
+/// #[taskcell_executor::main(flavor = "local")]
+/// async fn main() {
+///     let name = std::rc::Rc::new("not Send");
+///     let task = taskcell_executor::task::spawn_local(async move { name.len() });
+///     assert_eq!(task.await.unwrap(), 8);
+/// }
+/// ```
 #[proc_macro_attribute]
 pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
     expand(args, item, Kind::Main)
@@ -49,6 +63,8 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 ///     assert_eq!(metrics.num_workers(), 2);
 /// }
 /// ```
+///
+/// `flavor = "local"` runs the test on a `LocalRuntime`, as `main`'s.
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     expand(args, item, Kind::Test)
@@ -96,6 +112,8 @@ impl Kind {
 enum Flavor {
     CurrentThread,
     MultiThread,
+    /// A current-thread runtime built with `build_local`.
+    Local,
 }
 
 /// The parsed arguments.
@@ -120,12 +138,13 @@ impl Config {
                 let flavor = match value.value().as_str() {
                     "current_thread" => Flavor::CurrentThread,
                     "multi_thread" => Flavor::MultiThread,
+                    "local" => Flavor::Local,
                     other => {
                         return Err(syn::Error::new(
                             value.span(),
                             format!(
                                 "no runtime flavor `{other}`: the flavors are \
-                                 \"current_thread\" and \"multi_thread\""
+                                 \"current_thread\", \"local\" and \"multi_thread\""
                             ),
                         ))
                     }
@@ -156,13 +175,19 @@ impl Config {
             }
         });
         syn::parse::Parser::parse(parser, args)?;
-        if let (Some(threads), Some((Flavor::CurrentThread, _))) =
+        if let (Some(threads), Some((flavor @ (Flavor::CurrentThread | Flavor::Local), _))) =
             (&config.worker_threads, config.flavor)
         {
+            let runtime = match flavor {
+                Flavor::Local => "a local",
+                _ => "a current-thread",
+            };
             return Err(syn::Error::new(
                 threads.span(),
-                "`worker_threads` is for the multi-thread flavor: a current-thread runtime runs \
-                 everything on the thread that calls it",
+                format!(
+                    "`worker_threads` is for the multi-thread flavor: {runtime} runtime runs \
+                     everything on the thread that calls it"
+                ),
             ));
         }
         let multi_thread = match config.flavor {
@@ -176,8 +201,8 @@ impl Config {
         {
             return Err(syn::Error::new(
                 paused.span(),
-                "`start_paused` is for the current-thread flavor: paused time needs one thread \
-                 to drive it (add `flavor = \"current_thread\"`)",
+                "`start_paused` is for the current-thread and local flavors: paused time needs \
+                 one thread to drive it (add `flavor = \"current_thread\"`)",
             ));
         }
         Ok(config)
@@ -234,8 +259,18 @@ fn rewrite(args: TokenStream, mut function: ItemFn, kind: Kind) -> syn::Result<T
     );
     let span = function.sig.fn_token.span();
     let builder = match flavor {
-        Flavor::CurrentThread => quote_spanned!(span=> #krate::Builder::new_current_thread()),
+        Flavor::CurrentThread | Flavor::Local => {
+            quote_spanned!(span=> #krate::Builder::new_current_thread())
+        }
         Flavor::MultiThread => quote_spanned!(span=> #krate::Builder::new_multi_thread()),
+    };
+    // As tokio's: a local runtime is a current-thread builder's
+    // `build_local`.
+    let build = match flavor {
+        Flavor::Local => quote_spanned!(span=>
+            build_local(#krate::runtime::LocalOptions::default())
+        ),
+        Flavor::CurrentThread | Flavor::MultiThread => quote_spanned!(span=> build()),
     };
     let worker_threads = config
         .worker_threads
@@ -269,7 +304,7 @@ fn rewrite(args: TokenStream, mut function: ItemFn, kind: Kind) -> syn::Result<T
             #worker_threads
             #start_paused
             .enable_all()
-            .build()
+            .#build
             .expect("building the taskcell runtime");
         runtime.block_on(body)
     });

@@ -1,0 +1,2 @@
+#[taskcell_executor::main(flavor = "local", worker_threads = 2)]
+async fn main() {}
