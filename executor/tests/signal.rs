@@ -1,9 +1,11 @@
 //! Signals through the runtime's driver: a raised signal reaches every
 //! listener of it, on either flavour and across runtimes; deliveries
 //! between two `recv`s count as one; `ctrl_c` completes at `SIGINT` (which
-//! then no longer ends the process); forbidden signals are refused; and a
-//! listener's `recv` ends when its runtime does. Each test raises its own
-//! signal, since the process (and its handlers) is shared by the tests.
+//! then no longer ends the process); forbidden signals are refused with
+//! tokio's error kind and words; a runtime without I/O makes `signal`
+//! panic in tokio's words; and a listener's `recv` ends when its runtime
+//! does. Each test raises its own signal, since the process (and its
+//! handlers) is shared by the tests.
 #![cfg(all(unix, not(miri)))]
 
 mod common;
@@ -87,13 +89,23 @@ fn ctrl_c_completes_at_sigint() {
 }
 
 #[test]
-fn forbidden_and_out_of_range_signals_are_refused() {
+fn forbidden_and_out_of_range_signals_are_refused_as_tokio_refuses_them() {
     let rt = Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
-        for signum in [libc::SIGKILL, libc::SIGSTOP, libc::SIGSEGV, -1, 1000] {
+        // tokio's kind and words: "Refusing to register signal N" for the
+        // forbidden ones and those not positive, "signal too large" past
+        // the last.
+        for signum in [libc::SIGKILL, libc::SIGSTOP, libc::SIGSEGV, 0, -1] {
             let err = signal(SignalKind::from_raw(signum)).unwrap_err();
-            assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "{signum}");
+            assert_eq!(err.kind(), std::io::ErrorKind::Other, "{signum}");
+            assert_eq!(
+                err.to_string(),
+                format!("Refusing to register signal {signum}")
+            );
         }
+        let err = signal(SignalKind::from_raw(1000)).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::Other);
+        assert_eq!(err.to_string(), "signal too large");
     });
 }
 
@@ -131,4 +143,22 @@ fn a_signal_outside_a_runtime_panics_with_the_fix() {
         .map(String::as_str)
         .unwrap_or_default();
     assert!(message.contains("needs a taskcell runtime"), "{message}");
+}
+
+#[test]
+fn a_signal_in_a_runtime_without_io_panics_in_tokios_words() {
+    common::quiet_expected_panics();
+    let rt = Builder::new_current_thread().build().unwrap();
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rt.block_on(async { signal(SignalKind::user_defined2()) })
+    }))
+    .unwrap_err();
+    let message = common::payload_str(&*err).unwrap_or_default();
+    assert!(
+        message.starts_with(
+            "there is no signal driver running, must be called from the context of Tokio runtime"
+        ),
+        "{message}"
+    );
+    assert!(message.contains("`enable_io`"), "{message}");
 }

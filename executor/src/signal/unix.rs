@@ -119,12 +119,16 @@ pub struct Signal {
 /// # Errors
 ///
 /// For a signal that cannot be handled (`SIGKILL`, `SIGSTOP`, and the
-/// faults `SIGILL`, `SIGFPE`, `SIGSEGV`, `SIGBUS`, `SIGTRAP`) or is out of
-/// range, and if the handler or the driver's registration fails.
+/// faults `SIGILL`, `SIGFPE`, `SIGSEGV`, `SIGBUS`, `SIGTRAP`) or is not
+/// positive, an error of kind `Other` that says "Refusing to register
+/// signal N"; for a number past the largest signal, `Other` too ("signal
+/// too large"), as tokio's. Also if the handler or the driver's
+/// registration fails.
 ///
 /// # Panics
 ///
-/// Outside a runtime with I/O enabled.
+/// Outside a runtime with I/O enabled, in tokio's words (a runtime without
+/// I/O has no signal driver in tokio's).
 ///
 /// ```
 /// use taskcell_executor::signal::unix::{signal, SignalKind};
@@ -140,6 +144,18 @@ pub struct Signal {
 /// ```
 #[track_caller]
 pub fn signal(kind: SignalKind) -> io::Result<Signal> {
+    if let Ok(current) = crate::runtime::Handle::try_current() {
+        if current.inner.io().is_none() {
+            // tokio's words (its signal driver comes with its I/O driver),
+            // then ours.
+            panic!(
+                "there is no signal driver running, must be called from the context of \
+                 Tokio runtime: `signal::unix::signal` needs the I/O driver, which delivers \
+                 signals, and this taskcell runtime was built without it (`enable_io` or \
+                 `enable_all` on its `Builder`)"
+            );
+        }
+    }
     let handle = crate::driver::io::io_handle("`signal::unix::signal`");
     signal_with_handle(kind, handle)
 }
@@ -148,16 +164,16 @@ pub fn signal(kind: SignalKind) -> io::Result<Signal> {
 /// has I/O enabled).
 pub(crate) fn signal_with_handle(kind: SignalKind, handle: Handle) -> io::Result<Signal> {
     let signum = kind.0;
+    // tokio's checks, kinds and words: `Other` for both.
+    if signum <= 0 || FORBIDDEN.contains(&signum) {
+        return Err(io::Error::other(format!(
+            "Refusing to register signal {signum}"
+        )));
+    }
     let slot = usize::try_from(signum)
         .ok()
-        .filter(|_| !FORBIDDEN.contains(&signum))
         .and_then(|index| globals().registry.slot(index))
-        .ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("signal {signum} cannot be listened for"),
-            )
-        })?;
+        .ok_or_else(|| io::Error::other("signal too large"))?;
     install(signum)?;
     handle
         .io()
