@@ -4,9 +4,10 @@
 //! tasks in `recv` on one socket each get a datagram (no lost wake-up); a
 //! sender blocked on a full buffer wakes when the reader makes room; a
 //! cancelled `recv` loses nothing; the `poll_` and `try_` forms work
-//! through `poll_fn`; the socket survives `into_std`/`from_std`; a
-//! socket that outlives its runtime fails with an error; and outside a
-//! runtime the constructors panic naming themselves.
+//! through `poll_fn`; `recv_buf_from` fills a buffer's spare capacity
+//! (cut to it) and names the sender; the socket survives
+//! `into_std`/`from_std`; a socket that outlives its runtime fails with an
+//! error; and outside a runtime the constructors panic naming themselves.
 #![cfg(not(miri))]
 #![cfg(unix)]
 
@@ -404,6 +405,84 @@ fn poll_recv_and_poll_recv_from_fill_a_read_buf() {
             assert!(from.is_unnamed());
             let mut cx = Context::from_waker(Waker::noop());
             assert!(a.poll_recv(&mut cx, &mut buf).is_pending());
+        });
+    });
+}
+
+#[test]
+fn recv_buf_from_fills_spare_capacity_and_names_the_sender() {
+    common::guarded(|| {
+        let dir = TempDir::new("recv-buf-from");
+        let (server_path, client_path) = (dir.path("server"), dir.path("client"));
+        io_common::rt_all(2).block_on(async move {
+            let server = UnixDatagram::bind(&server_path).unwrap();
+            let client = UnixDatagram::bind(&client_path).unwrap();
+
+            // A bound sender's path; the datagram lands after what the
+            // buffer already holds.
+            client.send_to(b"named", &server_path).await.unwrap();
+            let mut buf = b"ab".to_vec();
+            buf.reserve(64);
+            let (n, from) = timeout(LIMIT, server.recv_buf_from(&mut buf))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!((n, &buf[..]), (5, &b"abnamed"[..]));
+            assert_eq!(from.as_pathname(), Some(client_path.as_path()));
+
+            // An unnamed sender, and a datagram cut to the room there is.
+            let unbound = UnixDatagram::unbound().unwrap();
+            unbound.send_to(b"cut short", &server_path).await.unwrap();
+            let mut storage = [0u8; 3];
+            let mut room = &mut storage[..];
+            let (n, from) = timeout(LIMIT, server.recv_buf_from(&mut room))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!((n, room.len()), (3, 0));
+            assert_eq!(&storage, b"cut");
+            assert!(from.is_unnamed(), "{from:?}");
+
+            // The `try_` form: `WouldBlock` on an empty queue, then the
+            // datagram once one is there.
+            let mut buf = Vec::with_capacity(16);
+            let err = server.try_recv_buf_from(&mut buf).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::WouldBlock);
+            client.send_to(b"try", &server_path).await.unwrap();
+            let (n, from) = loop {
+                timeout(LIMIT, server.readable()).await.unwrap().unwrap();
+                match server.try_recv_buf_from(&mut buf) {
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => continue,
+                    got => break got.unwrap(),
+                }
+            };
+            assert_eq!((n, &buf[..]), (3, &b"try"[..]));
+            assert_eq!(from.as_pathname(), Some(client_path.as_path()));
+        });
+    });
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn recv_buf_from_names_an_abstract_sender() {
+    use std::os::linux::net::SocketAddrExt;
+    common::guarded(|| {
+        io_common::rt_all(2).block_on(async {
+            let name = format!("taskcell-dgram-buf-{}", std::process::id());
+            let server = UnixDatagram::bind(format!("\0{name}")).unwrap();
+            let client_name = format!("{name}-client");
+            let client = UnixDatagram::bind(format!("\0{client_name}")).unwrap();
+            client
+                .send_to(b"abstract", format!("\0{name}"))
+                .await
+                .unwrap();
+            let mut buf = Vec::with_capacity(16);
+            let (n, from) = timeout(LIMIT, server.recv_buf_from(&mut buf))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!((n, &buf[..]), (8, &b"abstract"[..]));
+            assert_eq!(from.as_abstract_name(), Some(client_name.as_bytes()));
         });
     });
 }

@@ -3,10 +3,13 @@
 use std::fmt;
 use std::future::poll_fn;
 use std::io;
+use std::mem::MaybeUninit;
 use std::net::Shutdown;
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
 use std::task::{Context, Poll};
+
+use bytes::BufMut;
 
 use super::unix::{abstract_addr, is_abstract};
 use crate::driver::io::scheduled_io::WRITABLE;
@@ -333,6 +336,51 @@ impl UnixDatagram {
         Poll::Ready(Ok(from))
     }
 
+    /// Receives one datagram into `buf`'s spare capacity, and advances
+    /// `buf` past it; returns its length and its sender. As
+    /// [`recv_buf`](Self::recv_buf), from any sender.
+    ///
+    /// Unlike tokio's, the spare capacity is zeroed first: the standard
+    /// library reads a sender's address only along with data into
+    /// initialised memory (see [`poll_recv_from`](Self::poll_recv_from)).
+    /// Give a buffer the size of the largest datagram expected, not more.
+    ///
+    /// Cancel-safe: a datagram is taken only when the future completes.
+    ///
+    /// ```
+    #[doc = unix_dgram_pair!()]
+    /// b.send(b"from").await.unwrap();
+    /// let mut buf = Vec::with_capacity(64);
+    /// let (n, from) = a.recv_buf_from(&mut buf).await.unwrap();
+    /// assert_eq!((n, &buf[..]), (4, &b"from"[..]));
+    /// assert!(from.is_unnamed());
+    /// # });
+    /// ```
+    pub async fn recv_buf_from<B: BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
+        poll_fn(|cx| {
+            self.io
+                .poll_io(cx, Direction::Read, |s| recv_buf_from(s, &mut *buf))
+        })
+        .await
+    }
+
+    /// [`recv_buf_from`](Self::recv_buf_from) without waiting:
+    /// `WouldBlock` if no datagram is there yet.
+    ///
+    /// ```
+    /// use std::io;
+    #[doc = unix_dgram_pair!()]
+    /// let mut buf = Vec::with_capacity(64);
+    /// let err = a.try_recv_buf_from(&mut buf).unwrap_err();
+    /// assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+    /// # drop(b);
+    /// # });
+    /// ```
+    pub fn try_recv_buf_from<B: BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
+        self.io
+            .try_io(Interest::READABLE, |s| recv_buf_from(s, buf))
+    }
+
     /// This socket's address (unnamed when unbound or made by
     /// [`pair`](Self::pair)).
     ///
@@ -399,6 +447,22 @@ fn send_to(socket: &mio::net::UnixDatagram, buf: &[u8], target: &Path) -> io::Re
     } else {
         socket.send_to(buf, target)
     }
+}
+
+/// One datagram and its sender into `buf`'s spare capacity, zeroed first
+/// (the standard library's `recv_from` takes initialised memory only, and
+/// is the one that gives a Unix sender's address).
+fn recv_buf_from(
+    socket: &mio::net::UnixDatagram,
+    buf: &mut impl BufMut,
+) -> io::Result<(usize, SocketAddr)> {
+    super::read_into_buf(buf, |spare| {
+        spare.fill(MaybeUninit::new(0));
+        // SAFETY: every byte of `spare` was initialised just above, and
+        // `MaybeUninit<u8>` has the size and alignment of `u8`.
+        let spare = unsafe { &mut *(spare as *mut [MaybeUninit<u8>] as *mut [u8]) };
+        socket.recv_from(spare)
+    })
 }
 
 impl fmt::Debug for UnixDatagram {
