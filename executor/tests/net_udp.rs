@@ -1,7 +1,7 @@
 //! UDP on loopback: datagrams round-trip whole through `send_to` and
 //! `recv_from` with the sender's address, connected sockets `send` and
-//! `recv` with their peer only, and a receiver already waiting wakes when a
-//! datagram arrives.
+//! `recv` with their peer only, a receiver already waiting wakes when a
+//! datagram arrives, and the traffic-class and device options round-trip.
 #![cfg(not(miri))]
 
 mod common;
@@ -156,6 +156,35 @@ fn many_tasks_exchange_datagrams_through_one_echo_socket() {
                 c.await.unwrap();
             }
             echo.await.unwrap();
+        });
+    });
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[test]
+fn traffic_class_and_device_options_round_trip() {
+    common::guarded(|| {
+        io_common::rt_all(2).block_on(async {
+            // IPV6_TCLASS, where the host has IPv6 loopback.
+            if let Ok(v6) = UdpSocket::bind("[::1]:0").await {
+                let initial = v6.tclass_v6().unwrap();
+                assert_ne!(initial, 0x28);
+                v6.set_tclass_v6(0x28).unwrap();
+                assert_eq!(v6.tclass_v6().unwrap(), 0x28);
+            }
+
+            // SO_BINDTODEVICE: none at first; binding to loopback may need
+            // CAP_NET_RAW, depending on the kernel.
+            let v4 = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            assert_eq!(v4.device().unwrap(), None);
+            match v4.bind_device(Some(b"lo")) {
+                Ok(()) => {
+                    assert_eq!(v4.device().unwrap().as_deref(), Some(&b"lo"[..]));
+                    v4.bind_device(None).unwrap();
+                    assert_eq!(v4.device().unwrap(), None);
+                }
+                Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::PermissionDenied, "{e}"),
+            }
         });
     });
 }

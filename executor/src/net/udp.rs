@@ -305,6 +305,83 @@ impl UdpSocket {
         self.tos_v4()
     }
 
+    /// Sets `IPV6_TCLASS`: the traffic class (DSCP and ECN) of the IPv6
+    /// packets this socket sends; the IPv6 twin of
+    /// [`set_tos_v4`](Self::set_tos_v4). As tokio's, on the platforms
+    /// that have the option.
+    ///
+    /// ```
+    /// # let rt = taskcell_executor::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// use taskcell_executor::net::UdpSocket;
+    /// if let Ok(socket) = UdpSocket::bind("[::1]:0").await {
+    ///     socket.set_tclass_v6(0x10).unwrap();
+    ///     assert_eq!(socket.tclass_v6().unwrap(), 0x10);
+    /// }
+    /// # });
+    /// ```
+    #[cfg(any(
+        target_os = "android",
+        target_os = "dragonfly",
+        target_os = "freebsd",
+        target_os = "fuchsia",
+        target_os = "linux",
+        target_os = "macos",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "cygwin",
+    ))]
+    pub fn set_tclass_v6(&self, tclass: u32) -> io::Result<()> {
+        socket2::SockRef::from(self.io.get_ref()).set_tclass_v6(tclass)
+    }
+
+    /// `IPV6_TCLASS`; see [`set_tclass_v6`](Self::set_tclass_v6).
+    #[cfg(any(
+        target_os = "android",
+        target_os = "dragonfly",
+        target_os = "freebsd",
+        target_os = "fuchsia",
+        target_os = "linux",
+        target_os = "macos",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "cygwin",
+    ))]
+    pub fn tclass_v6(&self) -> io::Result<u32> {
+        socket2::SockRef::from(self.io.get_ref()).tclass_v6()
+    }
+
+    /// The network interface this socket is bound to (`SO_BINDTODEVICE`),
+    /// if any (Linux, Android, Fuchsia).
+    ///
+    /// ```
+    #[doc = udp_pair!()]
+    /// assert_eq!(a.device().unwrap(), None);
+    /// # drop(b);
+    /// # });
+    /// ```
+    #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
+    pub fn device(&self) -> io::Result<Option<Vec<u8>>> {
+        socket2::SockRef::from(self.io.get_ref()).device()
+    }
+
+    /// Sets `SO_BINDTODEVICE` (Linux, Android, Fuchsia): only packets of
+    /// the interface named `interface` (such as `b"eth0"`) reach this
+    /// socket, and its packets leave through it. `None` removes the
+    /// binding. Binding may need `CAP_NET_RAW`, depending on the kernel.
+    ///
+    /// ```
+    #[doc = udp_pair!()]
+    /// a.bind_device(None).unwrap();
+    /// assert_eq!(a.device().unwrap(), None);
+    /// # drop(b);
+    /// # });
+    /// ```
+    #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
+    pub fn bind_device(&self, interface: Option<&[u8]>) -> io::Result<()> {
+        socket2::SockRef::from(self.io.get_ref()).bind_device(interface)
+    }
+
     /// Waits for a datagram and copies it into `buf` without taking it:
     /// the next receive gets it again. Returns its length (cut to `buf`'s)
     /// and its sender.
