@@ -108,6 +108,36 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 
+/// `TryFrom` the standard library's socket for `$ty`, as tokio has it:
+/// [`from_std`](TcpStream::from_std) (made non-blocking, registered with
+/// the current runtime's driver), so `std_socket.try_into()` works.
+macro_rules! try_from_std {
+    ($($std:ty => $ty:ty),* $(,)?) => {$(
+        impl TryFrom<$std> for $ty {
+            type Error = io::Error;
+
+            /// As `from_std`; panics as it does, outside a runtime with I/O
+            /// enabled.
+            #[track_caller]
+            fn try_from(socket: $std) -> io::Result<$ty> {
+                <$ty>::from_std(socket)
+            }
+        }
+    )*};
+}
+
+try_from_std!(
+    std::net::TcpListener => TcpListener,
+    std::net::TcpStream => TcpStream,
+    std::net::UdpSocket => UdpSocket,
+);
+#[cfg(unix)]
+try_from_std!(
+    std::os::unix::net::UnixListener => UnixListener,
+    std::os::unix::net::UnixStream => UnixStream,
+    std::os::unix::net::UnixDatagram => UnixDatagram,
+);
+
 /// The result of shutting down a stream's write half. A peer that has
 /// already closed the whole connection (`NotConnected`: its reset beat our
 /// shutdown) leaves nothing to shut down: that is success, not an error.
