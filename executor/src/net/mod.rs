@@ -138,11 +138,6 @@ try_from_std!(
     std::os::unix::net::UnixDatagram => UnixDatagram,
 );
 
-/// The result of shutting down a stream's write half. A peer that has
-/// already closed the whole connection (`NotConnected`: its reset beat our
-/// shutdown) leaves nothing to shut down: that is success, not an error.
-/// The runtime's streams are always connected, so this is the only way to
-/// get `NotConnected` here.
 /// Reads into `buf`'s spare capacity with `read` (a `recv` of socket2's,
 /// which writes only what it receives), then advances `buf` past what was
 /// read. Uninitialised memory is offered as such: nothing is zeroed first.
@@ -223,6 +218,11 @@ where
     })
 }
 
+/// The result of shutting down a stream's write half. A peer that has
+/// already closed the whole connection (`NotConnected`: its reset beat our
+/// shutdown) leaves nothing to shut down: that is success, not an error.
+/// The runtime's streams are always connected, so this is the only way to
+/// get `NotConnected` here.
 pub(crate) fn write_shut(result: io::Result<()>) -> io::Result<()> {
     match result {
         Err(err) if err.kind() == io::ErrorKind::NotConnected => Ok(()),
