@@ -2,8 +2,9 @@
 //! wait, `try_*` attempt without waiting and hit `WouldBlock` when there is
 //! nothing (clearing the readiness, so that the next wait really waits),
 //! `peek` takes nothing, a peer that hangs up reads as EOF, a zero linger
-//! resets, split halves reunite only with their own, and a socket whose
-//! runtime is gone fails instead of hanging.
+//! resets, split halves reunite only with their own, `async_io` waits and
+//! retries the caller's own operation until it does not block, and a
+//! socket whose runtime is gone fails instead of hanging.
 #![cfg(not(miri))]
 
 mod common;
@@ -382,6 +383,91 @@ fn try_io_runs_the_callers_own_syscall_on_the_descriptor() {
                 }
             };
             assert_eq!(&buf[..n], b"raw");
+        });
+    });
+}
+
+/// One `recv(2)` on `fd`, without waiting: what `async_io`'s closures do.
+fn raw_recv(fd: std::os::fd::RawFd, buf: &mut [u8]) -> io::Result<usize> {
+    // SAFETY: `buf` is valid for writes of its length.
+    let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT) };
+    usize::try_from(n).map_err(|_| io::Error::last_os_error())
+}
+
+#[test]
+fn async_io_waits_then_retries_the_callers_operation_until_it_does_not_block() {
+    use std::os::fd::AsRawFd;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    common::guarded(|| {
+        io_common::rt_all(2).block_on(async {
+            // Nothing to read: `f` is not called until a datagram comes.
+            let a = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+            let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            let calls = Arc::new(AtomicUsize::new(0));
+            let waiter = spawn({
+                let (a, calls) = (a.clone(), calls.clone());
+                async move {
+                    let mut buf = [0u8; 16];
+                    let n = a
+                        .async_io(Interest::READABLE, || {
+                            calls.fetch_add(1, SeqCst);
+                            raw_recv(a.as_raw_fd(), &mut buf)
+                        })
+                        .await
+                        .unwrap();
+                    buf[..n].to_vec()
+                }
+            });
+            taskcell_executor::time::sleep(Duration::from_millis(20)).await;
+            assert!(!waiter.is_finished());
+            assert_eq!(calls.load(SeqCst), 0, "called before any readiness");
+            b.send_to(b"dgram", a.local_addr().unwrap()).await.unwrap();
+            let got = taskcell_executor::time::timeout(Duration::from_secs(10), waiter)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(got, b"dgram");
+
+            // Stale readiness: the data was taken behind the socket's back,
+            // so the first call hits `WouldBlock`; the wait then lasts until
+            // the peer writes again, and the second call reads.
+            let (a, b) = UnixStream::pair().unwrap();
+            (&b).write_all(b"first").await.unwrap();
+            a.readable().await.unwrap();
+            let mut buf = [0u8; 16];
+            assert_eq!(raw_recv(a.as_raw_fd(), &mut buf).unwrap(), 5);
+            let calls = AtomicUsize::new(0);
+            let read = a.async_io(Interest::READABLE, || {
+                calls.fetch_add(1, SeqCst);
+                raw_recv(a.as_raw_fd(), &mut buf)
+            });
+            let write_later = async {
+                taskcell_executor::time::sleep(Duration::from_millis(20)).await;
+                (&b).write_all(b"second").await.unwrap();
+            };
+            let (n, ()) = futures::join!(read, write_later);
+            assert_eq!(n.unwrap(), 6);
+            assert_eq!(&buf[..6], b"second");
+            assert_eq!(calls.load(SeqCst), 2);
+        });
+    });
+}
+
+#[test]
+fn async_io_fails_once_the_runtime_is_gone() {
+    common::guarded(|| {
+        let rt = io_common::rt_all(2);
+        let (a, _b) = rt.block_on(tcp_pair());
+        drop(rt);
+        let other = io_common::current_thread_all();
+        other.block_on(async {
+            let err = a
+                .async_io(Interest::READABLE, || -> io::Result<()> {
+                    unreachable!("no runtime to wait on")
+                })
+                .await
+                .unwrap_err();
+            assert!(taskcell_executor::is_rt_shutdown_err(&err), "{err}");
         });
     });
 }

@@ -109,6 +109,44 @@ macro_rules! readiness_api {
             ) -> std::io::Result<R> {
                 self.io.try_io(interest, |_| f())
             }
+
+            #[doc = concat!(
+                "Waits until the socket is ready for `interest`, then runs `f`, an \
+                 operation of the caller's own on this socket (through its file \
+                 descriptor); if `f` returns `WouldBlock`, forgets that readiness and \
+                 waits again, until `f` returns anything else. The waits spend none of \
+                 the task's budget; each call of `f` spends a unit (given back if it \
+                 returns `WouldBlock`).\n\n",
+                "As with [`try_io`](Self::try_io), `f` must do its own non-blocking I/O \
+                 and return `WouldBlock` only when that I/O found the socket not ready, \
+                 and should not use this type's own methods. Give one direction, as in \
+                 tokio: `f` does one kind of operation.\n\n",
+                "Cancel-safe if `f` is: dropping the future between two calls of `f` \
+                 loses nothing.\n\n",
+                "# Errors\n\n",
+                "What `f` returns, or the runtime's shut-down error once the runtime is \
+                 gone.\n\n",
+                "```\n",
+                "use std::mem::MaybeUninit;\n",
+                "use taskcell_executor::io::Interest;\n",
+                $setup,
+                $send,
+                "let mut buf = [MaybeUninit::<u8>::uninit(); 8];\n",
+                "let n = a\n",
+                "    .async_io(Interest::READABLE, || socket2::SockRef::from(&a).recv(&mut buf))\n",
+                "    .await\n",
+                "    .unwrap();\n",
+                "assert_eq!(n, 1);\n",
+                "# });\n",
+                "```"
+            )]
+            pub async fn async_io<R>(
+                &self,
+                interest: crate::io::Interest,
+                mut f: impl FnMut() -> std::io::Result<R>,
+            ) -> std::io::Result<R> {
+                self.io.async_io(interest, || f()).await
+            }
         }
     };
 }
