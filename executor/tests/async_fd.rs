@@ -3,7 +3,8 @@
 //! `try_io` that hits `WouldBlock`) makes the next wait wait for a new
 //! event, while a kept readiness ends it at once; `into_inner` and drop
 //! deregister the descriptor (it can be registered again) without closing
-//! it unless `T` closes it; every task waiting on one `AsyncFd` wakes; a
+//! it unless `T` closes it; every task waiting on one `AsyncFd` wakes, and
+//! a woken wait ends even if another task cleared the readiness first; a
 //! regular file is refused, with the value given back; once the runtime is
 //! gone every operation fails with its shutdown error instead of hanging,
 //! a wait in flight included; outside a runtime `new` panics with tokio's
@@ -318,6 +319,54 @@ fn every_task_waiting_readable_on_one_async_fd_wakes() {
                 for task in tasks {
                     let ready = timeout(WAIT, task).await.expect("a waiter was not woken");
                     assert!(ready.unwrap().is_readable(), "{flavour}");
+                }
+            });
+        }
+    });
+}
+
+#[test]
+fn a_woken_waiter_completes_though_another_cleared_the_readiness_first() {
+    // As tokio's readiness futures: a wait that an event woke ends, even
+    // if a task polled before it cleared that readiness (here without
+    // reading, so no new event will ever come for the byte left).
+    const TASKS: usize = 3;
+    common::watchdog(LIMIT, || {
+        for (flavour, rt) in runtimes() {
+            rt.block_on(async {
+                let (a, mut b) = pair();
+                let a = Arc::new(AsyncFd::new(a).unwrap());
+                let parked = Arc::new(AtomicUsize::new(0));
+                let cleared = Arc::new(AtomicUsize::new(0));
+                let tasks: Vec<_> = (0..TASKS)
+                    .map(|_| {
+                        let (a, parked, cleared) = (a.clone(), parked.clone(), cleared.clone());
+                        taskcell_executor::spawn(async move {
+                            let mut readable = pin!(a.readable());
+                            let first = poll_fn(|cx| Poll::Ready(readable.as_mut().poll(cx))).await;
+                            assert!(first.is_pending(), "readable before the write");
+                            parked.fetch_add(1, SeqCst);
+                            let mut guard = readable.await.unwrap();
+                            // The first to get here clears at once.
+                            if cleared.fetch_add(1, SeqCst) == 0 {
+                                guard.clear_ready();
+                            }
+                        })
+                    })
+                    .collect();
+                timeout(WAIT, async {
+                    while parked.load(SeqCst) < TASKS {
+                        taskcell_executor::yield_now().await;
+                    }
+                })
+                .await
+                .expect("the tasks did not park");
+                b.write_all(b"!").unwrap();
+                for task in tasks {
+                    timeout(WAIT, task)
+                        .await
+                        .unwrap_or_else(|_| panic!("{flavour}: a woken waiter waits on"))
+                        .unwrap();
                 }
             });
         }

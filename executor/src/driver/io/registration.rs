@@ -146,14 +146,22 @@ impl<E: Source> PollEvented<E> {
     }
 
     /// Waits until the socket is ready for any of `interest`; as tokio's,
-    /// this wait spends none of the task's budget.
+    /// this wait spends none of the task's budget, and once an event for
+    /// it woke it, it ends even if another task has cleared that readiness
+    /// since: then with no readiness (`ScheduledIo::poll_ready_since`).
     pub(crate) async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        poll_fn(|cx| self.poll_ready_for(cx, interest, false)).await
+        let event = self.ready_event(interest).await?;
+        Ok(Ready::from_bits(event.ready()))
     }
 
     /// `ready`, giving the event seen, for `clear_readiness`.
     pub(crate) async fn ready_event(&self, interest: Interest) -> io::Result<ReadyEvent> {
-        poll_fn(|cx| self.poll_ready_event(cx, interest, false)).await
+        let mut since = None;
+        poll_fn(|cx| {
+            self.shared
+                .poll_ready_since(cx, interest.mask(), &mut since)
+        })
+        .await
     }
 
     /// Waits for `interest`, then runs `attempt`, until it does not hit
@@ -166,8 +174,12 @@ impl<E: Source> PollEvented<E> {
         interest: Interest,
         mut attempt: impl FnMut() -> io::Result<R>,
     ) -> io::Result<R> {
+        let mut since = None;
         poll_fn(|cx| loop {
-            let event = std::task::ready!(self.poll_ready_event(cx, interest, false))?;
+            let event =
+                std::task::ready!(self
+                    .shared
+                    .poll_ready_since(cx, interest.mask(), &mut since))?;
             let coop = std::task::ready!(crate::coop::poll_proceed(cx));
             match attempt() {
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {

@@ -10,6 +10,7 @@
 //! | 0–5     | readiness: readable, writable, read closed, write closed, error, priority |
 //! | 6–9     | listed: the read (write, error, priority) overflow list may hold waiters |
 //! | 10      | a task has waited for priority: the driver wakes that slot |
+//! | 11–14   | the directions (read, write, error, priority) the last event woke |
 //! | 16–30   | the driver tick of the event that last set readiness       |
 //! | 31      | shut down: the driver is gone, every operation fails       |
 //!
@@ -58,7 +59,11 @@
 //!   finds the new waker). The bit is cleared only by whoever empties the
 //!   list, under its lock.
 //!
-//! A woken task that finds nothing registers again, as in tokio. Every
+//! A woken task that finds nothing registers again (a `poll_` method, as
+//! tokio's), except a wait that lives across polls (a `ready` future, see
+//! [`ScheduledIo::poll_ready_since`]): woken by an event, it ends even if
+//! another task cleared that readiness before it ran, as tokio's readiness
+//! futures do. Every
 //! waiter of a direction is woken by its readiness (tokio wakes every
 //! waiter whose interest matches, too); the list costs the driver nothing
 //! while its bit is clear. A waker is listed once, however often it is
@@ -93,6 +98,13 @@ const LISTED_PRIORITY: usize = 1 << 9;
 const LISTED: usize = LISTED_READ | LISTED_WRITE | LISTED_ERROR | LISTED_PRIORITY;
 /// A task has waited in the priority direction (set once, never cleared).
 const PRIORITY_USED: usize = 1 << 10;
+/// The directions whose waiters the last event woke: replaced, with the
+/// tick, by every event (see `ScheduledIo::poll_ready_since`).
+const LAST_READ: usize = 1 << 11;
+const LAST_WRITE: usize = 1 << 12;
+const LAST_ERROR: usize = 1 << 13;
+const LAST_PRIORITY: usize = 1 << 14;
+const LAST: usize = LAST_READ | LAST_WRITE | LAST_ERROR | LAST_PRIORITY;
 
 const TICK_SHIFT: u32 = 16;
 const TICK_MASK: usize = 0x7fff << TICK_SHIFT;
@@ -157,6 +169,28 @@ impl Direction {
 
     fn index(self) -> usize {
         self as usize
+    }
+
+    /// This direction's bit among the last event's (`LAST`).
+    fn last(self) -> usize {
+        match self {
+            Direction::Read => LAST_READ,
+            Direction::Write => LAST_WRITE,
+            Direction::Error => LAST_ERROR,
+            Direction::Priority => LAST_PRIORITY,
+        }
+    }
+
+    /// The `LAST` bits of the directions an event of `ready` wakes.
+    #[inline]
+    fn woken_by(ready: usize) -> usize {
+        let mut last = 0;
+        for direction in Direction::ALL {
+            if ready & direction.mask() != 0 {
+                last |= direction.last();
+            }
+        }
+        last
     }
 
     /// The directions a task waiting for `mask` waits in: a wait for
@@ -264,14 +298,15 @@ impl ScheduledIo {
         }
     }
 
-    /// Driver side: ORs `ready` in under `tick`, then wakes the waiters it
-    /// concerns. No lock, no allocation, unless a direction it wakes has
-    /// listed waiters.
+    /// Driver side: ORs `ready` in under `tick` (with the directions it
+    /// wakes as the last event's), then wakes the waiters it concerns. No
+    /// lock, no allocation, unless a direction it wakes has listed waiters.
     pub(crate) fn set_readiness(&self, tick: u16, ready: usize) {
         let tick = (usize::from(tick) << TICK_SHIFT) & TICK_MASK;
+        let last = Direction::woken_by(ready);
         let mut current = self.readiness.load(Acquire);
         loop {
-            let new = (current & !TICK_MASK) | tick | (ready & READY_MASK);
+            let new = (current & !(TICK_MASK | LAST)) | tick | last | (ready & READY_MASK);
             match self
                 .readiness
                 .compare_exchange_weak(current, new, AcqRel, Acquire)
@@ -475,6 +510,66 @@ impl ScheduledIo {
         })
     }
 
+    /// [`poll_ready_mask`](Self::poll_ready_mask) without budget, for a
+    /// wait that keeps `since` across its polls (the `ready` futures, which
+    /// start it at `None`): the tick the word held when the wait last
+    /// found nothing and registered.
+    ///
+    /// Such a wait, once an event for one of its directions has come in
+    /// since (a newer tick, whose event woke such a direction), ends even if
+    /// another task cleared that readiness before this one ran, with what
+    /// the word holds now of `mask`: maybe nothing. tokio's readiness
+    /// futures end so once woken (tokio's word for it: a false positive,
+    /// which the caller's attempt then meets as `WouldBlock`). Waiting on
+    /// instead could wait forever: the socket is edge-triggered, and a task
+    /// that clears readiness without draining the socket leaves data that
+    /// no event will announce again.
+    ///
+    /// An event whose tick is 32 768 driver turns after `since` looks like
+    /// none; the wait then goes on as a `poll_` method's would.
+    pub(crate) fn poll_ready_since(
+        &self,
+        cx: &mut Context<'_>,
+        mask: usize,
+        since: &mut Option<usize>,
+    ) -> Poll<io::Result<ReadyEvent>> {
+        let current = self.readiness.load(Acquire);
+        if let Some(ready) = Self::ready_in(current, mask) {
+            *since = None;
+            return Poll::Ready(ready);
+        }
+        if let Some(tick) = *since {
+            if current & TICK_MASK != tick && current & Self::last_of(mask) != 0 {
+                *since = None;
+                return Poll::Ready(Ok(ReadyEvent {
+                    tick: current & TICK_MASK,
+                    ready: 0,
+                }));
+            }
+        }
+        for direction in Direction::of(mask) {
+            self.register(direction, cx.waker());
+        }
+        // Readiness set before the waker was in place would otherwise be
+        // missed (see `AtomicWaker`'s module docs).
+        let current = self.readiness.load(Acquire);
+        match Self::ready_in(current, mask) {
+            Some(ready) => {
+                *since = None;
+                Poll::Ready(ready)
+            }
+            None => {
+                *since = Some(current & TICK_MASK);
+                Poll::Pending
+            }
+        }
+    }
+
+    /// The `LAST` bits of the directions a wait for `mask` waits in.
+    fn last_of(mask: usize) -> usize {
+        Direction::of(mask).fold(0, |last, direction| last | direction.last())
+    }
+
     /// The wait the `poll_ready`s share; `register` puts the waker in the
     /// slots the wait concerns.
     #[inline(always)]
@@ -538,7 +633,13 @@ impl ScheduledIo {
     /// What the readiness word holds of `mask` now, with no waiting: `None`
     /// if nothing (an error if the driver is gone).
     pub(crate) fn ready_now(&self, mask: usize) -> Option<io::Result<ReadyEvent>> {
-        let current = self.readiness.load(Acquire);
+        Self::ready_in(self.readiness.load(Acquire), mask)
+    }
+
+    /// What the readiness word `current` holds of `mask`: `None` if
+    /// nothing (an error if the driver is gone).
+    #[inline]
+    fn ready_in(current: usize, mask: usize) -> Option<io::Result<ReadyEvent>> {
         if current & SHUTDOWN != 0 {
             return Some(Err(gone()));
         }
@@ -683,6 +784,47 @@ mod tests {
             panic!("readable");
         };
         io.clear_readiness(seen);
+        assert!(io.poll_ready(&mut cx, Direction::Read).is_pending());
+    }
+
+    #[test]
+    fn a_woken_ready_wait_ends_though_its_readiness_was_cleared_but_not_for_another_direction() {
+        let io = ScheduledIo::new();
+        let (reads, waker) = counter();
+        let mut cx = Context::from_waker(&waker);
+        let mut since = None;
+        assert!(io
+            .poll_ready_since(&mut cx, READABLE, &mut since)
+            .is_pending());
+        // A writer's event: the reader is not woken, and a poll of it for
+        // another reason keeps waiting.
+        io.set_readiness(1, WRITABLE);
+        assert_eq!(reads.0.load(SeqCst), 0);
+        assert!(io
+            .poll_ready_since(&mut cx, READABLE, &mut since)
+            .is_pending());
+        // A reader's event, cleared by another task before this wait runs:
+        // the wait ends anyway, with nothing.
+        io.set_readiness(2, READABLE);
+        assert_eq!(reads.0.load(SeqCst), 1);
+        let Some(Ok(seen)) = io.ready_now(READABLE) else {
+            panic!("readable");
+        };
+        io.clear_readiness(seen);
+        let Poll::Ready(Ok(event)) = io.poll_ready_since(&mut cx, READABLE, &mut since) else {
+            panic!("a woken wait ends");
+        };
+        assert_eq!(event.ready(), 0);
+        // The next wait waits for a new event again.
+        assert!(io
+            .poll_ready_since(&mut cx, READABLE, &mut since)
+            .is_pending());
+        assert!(io
+            .poll_ready_since(&mut cx, READABLE, &mut since)
+            .is_pending());
+        // A `poll_` wait, by contrast, looks at the word alone.
+        io.set_readiness(3, READABLE);
+        io.clear_readiness(io.ready_now(READABLE).unwrap().unwrap());
         assert!(io.poll_ready(&mut cx, Direction::Read).is_pending());
     }
 
