@@ -31,7 +31,9 @@ macro_rules! readiness_api {
                 "The readiness may be stale by the time it is used (another task may \
                  have drained the socket): the attempt that follows can hit \
                  `WouldBlock`, and should then wait again. Any number of tasks may wait \
-                 at once; each is woken.\n\n",
+                 at once; each is woken, and each woken wait ends, as in tokio, even \
+                 when a task before it took that readiness: then with none (tokio's \
+                 false positive).\n\n",
                 "Cancel-safe: dropping the future loses nothing.\n\n",
                 "```\n",
                 "use taskcell_executor::io::Interest;\n",
