@@ -5,7 +5,10 @@
 //! tokio's error kind and words; a runtime without I/O makes `signal`
 //! panic in tokio's words; and a listener's `recv` ends when its runtime
 //! does. Each test raises its own signal, since the process (and its
-//! handlers) is shared by the tests.
+//! handlers) is shared by the tests, and the tests that build a runtime
+//! run one at a time: a delivery is broadcast by whichever listening
+//! runtime's driver looks first, so another test's driver could look
+//! between two raises that one test counts as one delivery.
 #![cfg(all(unix, not(miri)))]
 
 mod common;
@@ -19,6 +22,14 @@ use taskcell_executor::signal::unix::{signal, SignalKind};
 use taskcell_executor::time::timeout;
 use taskcell_executor::Builder;
 
+/// One runtime-building test of this file at a time (module docs).
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial<R: Send + 'static>(body: impl FnOnce() -> R + Send + 'static) -> R {
+    let _alone = common::lock(&SERIAL);
+    common::guarded(body)
+}
+
 /// Bounds a wait for a delivery that should come at once.
 const LIMIT: Duration = Duration::from_secs(10);
 
@@ -30,7 +41,7 @@ fn raise(signum: libc::c_int) {
 
 #[test]
 fn every_listener_gets_a_raised_signal_on_both_flavours() {
-    common::guarded(|| {
+    serial(|| {
         let multi = Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -74,7 +85,7 @@ fn every_listener_gets_a_raised_signal_on_both_flavours() {
 
 #[test]
 fn ctrl_c_completes_at_sigint() {
-    common::guarded(|| {
+    serial(|| {
         let rt = Builder::new_multi_thread().enable_all().build().unwrap();
         rt.block_on(async {
             let mut ctrl_c = pin!(taskcell_executor::signal::ctrl_c());
@@ -90,6 +101,7 @@ fn ctrl_c_completes_at_sigint() {
 
 #[test]
 fn forbidden_and_out_of_range_signals_are_refused_as_tokio_refuses_them() {
+    let _alone = common::lock(&SERIAL);
     let rt = Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
         // tokio's kind and words: "Refusing to register signal N" for the
@@ -111,7 +123,7 @@ fn forbidden_and_out_of_range_signals_are_refused_as_tokio_refuses_them() {
 
 #[test]
 fn recv_ends_when_the_runtime_does() {
-    common::guarded(|| {
+    serial(|| {
         let rt = Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -148,6 +160,7 @@ fn a_signal_outside_a_runtime_panics_with_the_fix() {
 #[test]
 fn a_signal_in_a_runtime_without_io_panics_in_tokios_words() {
     common::quiet_expected_panics();
+    let _alone = common::lock(&SERIAL);
     let rt = Builder::new_current_thread().build().unwrap();
     let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         rt.block_on(async { signal(SignalKind::user_defined2()) })
