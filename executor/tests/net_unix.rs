@@ -1,6 +1,7 @@
 //! Unix domain sockets: a `UnixListener` bound to a temp-dir path serves
 //! many concurrent echo clients that connect by path, and `UnixStream::pair`
-//! carries bytes both ways and reports EOF when one end is dropped.
+//! carries bytes both ways and reports EOF when one end is dropped; outside
+//! a runtime, `bind` and `connect` panic before they touch the path.
 #![cfg(not(miri))]
 #![cfg(unix)]
 
@@ -193,5 +194,40 @@ fn a_leading_nul_names_an_abstract_socket() {
             server.await.unwrap();
             assert!(!std::path::Path::new(&name).exists());
         });
+    });
+}
+
+#[test]
+fn outside_a_runtime_bind_and_connect_panic_before_touching_the_path() {
+    common::quiet_expected_panics();
+    common::guarded(|| {
+        // `bind` makes no socket file before its panic.
+        let unbound = SocketPath::new("outside-bind");
+        let payload = std::panic::catch_unwind(|| drop(UnixListener::bind(unbound.path())))
+            .expect_err("bind outside a runtime");
+        let msg = common::panic_message(&*payload);
+        assert!(msg.contains("`UnixListener::bind`"), "{msg:?}");
+        assert!(
+            !unbound.path().exists(),
+            "a panicking bind left a socket file"
+        );
+
+        // `connect` reaches no listener before its panic.
+        let served = SocketPath::new("outside-connect");
+        let listener = std::os::unix::net::UnixListener::bind(served.path()).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let payload = std::panic::catch_unwind(|| {
+            drop(futures::executor::block_on(UnixStream::connect(
+                served.path(),
+            )))
+        })
+        .expect_err("connect outside a runtime");
+        let msg = common::panic_message(&*payload);
+        assert!(msg.contains("`UnixStream::connect`"), "{msg:?}");
+        let accepted = listener.accept();
+        assert!(
+            matches!(&accepted, Err(err) if err.kind() == std::io::ErrorKind::WouldBlock),
+            "a panicking connect reached the listener: {accepted:?}"
+        );
     });
 }

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::task::{Context, Poll};
 
 use crate::driver::io::scheduled_io::{READABLE, WRITABLE};
-use crate::driver::io::{Direction, PollEvented};
+use crate::driver::io::{io_handle, Direction, PollEvented};
 
 pub use super::ucred::{gid_t, pid_t, uid_t, UCred};
 
@@ -96,12 +96,15 @@ impl UnixListener {
     /// socket in the abstract namespace, as in tokio.
     #[track_caller]
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
+        // The runtime first: a panic for the lack of one leaves no socket
+        // file behind.
+        let handle = io_handle("`UnixListener::bind`");
         let listener = match abstract_addr(path.as_ref()) {
             Some(addr) => mio::net::UnixListener::bind_addr(&addr?)?,
             None => mio::net::UnixListener::bind(path)?,
         };
         Ok(UnixListener {
-            io: PollEvented::new(listener, "`UnixListener::bind`")?,
+            io: PollEvented::with_handle(listener, &handle)?,
         })
     }
 
@@ -194,9 +197,10 @@ impl UnixListener {
     /// ```
     #[track_caller]
     pub fn bind_addr(addr: &SocketAddr) -> io::Result<UnixListener> {
+        let handle = io_handle("`UnixListener::bind_addr`");
         let listener = mio::net::UnixListener::bind_addr(addr)?;
         Ok(UnixListener {
-            io: PollEvented::new(listener, "`UnixListener::bind_addr`")?,
+            io: PollEvented::with_handle(listener, &handle)?,
         })
     }
 
@@ -298,12 +302,14 @@ impl UnixStream {
     /// On Linux and Android a path that starts with a NUL byte names a
     /// socket in the abstract namespace, as in tokio.
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
+        // The runtime first: a panic for the lack of one connects nothing.
+        let handle = io_handle("`UnixStream::connect`");
         let socket = match abstract_addr(path.as_ref()) {
             Some(addr) => mio::net::UnixStream::connect_addr(&addr?)?,
             None => mio::net::UnixStream::connect(path)?,
         };
         let stream = UnixStream {
-            io: PollEvented::new(socket, "`UnixStream::connect`")?,
+            io: PollEvented::with_handle(socket, &handle)?,
         };
         stream.connected().await?;
         Ok(stream)
