@@ -806,7 +806,10 @@ mod tests {
         // A reader's event, cleared by another task before this wait runs:
         // the wait ends anyway, with nothing.
         io.set_readiness(2, READABLE);
-        assert_eq!(reads.0.load(SeqCst), 1);
+        // Woken (maybe twice: the second poll registered the same waker,
+        // and where `will_wake` cannot tell it is the same, as under Miri,
+        // the first is listed and woken too).
+        assert!(reads.0.load(SeqCst) >= 1);
         let Some(Ok(seen)) = io.ready_now(READABLE) else {
             panic!("readable");
         };
@@ -1180,10 +1183,14 @@ mod tests {
         };
         assert_eq!(event.ready(), PRIORITY);
         io.clear_readiness(event);
-        // A closed read side ends a priority wait too.
+        // A closed read side ends a priority wait too. (Counted from here:
+        // `a` went into the slot several times above, and where `will_wake`
+        // cannot tell equal wakers apart, as under Miri, it may have been
+        // listed and woken more than once.)
         assert!(pending(&io, &a, Direction::Priority));
+        let before = a_wakes.0.load(SeqCst);
         io.set_readiness(3, READ_CLOSED);
-        assert_eq!(a_wakes.0.load(SeqCst), 2);
+        assert!(a_wakes.0.load(SeqCst) > before);
     }
 
     #[test]
