@@ -2,9 +2,10 @@
 //! wait, `try_*` attempt without waiting and hit `WouldBlock` when there is
 //! nothing (clearing the readiness, so that the next wait really waits),
 //! `peek` takes nothing, a peer that hangs up reads as EOF, a zero linger
-//! resets, split halves reunite only with their own, `async_io` waits and
-//! retries the caller's own operation until it does not block, and a
-//! socket whose runtime is gone fails instead of hanging.
+//! resets, `TCP_QUICKACK` reads back, split halves reunite only with their
+//! own, `async_io` waits and retries the caller's own operation until it
+//! does not block, and a socket whose runtime is gone fails instead of
+//! hanging.
 #![cfg(not(miri))]
 
 mod common;
@@ -295,6 +296,32 @@ fn a_zero_linger_resets_the_connection() {
             let mut buf = [0; 1];
             let err = b.read(&mut buf).await.unwrap_err();
             assert_eq!(err.kind(), ErrorKind::ConnectionReset);
+        });
+    });
+}
+
+/// `TCP_QUICKACK` reads back what was set, on both ends, around traffic
+/// that still flows (tokio's `net_quickack`).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[test]
+fn quickack_reads_back_on_both_ends_around_traffic() {
+    common::guarded(|| {
+        io_common::rt_all(2).block_on(async {
+            let (mut a, mut b) = tcp_pair().await;
+            for stream in [&a, &b] {
+                stream.set_quickack(true).unwrap();
+                assert!(stream.quickack().unwrap());
+            }
+            a.write_all(b"ping").await.unwrap();
+            let mut buf = [0; 4];
+            b.read_exact(&mut buf).await.unwrap();
+            b.write_all(&buf).await.unwrap();
+            a.read_exact(&mut buf).await.unwrap();
+            assert_eq!(&buf, b"ping");
+            for stream in [&a, &b] {
+                stream.set_quickack(false).unwrap();
+                assert!(!stream.quickack().unwrap());
+            }
         });
     });
 }

@@ -83,7 +83,7 @@ pub(crate) mod stream;
 mod addr;
 #[macro_use]
 mod split;
-mod tcp;
+pub mod tcp;
 mod tcp_socket;
 #[cfg(unix)]
 mod ucred;

@@ -1,5 +1,7 @@
-//! [`TcpListener`] and [`TcpStream`], with the stream's borrowed and owned
-//! halves.
+//! TCP: [`TcpListener`] and [`TcpStream`] (also at [`net`](crate::net)'s
+//! root), and the halves of a split stream ([`ReadHalf`], [`WriteHalf`],
+//! [`OwnedReadHalf`], [`OwnedWriteHalf`], [`ReuniteError`]), at tokio's
+//! path for them (`tokio::net::tcp`).
 
 use std::fmt;
 use std::future::poll_fn;
@@ -360,6 +362,52 @@ impl TcpStream {
     /// ```
     pub fn nodelay(&self) -> io::Result<bool> {
         self.io.get_ref().nodelay()
+    }
+
+    /// Sets `TCP_QUICKACK` (Linux, Android, Fuchsia, Cygwin): acknowledge
+    /// received data at once instead of delaying the `ACK`. The system may
+    /// clear it again after later operations on the socket (`man 7 tcp`).
+    ///
+    /// ```
+    /// # use taskcell_executor::net::{TcpListener, TcpStream};
+    /// # let rt = taskcell_executor::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// let stream = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+    /// stream.set_quickack(true).unwrap();
+    /// # });
+    /// ```
+    #[cfg(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "fuchsia",
+        target_os = "cygwin",
+    ))]
+    pub fn set_quickack(&self, quickack: bool) -> io::Result<()> {
+        socket2::SockRef::from(self.io.get_ref()).set_tcp_quickack(quickack)
+    }
+
+    /// Whether `TCP_QUICKACK` is set now (Linux, Android, Fuchsia, Cygwin);
+    /// see [`set_quickack`](Self::set_quickack).
+    ///
+    /// ```
+    /// # use taskcell_executor::net::{TcpListener, TcpStream};
+    /// # let rt = taskcell_executor::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// let stream = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+    /// stream.set_quickack(false).unwrap();
+    /// assert!(!stream.quickack().unwrap());
+    /// # });
+    /// ```
+    #[cfg(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "fuchsia",
+        target_os = "cygwin",
+    ))]
+    pub fn quickack(&self) -> io::Result<bool> {
+        socket2::SockRef::from(self.io.get_ref()).tcp_quickack()
     }
 
     /// Waits for data and copies it into `buf` without taking it: the next

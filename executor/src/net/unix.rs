@@ -5,7 +5,6 @@
 use std::fmt;
 use std::future::poll_fn;
 use std::io;
-use std::os::unix::net::SocketAddr;
 use std::path::Path;
 use std::task::{Context, Poll};
 
@@ -13,6 +12,11 @@ use crate::driver::io::scheduled_io::{READABLE, WRITABLE};
 use crate::driver::io::{io_handle, Direction, PollEvented};
 
 pub use super::ucred::{gid_t, pid_t, uid_t, UCred};
+/// A Unix socket's address: std's own type, which tokio wraps as
+/// `tokio::net::unix::SocketAddr` with the same methods (`is_unnamed`,
+/// `as_pathname`; `as_abstract_name` through std's `SocketAddrExt` on
+/// Linux and Android). Every Unix socket here returns it.
+pub use std::os::unix::net::SocketAddr;
 
 /// Whether `path` names a socket in the abstract namespace: on Linux and
 /// Android, a path whose first byte is NUL (`"\0name"`), as tokio reads
