@@ -11,9 +11,9 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use crate::context;
+use crate::primitives::{wait_while, Condvar, Mutex};
 use crate::runtime::ThreadHooks;
 use crate::scheduler::Handle;
-use crate::sync::{wait_while, Condvar, Mutex};
 use crate::task::{Notified, Schedule, Task};
 
 thread_local! {

@@ -58,7 +58,13 @@
 //! # Features
 //!
 //! - `macros` (default): `#[taskcell_executor::main]` and
-//!   `#[taskcell_executor::test]`, with tokio's arguments.
+//!   `#[taskcell_executor::test]`, with tokio's arguments, and tokio's own
+//!   [`select!`], [`join!`], [`try_join!`] and [`pin!`].
+//! - `sync`: tokio's own `sync` module, as [`sync`].
+//! - `full`, `io-util`, `rt`, `rt-multi-thread`, `net`, `time`, `fs`,
+//!   `io-std`, `process`, `signal`, `parking_lot`: tokio's feature names,
+//!   so that a dependency line ports unchanged. `full` is `macros`, `sync`
+//!   and `io-util`; `io-util` is `tokio-io`; the rest are always on here.
 //! - `hyper`: hyper 1.x on this runtime — `hyper::rt::Executor` for
 //!   [`Handle`], hyper's `Read` and `Write` for the runtime's streams, and
 //!   `hyper::rt::Timer` on its wheel. See the `hyper` module.
@@ -85,13 +91,13 @@ pub mod loom_hooks;
 // `write_through_futures_io!`, for the pipes of `process`.
 #[macro_use]
 pub mod net;
+mod primitives;
 #[cfg(all(unix, not(taskcell_loom)))]
 pub mod process;
 pub mod runtime;
 mod scheduler;
 #[cfg(all(unix, not(taskcell_loom)))]
 pub mod signal;
-mod sync;
 pub mod task;
 pub mod time;
 mod yield_now;
@@ -120,6 +126,71 @@ pub use taskcell_executor_macros::main;
 /// default, one runtime per test); see the macro's own docs.
 #[cfg(feature = "macros")]
 pub use taskcell_executor_macros::test;
+
+/// tokio's own `select!`, re-exported (feature `macros`), with `join!`,
+/// `try_join!` and `pin!`: they need no runtime and work on this one as
+/// they are, so `taskcell_executor::select!` is `tokio::select!`
+/// (`biased;`, `if` preconditions, `else`).
+///
+/// ```
+/// use std::time::Duration;
+/// use taskcell_executor::time::sleep;
+///
+/// taskcell_executor::Runtime::new().unwrap().block_on(async {
+///     let slow = sleep(Duration::from_secs(60));
+///     taskcell_executor::pin!(slow);
+///     let winner = taskcell_executor::select! {
+///         _ = &mut slow => "slow",
+///         _ = sleep(Duration::from_millis(1)) => "fast",
+///     };
+///     assert_eq!(winner, "fast");
+///     let (a, b) = taskcell_executor::join!(async { 1 }, async { 2 });
+///     assert_eq!(a + b, 3);
+///     let both: Result<_, ()> = taskcell_executor::try_join!(async { Ok(1) }, async { Ok(2) });
+///     assert_eq!(both, Ok((1, 2)));
+/// });
+/// ```
+#[cfg(feature = "macros")]
+pub use tokio::select;
+/// tokio's own `join!`, `try_join!` and `pin!`, re-exported (feature
+/// `macros`); see [`select!`] for an example of all four on this runtime.
+#[cfg(feature = "macros")]
+pub use tokio::{join, pin, try_join};
+
+/// tokio's synchronisation primitives (feature `sync`): channels
+/// (`mpsc`, `oneshot`, `broadcast`, `watch`), `Mutex`, `RwLock`,
+/// `Semaphore`, `Notify`, `Barrier`, `OnceCell`, re-exported as they are.
+///
+/// They need no runtime, so tokio's own are the ones to use on this one;
+/// `taskcell_executor::sync` is `tokio::sync`, so that a port keeps its
+/// paths. They do not take this runtime's cooperative budget (a task
+/// that receives from a channel that is never empty yields only where it
+/// awaits something of this runtime's).
+///
+/// ```
+/// use taskcell_executor::sync::{mpsc, oneshot};
+///
+/// taskcell_executor::Runtime::new().unwrap().block_on(async {
+///     let (tx, mut rx) = mpsc::channel(4);
+///     let (done_tx, done_rx) = oneshot::channel();
+///     taskcell_executor::spawn(async move {
+///         let mut sum = 0;
+///         while let Some(n) = rx.recv().await {
+///             sum += n;
+///         }
+///         done_tx.send(sum).unwrap();
+///     });
+///     for n in 1..=10 {
+///         tx.send(n).await.unwrap();
+///     }
+///     drop(tx);
+///     assert_eq!(done_rx.await.unwrap(), 55);
+/// });
+/// ```
+#[cfg(feature = "sync")]
+pub mod sync {
+    pub use tokio::sync::*;
+}
 
 /// The workspace README's examples, run as doc tests.
 #[cfg(doctest)]

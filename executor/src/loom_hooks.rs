@@ -10,7 +10,7 @@ use std::future::Future;
 
 use taskcell::TaskId;
 
-use crate::sync::{Arc, Mutex};
+use crate::primitives::{Arc, Mutex};
 use crate::task::list::OwnedTasks;
 use crate::task::{new_task, Meta, Notified, Schedule, Task};
 

@@ -37,7 +37,7 @@ use std::fmt;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::task::Waker;
 
-use crate::sync::{AtomicUsize, Ordering::AcqRel, Ordering::Acquire, UnsafeCell};
+use crate::primitives::{AtomicUsize, Ordering::AcqRel, Ordering::Acquire, UnsafeCell};
 
 const WAITING: usize = 0;
 const REGISTERING: usize = 0b01;

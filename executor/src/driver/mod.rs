@@ -43,7 +43,7 @@ use self::io::{IoHandle, WAKER_TOKEN};
 pub(crate) use self::sys::Waker as Unpark;
 use self::sys::{Events, Poll};
 use self::time::TimeHandle;
-use crate::sync::{Mutex, MutexGuard};
+use crate::primitives::{Mutex, MutexGuard};
 
 /// What the scheduler holds of the driver: the runtime's clock, and the
 /// driver itself when I/O or timers are enabled (tokio's

@@ -14,7 +14,7 @@ mod model {
     use std::io;
     use std::time::Duration;
 
-    use crate::sync::{Arc, Condvar, Mutex};
+    use crate::primitives::{Arc, Condvar, Mutex};
 
     /// A poller with no sources: `poll` waits for its [`Waker`].
     #[derive(Debug)]

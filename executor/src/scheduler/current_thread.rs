@@ -14,8 +14,8 @@ use super::park::{Parker, RootWaker};
 use super::worker::{self, Core};
 use super::{Config, Flavor, Handle, Shared};
 use crate::context;
+use crate::primitives::Arc;
 use crate::runtime::metrics::WorkerMetrics;
-use crate::sync::Arc;
 
 /// How many tasks the current-thread driver runs between looks at the root
 /// future. It runs them even when the root future was woken meanwhile (as

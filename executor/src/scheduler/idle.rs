@@ -12,7 +12,7 @@
 //! more. Either the producer sees no searcher and wakes someone, or the last
 //! searcher sees the task. (`loom-tests` models this handshake.)
 
-use crate::sync::{fence, AtomicUsize, Mutex, Ordering::SeqCst};
+use crate::primitives::{fence, AtomicUsize, Mutex, Ordering::SeqCst};
 
 const SEARCHING_MASK: usize = (1 << 16) - 1;
 const UNPARKED_ONE: usize = 1 << 16;

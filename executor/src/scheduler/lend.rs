@@ -33,7 +33,7 @@
 //! `loom-tests/tests/lend.rs` checks that the core is never touched by both
 //! sides at once and that `take_back` always returns.
 
-use crate::sync::{AtomicBool, Condvar, Mutex, Ordering};
+use crate::primitives::{AtomicBool, Condvar, Mutex, Ordering};
 
 /// Where a lent core is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

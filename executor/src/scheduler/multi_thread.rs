@@ -14,8 +14,8 @@ use super::park::RootWaker;
 use super::worker::{self, Core};
 use super::{Config, Flavor, Handle, Shared};
 use crate::context;
+use crate::primitives::wait_while;
 use crate::runtime::ThreadHooks;
-use crate::sync::wait_while;
 use crate::task::Meta;
 
 /// The worker threads of a multi-thread runtime.

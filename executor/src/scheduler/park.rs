@@ -15,7 +15,7 @@ use std::task::Wake;
 use std::time::Instant;
 
 use crate::driver::{self, Unpark};
-use crate::sync::{Arc, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering, Ordering::SeqCst};
+use crate::primitives::{Arc, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering, Ordering::SeqCst};
 
 const EMPTY: usize = 0;
 const PARKED_CONDVAR: usize = 1;

@@ -21,7 +21,7 @@
 
 use std::task::{Context, Poll, Waker};
 
-use crate::sync::{AtomicBool, AtomicU64, Mutex, Ordering::AcqRel, Ordering::Acquire};
+use crate::primitives::{AtomicBool, AtomicU64, Mutex, Ordering::AcqRel, Ordering::Acquire};
 
 /// One signal number's deliveries and listeners.
 #[derive(Debug)]
@@ -45,7 +45,8 @@ impl Slot {
 
     /// The handler's side: a delivery to broadcast. Async-signal-safe.
     pub(crate) fn record(&self) {
-        self.pending.store(true, crate::sync::Ordering::Release);
+        self.pending
+            .store(true, crate::primitives::Ordering::Release);
     }
 
     /// The deliveries so far: what a new listener starts from.

@@ -47,7 +47,7 @@
 use std::ptr::{self, NonNull};
 
 use super::raw::{Header, Task};
-use crate::sync::Mutex;
+use crate::primitives::Mutex;
 
 /// The slot index of a task that is in no list.
 pub(crate) const UNLISTED: u32 = u32::MAX;

@@ -52,7 +52,7 @@ use super::list::OwnedTasks;
 use super::raw::{new_local_task, Header, Meta, Notified, Schedule, Task};
 use crate::coop::{self, Budget};
 use crate::driver::atomic_waker::AtomicWaker;
-use crate::sync::Mutex;
+use crate::primitives::Mutex;
 
 /// Tasks a poll of the set runs before it gives its caller a turn (tokio's
 /// figure).

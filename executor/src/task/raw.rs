@@ -19,7 +19,7 @@ use super::state::State;
 // need not explore them.
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
-use crate::sync::UnsafeCell;
+use crate::primitives::UnsafeCell;
 
 /// What a task needs from whatever runs it.
 pub(crate) trait Schedule: Send + Sync + Sized + 'static {

@@ -27,7 +27,7 @@
 
 use std::fmt;
 
-use crate::sync::{AtomicUsize, Ordering::AcqRel, Ordering::Acquire};
+use crate::primitives::{AtomicUsize, Ordering::AcqRel, Ordering::Acquire};
 
 const RUNNING: usize = 1 << 0;
 const COMPLETE: usize = 1 << 1;

@@ -29,7 +29,7 @@ use mio::{Interest, Token};
 
 pub(crate) use self::registration::{io_handle, PollEvented};
 use self::scheduled_io::{ScheduledIo, ERROR, READABLE, READ_CLOSED, WRITABLE, WRITE_CLOSED};
-use crate::sync::{AtomicBool, Mutex, Ordering};
+use crate::primitives::{AtomicBool, Mutex, Ordering};
 
 /// The token of the driver's own waker; never the address of a
 /// `ScheduledIo`.

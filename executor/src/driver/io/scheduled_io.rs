@@ -78,7 +78,7 @@ use std::io;
 use std::task::{Context, Poll, Waker};
 
 use crate::driver::atomic_waker::AtomicWaker;
-use crate::sync::{AtomicUsize, Mutex, Ordering::AcqRel, Ordering::Acquire};
+use crate::primitives::{AtomicUsize, Mutex, Ordering::AcqRel, Ordering::Acquire};
 
 pub(crate) const READABLE: usize = 0b0_0001;
 pub(crate) const WRITABLE: usize = 0b0_0010;

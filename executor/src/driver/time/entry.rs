@@ -10,7 +10,7 @@ use std::ptr::NonNull;
 use std::task::Waker;
 
 use super::wheel::Key;
-use crate::sync::AtomicU64;
+use crate::primitives::AtomicU64;
 
 /// The state of an entry that is in no wheel: never armed, fired, or
 /// taken out.
@@ -85,7 +85,7 @@ impl TimerEntry {
     /// not yet made, would be `Ready`).
     pub(crate) fn has_fired(&self) -> bool {
         // Acquire: as the poll's (rule 2).
-        self.is_armed() && self.state.load(crate::sync::Ordering::Acquire) == FIRED
+        self.is_armed() && self.state.load(crate::primitives::Ordering::Acquire) == FIRED
     }
 }
 

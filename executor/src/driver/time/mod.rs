@@ -117,7 +117,7 @@ use std::time::{Duration, Instant};
 use self::entry::{Armed, EntryRef, WakerId, FIRED};
 use self::wheel::{Expired, Wheel};
 use super::clock::Clock;
-use crate::sync::{fence, AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering};
+use crate::primitives::{fence, AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering};
 
 // std's atomics even in loom builds: these counters order nothing, so the
 // models need not explore them.
