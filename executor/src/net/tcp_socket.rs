@@ -72,39 +72,8 @@ impl TcpSocket {
     }
 
     fn new(domain: socket2::Domain) -> io::Result<TcpSocket> {
-        // socket2 sets close-on-exec itself; where the type can carry
-        // `SOCK_NONBLOCK`, one system call makes the socket as tokio's does.
-        #[cfg(any(
-            target_os = "android",
-            target_os = "dragonfly",
-            target_os = "freebsd",
-            target_os = "fuchsia",
-            target_os = "illumos",
-            target_os = "linux",
-            target_os = "netbsd",
-            target_os = "openbsd",
-        ))]
-        let inner = socket2::Socket::new(
-            domain,
-            socket2::Type::STREAM.nonblocking(),
-            Some(socket2::Protocol::TCP),
-        )?;
-        #[cfg(not(any(
-            target_os = "android",
-            target_os = "dragonfly",
-            target_os = "freebsd",
-            target_os = "fuchsia",
-            target_os = "illumos",
-            target_os = "linux",
-            target_os = "netbsd",
-            target_os = "openbsd",
-        )))]
-        let inner = {
-            let inner =
-                socket2::Socket::new(domain, socket2::Type::STREAM, Some(socket2::Protocol::TCP))?;
-            inner.set_nonblocking(true)?;
-            inner
-        };
+        let inner =
+            nonblocking_socket(domain, socket2::Type::STREAM, Some(socket2::Protocol::TCP))?;
         Ok(TcpSocket { inner })
     }
 
@@ -498,9 +467,47 @@ impl TcpSocket {
     }
 }
 
+/// A new non-blocking socket (`socket(2)`) of any domain and type.
+/// socket2 sets close-on-exec itself; where the type can carry
+/// `SOCK_NONBLOCK`, one system call makes the socket, as tokio's does.
+pub(super) fn nonblocking_socket(
+    domain: socket2::Domain,
+    ty: socket2::Type,
+    protocol: Option<socket2::Protocol>,
+) -> io::Result<socket2::Socket> {
+    #[cfg(any(
+        target_os = "android",
+        target_os = "dragonfly",
+        target_os = "freebsd",
+        target_os = "fuchsia",
+        target_os = "illumos",
+        target_os = "linux",
+        target_os = "netbsd",
+        target_os = "openbsd",
+    ))]
+    let socket = socket2::Socket::new(domain, ty.nonblocking(), protocol)?;
+    #[cfg(not(any(
+        target_os = "android",
+        target_os = "dragonfly",
+        target_os = "freebsd",
+        target_os = "fuchsia",
+        target_os = "illumos",
+        target_os = "linux",
+        target_os = "netbsd",
+        target_os = "openbsd",
+    )))]
+    let socket = {
+        // Dropped, and so closed, if this fails.
+        let socket = socket2::Socket::new(domain, ty, protocol)?;
+        socket.set_nonblocking(true)?;
+        socket
+    };
+    Ok(socket)
+}
+
 /// Whether a non-blocking `connect(2)` failed only because the handshake
 /// is under way (it then finishes when the socket turns writable).
-fn connect_in_progress(err: &io::Error) -> bool {
+pub(super) fn connect_in_progress(err: &io::Error) -> bool {
     #[cfg(unix)]
     {
         err.raw_os_error() == Some(libc::EINPROGRESS)

@@ -10,6 +10,7 @@ use std::task::{Context, Poll};
 
 use crate::driver::io::scheduled_io::{READABLE, WRITABLE};
 use crate::driver::io::{io_handle, Direction, PollEvented};
+use crate::scheduler::Handle;
 
 pub use super::ucred::{gid_t, pid_t, uid_t, UCred};
 /// A Unix socket's address: std's own type, which tokio wraps as
@@ -107,8 +108,17 @@ impl UnixListener {
             Some(addr) => mio::net::UnixListener::bind_addr(&addr?)?,
             None => mio::net::UnixListener::bind(path)?,
         };
+        UnixListener::with_handle(listener, &handle)
+    }
+
+    /// Registers `listener` with the driver of `handle`'s runtime, one that
+    /// [`io_handle`] found (for `UnixSocket::listen`).
+    pub(super) fn with_handle(
+        listener: mio::net::UnixListener,
+        handle: &Handle,
+    ) -> io::Result<UnixListener> {
         Ok(UnixListener {
-            io: PollEvented::with_handle(listener, &handle)?,
+            io: PollEvented::with_handle(listener, handle)?,
         })
     }
 
@@ -312,8 +322,18 @@ impl UnixStream {
             Some(addr) => mio::net::UnixStream::connect_addr(&addr?)?,
             None => mio::net::UnixStream::connect(path)?,
         };
+        UnixStream::connect_mio(socket, &handle).await
+    }
+
+    /// Registers `socket`, whose non-blocking `connect(2)` has begun, with
+    /// the driver of `handle`'s runtime (one that [`io_handle`] found), and
+    /// waits for the connect to finish (for `UnixSocket::connect` too).
+    pub(super) async fn connect_mio(
+        socket: mio::net::UnixStream,
+        handle: &Handle,
+    ) -> io::Result<UnixStream> {
         let stream = UnixStream {
-            io: PollEvented::with_handle(socket, &handle)?,
+            io: PollEvented::with_handle(socket, handle)?,
         };
         stream.connected().await?;
         Ok(stream)

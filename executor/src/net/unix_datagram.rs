@@ -179,9 +179,10 @@ impl UnixDatagram {
     }
 
     /// Registers `socket` with the driver of the runtime of the calling
-    /// code; `what` names the caller in the panic.
+    /// code; `what` names the caller in the panic (also for
+    /// `UnixSocket::datagram`).
     #[track_caller]
-    fn from_mio(socket: mio::net::UnixDatagram, what: &str) -> io::Result<UnixDatagram> {
+    pub(super) fn from_mio(socket: mio::net::UnixDatagram, what: &str) -> io::Result<UnixDatagram> {
         Ok(UnixDatagram {
             io: PollEvented::new(socket, what)?,
         })
