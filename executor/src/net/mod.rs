@@ -1,7 +1,8 @@
 //! Sockets on the runtime's own I/O driver: [`TcpListener`], [`TcpStream`],
 //! [`TcpSocket`] (to set options before connecting or listening),
-//! [`UdpSocket`], and on Unix [`UnixListener`], [`UnixStream`] and
-//! [`UnixDatagram`].
+//! [`UdpSocket`], and on Unix [`UnixListener`], [`UnixStream`],
+//! [`UnixDatagram`] and [`UnixSocket`] (to set up before listening,
+//! connecting or sending).
 //!
 //! Each socket is registered with the driver once, edge-triggered, when it
 //! is made; a read or write that would block waits for the next readiness
@@ -92,6 +93,8 @@ mod udp;
 pub mod unix;
 #[cfg(unix)]
 mod unix_datagram;
+#[cfg(unix)]
+mod unix_socket;
 
 pub use self::addr::{lookup_host, ToSocketAddrs};
 pub use self::tcp::{
@@ -103,6 +106,8 @@ pub use self::udp::UdpSocket;
 pub use self::unix::{UnixListener, UnixStream};
 #[cfg(unix)]
 pub use self::unix_datagram::UnixDatagram;
+#[cfg(unix)]
+pub use self::unix_socket::UnixSocket;
 
 use std::future::Future;
 use std::io;
