@@ -18,6 +18,7 @@
 
 use std::cell::Cell;
 use std::future::{poll_fn, Future};
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -38,14 +39,14 @@ impl Budget {
 /// The budget, and beside it (one thread-local, so a worker reads both at
 /// one address) whether this worker's core is lent out until the end of
 /// the task poll under way (`block_in_place`).
-struct Coop {
+struct CoopState {
     budget: Cell<Budget>,
     lent_out: Cell<bool>,
 }
 
 std::thread_local! {
-    static STATE: Coop = const {
-        Coop {
+    static STATE: CoopState = const {
+        CoopState {
             budget: Cell::new(Budget::UNCONSTRAINED),
             lent_out: Cell::new(false),
         }
@@ -132,39 +133,81 @@ pub(crate) fn consume_one() {
 /// budget is spent, `Pending` after waking the task so that it runs again
 /// after the others. Call [`RestoreOnPending::made_progress`] when the
 /// operation did something; otherwise the unit comes back on drop.
+///
+/// The runtime's own sockets, timers and join handles take this step; a
+/// resource of another crate (a `futures` channel, say) takes it to be as
+/// fair as theirs, as with tokio's `task::coop::poll_proceed`. Outside a
+/// task poll of this runtime, and under [`unconstrained`], it is always
+/// `Ready` and spends nothing.
+///
+/// ```
+/// use std::future::Future;
+/// use std::pin::Pin;
+/// use std::task::{ready, Context, Poll};
+/// use taskcell_executor::task::coop;
+///
+/// /// A counter that is always ready, but yields its turn as a socket
+/// /// would once the task's budget is spent.
+/// struct Counter(u64);
+///
+/// impl Future for Counter {
+///     type Output = u64;
+///     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u64> {
+///         let restore = ready!(coop::poll_proceed(cx));
+///         self.0 += 1;
+///         restore.made_progress();
+///         Poll::Ready(self.0)
+///     }
+/// }
+///
+/// let rt = taskcell_executor::Builder::new_current_thread().build().unwrap();
+/// let ready = rt.block_on(std::future::poll_fn(|cx| {
+///     let mut counter = Counter(0);
+///     // Ready until the poll's budget (128 units, the default) is spent.
+///     while Pin::new(&mut counter).poll(cx).is_ready() {}
+///     Poll::Ready(counter.0)
+/// }));
+/// assert_eq!(ready, 128);
+/// ```
 #[inline]
-pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
+pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
     STATE
         .try_with(|state| {
             let current = &state.budget;
             let budget = current.get();
             match budget.0 {
-                None => Poll::Ready(RestoreOnPending(Cell::new(Budget::UNCONSTRAINED))),
+                None => Poll::Ready(RestoreOnPending::new(Budget::UNCONSTRAINED)),
                 Some(0) => {
                     cx.waker().wake_by_ref();
                     Poll::Pending
                 }
                 Some(units) => {
                     current.set(Budget(Some(units - 1)));
-                    Poll::Ready(RestoreOnPending(Cell::new(budget)))
+                    Poll::Ready(RestoreOnPending::new(budget))
                 }
             }
         })
-        .unwrap_or(Poll::Ready(RestoreOnPending(Cell::new(
-            Budget::UNCONSTRAINED,
-        ))))
+        .unwrap_or(Poll::Ready(RestoreOnPending::new(Budget::UNCONSTRAINED)))
 }
 
 /// Gives the unit spent by [`poll_proceed`] back on drop, unless the
-/// operation made progress.
+/// operation made progress. Not `Send`: it belongs to the thread's task
+/// poll under way, as tokio's.
+#[derive(Debug)]
 #[must_use = "dropping it at once gives the unit back"]
-pub(crate) struct RestoreOnPending(Cell<Budget>);
+pub struct RestoreOnPending(Cell<Budget>, PhantomData<*mut ()>);
 
 impl RestoreOnPending {
     /// The operation did something: the unit stays spent.
     #[inline]
-    pub(crate) fn made_progress(&self) {
+    pub fn made_progress(&self) {
         self.0.set(Budget::UNCONSTRAINED);
+    }
+}
+
+impl RestoreOnPending {
+    fn new(budget: Budget) -> RestoreOnPending {
+        RestoreOnPending(Cell::new(budget), PhantomData)
     }
 }
 
@@ -263,6 +306,46 @@ impl<F: Future> Future for Unconstrained<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let future = self.project().future;
         with_budget(Budget::UNCONSTRAINED, || future.poll(cx))
+    }
+}
+
+/// Makes `future` take a unit of the task's budget each time it is
+/// polled, as the runtime's own resources do: once the budget is spent, it
+/// answers `Pending` (and wakes the task) without polling `future`. The
+/// unit stays spent only when `future` completes (tokio's
+/// `task::coop::cooperative`).
+///
+/// ```
+/// use taskcell_executor::task::coop::cooperative;
+///
+/// let rt = taskcell_executor::Builder::new_current_thread().build().unwrap();
+/// let (tx, rx) = futures_channel::oneshot::channel::<u32>();
+/// tx.send(7).unwrap();
+/// // A `futures` channel, fair to the other tasks as a runtime socket is.
+/// assert_eq!(rt.block_on(cooperative(rx)).unwrap(), 7);
+/// ```
+pub fn cooperative<F: Future>(future: F) -> Coop<F> {
+    Coop { future }
+}
+
+pin_project_lite::pin_project! {
+    /// A future that takes the task's budget; made by [`cooperative`].
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless polled"]
+    pub struct Coop<F> {
+        #[pin]
+        future: F,
+    }
+}
+
+impl<F: Future> Future for Coop<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let restore = std::task::ready!(poll_proceed(cx));
+        let output = std::task::ready!(self.project().future.poll(cx));
+        restore.made_progress();
+        Poll::Ready(output)
     }
 }
 

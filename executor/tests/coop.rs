@@ -1,7 +1,9 @@
 //! The cooperative budget: a task whose runtime resources are always ready
 //! still lets the tasks behind it run (an elapsed sleep, a socket that
 //! always has data, join handles already complete), `unconstrained` turns
-//! the budget off, and `consume_budget` yields once it is spent.
+//! the budget off, and `consume_budget` yields once it is spent, as does a
+//! foreign future wrapped in `coop::cooperative`; `coop::poll_proceed`
+//! gives its unit back unless the caller made progress.
 #![cfg(not(miri))]
 
 mod common;
@@ -13,6 +15,7 @@ use std::time::Duration;
 
 use futures::AsyncReadExt;
 use taskcell_executor::net::{TcpListener, TcpStream};
+use taskcell_executor::task::coop::cooperative;
 use taskcell_executor::task::{consume_budget, unconstrained};
 use taskcell_executor::time::sleep;
 use taskcell_executor::{spawn, Builder, Runtime};
@@ -142,6 +145,52 @@ fn consume_budget_yields_once_the_budget_is_spent() {
             }
         });
         assert_eq!(done, 128, "the default budget is 128 units");
+    });
+}
+
+#[test]
+fn a_foreign_future_made_cooperative_yields_once_the_budget_is_spent() {
+    common::watchdog(common::WATCHDOG, || {
+        let rt = current_thread();
+        let done = progress_when_the_next_task_ran(&rt, |progress| async move {
+            for _ in 0..10_000 {
+                cooperative(std::future::ready(())).await;
+                progress.fetch_add(1, SeqCst);
+            }
+        });
+        assert_eq!(
+            done, 128,
+            "ready futures completed before the next task ran"
+        );
+    });
+}
+
+#[test]
+fn poll_proceed_gives_its_unit_back_unless_progress_was_made() {
+    use std::future::poll_fn;
+    use std::task::Poll;
+    use taskcell_executor::task::coop::poll_proceed;
+    common::watchdog(common::WATCHDOG, || {
+        let rt = current_thread();
+        let (kept, given_back) = rt.block_on(poll_fn(|cx| {
+            // 100 attempts that made no progress: every unit comes back.
+            for _ in 0..100 {
+                let restore = std::task::ready!(poll_proceed(cx));
+                drop(restore);
+            }
+            let mut given_back = 0;
+            while poll_proceed(cx).map(|r| r.made_progress()).is_ready() {
+                given_back += 1;
+            }
+            // And once spent, nothing is left for a resource either.
+            let kept = poll_proceed(cx).is_pending();
+            Poll::Ready((kept, given_back))
+        }));
+        assert_eq!(
+            given_back, 128,
+            "units left after attempts without progress"
+        );
+        assert!(kept, "a spent budget still answered Ready");
     });
 }
 

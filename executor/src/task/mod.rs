@@ -207,7 +207,12 @@ where
 }
 
 /// The cooperative budget under tokio's newer path (`tokio::task::coop`):
-/// the same items as in [`task`](crate::task).
+/// the items also in [`task`](crate::task), and the pieces a resource of
+/// another crate needs to take part ([`poll_proceed`](coop::poll_proceed),
+/// [`cooperative`](coop::cooperative)).
 pub mod coop {
-    pub use crate::coop::{consume_budget, has_budget_remaining, unconstrained, Unconstrained};
+    pub use crate::coop::{
+        consume_budget, cooperative, has_budget_remaining, poll_proceed, unconstrained, Coop,
+        RestoreOnPending, Unconstrained,
+    };
 }
