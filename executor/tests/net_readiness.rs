@@ -1,7 +1,8 @@
 //! The readiness API with tokio's semantics: `readable`/`writable`/`ready`
 //! wait, `try_*` attempt without waiting and hit `WouldBlock` when there is
 //! nothing (clearing the readiness, so that the next wait really waits),
-//! `peek` takes nothing, a peer that hangs up reads as EOF, a zero linger
+//! `peek` takes nothing (nor does `poll_peek` into tokio's `ReadBuf`, with
+//! `tokio-io`), a peer that hangs up reads as EOF, a zero linger
 //! resets, `TCP_QUICKACK` reads back, split halves reunite only with their
 //! own, `async_io` waits and retries the caller's own operation until it
 //! does not block, and a socket whose runtime is gone fails instead of
@@ -322,6 +323,42 @@ fn quickack_reads_back_on_both_ends_around_traffic() {
                 stream.set_quickack(false).unwrap();
                 assert!(!stream.quickack().unwrap());
             }
+        });
+    });
+}
+
+/// With `tokio-io`, `poll_peek` on a stream and on its read halves fills
+/// tokio's `ReadBuf` after what it holds, takes nothing (the read that
+/// follows gets the same bytes), waits while there is nothing, and reads
+/// 0 at EOF.
+#[cfg(feature = "tokio-io")]
+#[test]
+fn poll_peek_fills_a_read_buf_and_takes_nothing() {
+    use tokio::io::ReadBuf;
+    common::guarded(|| {
+        io_common::rt_all(2).block_on(async {
+            let (a, mut b) = tcp_pair().await;
+            let mut storage = [0u8; 8];
+            let mut buf = ReadBuf::new(&mut storage);
+            buf.put_slice(b">");
+            assert!(pending_once(poll_fn(|cx| a.poll_peek(cx, &mut buf))));
+            b.write_all(b"abc").await.unwrap();
+            let n = poll_fn(|cx| a.poll_peek(cx, &mut buf)).await.unwrap();
+            assert_eq!((n, buf.filled()), (3, &b">abc"[..]));
+            let (mut read, write) = a.into_split();
+            let mut storage = [0u8; 2];
+            let mut buf = ReadBuf::new(&mut storage);
+            let n = poll_fn(|cx| read.poll_peek(cx, &mut buf)).await.unwrap();
+            assert_eq!((n, buf.filled()), (2, &b"ab"[..]), "cut to the room left");
+            let mut got = [0; 3];
+            read.read_exact(&mut got).await.unwrap();
+            assert_eq!(&got, b"abc", "a peek took data");
+            drop(b);
+            let mut storage = [0u8; 4];
+            let mut buf = ReadBuf::new(&mut storage);
+            let n = poll_fn(|cx| read.poll_peek(cx, &mut buf)).await.unwrap();
+            assert_eq!(n, 0, "EOF");
+            drop(write);
         });
     });
 }

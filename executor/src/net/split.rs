@@ -264,6 +264,20 @@ macro_rules! read_half_api {
                     let $s = self;
                     $inner.$peek(buf).await
                 }
+
+                #[doc = concat!(
+                    "Polls to copy waiting data into tokio's `ReadBuf` without taking it ",
+                    "(feature `tokio-io`); see [`", stringify!($stream), "::poll_peek`]."
+                )]
+                #[cfg(feature = "tokio-io")]
+                pub fn poll_peek(
+                    &mut self,
+                    cx: &mut std::task::Context<'_>,
+                    buf: &mut tokio::io::ReadBuf<'_>,
+                ) -> std::task::Poll<std::io::Result<usize>> {
+                    let $s = &*self;
+                    $inner.poll_peek(cx, buf)
+                }
             )?
 
             /// This end's address.

@@ -432,6 +432,33 @@ impl TcpStream {
         poll_fn(|cx| self.io.poll_io(cx, Direction::Read, |s| s.peek(buf))).await
     }
 
+    /// Polls to copy waiting data into the unfilled part of tokio's
+    /// `ReadBuf` (feature `tokio-io`) without taking it, as tokio's: the
+    /// byte count (0 at EOF), or `Pending` with the task's waker
+    /// registered. See [`peek`](Self::peek).
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use taskcell_executor::io::AsyncWriteExt;
+    /// use tokio::io::ReadBuf;
+    #[doc = tcp_pair!()]
+    /// let (a, mut b) = (a, b);
+    /// b.write_all(b"peek").await.unwrap();
+    /// let mut storage = [0; 16];
+    /// let mut buf = ReadBuf::new(&mut storage);
+    /// let n = poll_fn(|cx| a.poll_peek(cx, &mut buf)).await.unwrap();
+    /// assert_eq!((n, buf.filled()), (4, &b"peek"[..]));
+    /// # });
+    /// ```
+    #[cfg(feature = "tokio-io")]
+    pub fn poll_peek(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<io::Result<usize>> {
+        super::poll_recv_read_buf(&self.io, cx, buf, |s, spare| s.peek(spare).map(|n| (n, n)))
+    }
+
     /// Sets `IP_TTL`: the time-to-live of the packets this stream sends.
     ///
     /// ```

@@ -403,6 +403,19 @@ impl UnixStream {
         self.io.get_ref().peer_addr()
     }
 
+    /// Takes the socket's pending error (`SO_ERROR`), clearing it.
+    ///
+    /// ```
+    /// # let rt = taskcell_executor::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// let (a, _b) = taskcell_executor::net::UnixStream::pair().unwrap();
+    /// assert!(a.take_error().unwrap().is_none());
+    /// # });
+    /// ```
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.io.get_ref().take_error()
+    }
+
     /// The credentials of the peer process: that of the process that
     /// connected (for an accepted stream) or listened (for a connected
     /// one), or made the pair, as they were then (`SO_PEERCRED`; Linux and
