@@ -279,6 +279,15 @@ impl Readiness {
             .map(|ready| Seen(ready.expect("the model never shuts down")))
     }
 
+    /// A `poll_read_ready` caller's side: `Ready` if readable, otherwise
+    /// `cx`'s waker replaces the last caller's in the polled slot, which
+    /// the driver wakes only once such a call has been made.
+    pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<Seen> {
+        self.0
+            .poll_ready_mask(cx, scheduled_io::READABLE, false)
+            .map(|ready| Seen(ready.expect("the model never shuts down")))
+    }
+
     /// The reader's side, after its read hit `WouldBlock`.
     pub fn clear(&self, seen: Seen) {
         self.0.clear_readiness(seen.0);

@@ -117,6 +117,25 @@ fn the_first_priority_waiter_racing_the_event_is_seen_or_woken() {
     });
 }
 
+/// The first `poll_read_ready` on a socket, racing the readable event:
+/// its polled slot is one the driver wakes only once a call has been made
+/// (the word's polled-used bit), so the caller either sees the readiness
+/// or is woken.
+#[test]
+fn the_first_polled_waiter_racing_the_event_is_seen_or_woken() {
+    loom::model(|| {
+        let io = Arc::new(Readiness::new());
+        let driver = {
+            let io = io.clone();
+            thread::spawn(move || io.set_readable(1))
+        };
+        let (woken, waker) = flag();
+        let first = io.poll_read_ready(&mut Context::from_waker(&waker));
+        driver.join().unwrap();
+        assert!(first.is_ready() || woken.0.load(SeqCst), "lost wake-up");
+    });
+}
+
 /// A reader that saw readiness, read, hit `WouldBlock` and cleared what it
 /// saw, while a new edge arrived: the new edge survives the clear or wakes
 /// the reader's next wait. (Edge-triggered: the OS reports it once.)

@@ -383,8 +383,10 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// budget, as tokio's.
     ///
     /// As tokio's, this is meant for one task at a time (a `poll_read`):
-    /// more may call it, and each is woken, but the guard's readiness may
-    /// be stale by the time it is used.
+    /// only the waker of the most recent call is woken, and a call from
+    /// another task replaces (and drops) the waker of the one before.
+    /// Tasks waiting in [`readable`](Self::readable) or
+    /// [`ready`](Self::ready) are apart from this, and each is woken.
     ///
     /// # Errors
     ///

@@ -162,9 +162,10 @@ macro_rules! stream_try_api {
             #[doc = concat!(
                 "Polls for read readiness: `Ready(Ok(()))` once the stream is readable \
                  (or its read half closed).\n\n",
-                "As tokio's: of the tasks that call this (or poll a read) on one stream, \
-                 the one whose call came last is woken first; the others are woken too, \
-                 by the same event, and may find nothing.\n\n",
+                "As tokio's, only the waker of the most recent call is woken: a call \
+                 from another task replaces (and drops) the waker of the one before. \
+                 Tasks that wait in `readable`, `ready` or a read are apart from this, \
+                 and each is woken.\n\n",
                 "```\n",
                 "use std::future::poll_fn;\n",
                 $setup,
@@ -182,7 +183,8 @@ macro_rules! stream_try_api {
 
             #[doc = concat!(
                 "Polls for write readiness: `Ready(Ok(()))` once the stream is writable \
-                 (or its write half closed). Wakes as `poll_read_ready` does.\n\n",
+                 (or its write half closed). Only the most recent call's waker is \
+                 woken, as with `poll_read_ready`.\n\n",
                 "```\n",
                 "use std::future::poll_fn;\n",
                 $setup,
@@ -371,8 +373,10 @@ macro_rules! datagram_api {
         impl $ty {
             #[doc = concat!(
                 "Polls for receive readiness: `Ready(Ok(()))` once a datagram may be \
-                 waiting. Of the tasks that call this on one socket, each is woken by \
-                 the next datagram's arrival (and may find it taken).\n\n",
+                 waiting. As tokio's, only the waker of the most recent call is woken \
+                 (a call from another task replaces the one before); tasks waiting in \
+                 `readable`, `ready` or a receive are apart from this, and each is \
+                 woken.\n\n",
                 "```\n",
                 "use std::future::poll_fn;\n",
                 $setup,
@@ -389,7 +393,8 @@ macro_rules! datagram_api {
 
             #[doc = concat!(
                 "Polls for send readiness: `Ready(Ok(()))` once the socket may take a \
-                 datagram.\n\n",
+                 datagram. Only the most recent call's waker is woken, as with \
+                 `poll_recv_ready`.\n\n",
                 "```\n",
                 "use std::future::poll_fn;\n",
                 $setup,

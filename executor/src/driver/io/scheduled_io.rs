@@ -11,6 +11,7 @@
 //! | 6–9     | listed: the read (write, error, priority) overflow list may hold waiters |
 //! | 10      | a task has waited for priority: the driver wakes that slot |
 //! | 11–14   | the directions (read, write, error, priority) the last event woke |
+//! | 15      | a task has called a `poll_*_ready` method: the driver wakes those slots |
 //! | 16–30   | the driver tick of the event that last set readiness       |
 //! | 31      | shut down: the driver is gone, every operation fails       |
 //!
@@ -42,6 +43,14 @@
 //! follows reports it. The priority slot costs the driver nothing until a
 //! task first waits there: it is woken only once the word's
 //! priority-used bit says one did.
+//!
+//! The public `poll_read_ready` and `poll_write_ready` methods (and the
+//! datagram sockets' `poll_recv_ready`, `poll_send_ready`) have a slot of
+//! their own per direction instead, with tokio's rule for them: only the
+//! waker of the most recent call is kept, and the one it replaces is
+//! dropped, not woken (tokio's `io_async_fd::poll_fns` checks this). Like
+//! the priority slot, these cost the driver nothing until a task first
+//! calls such a method on the socket (the word's polled-used bit).
 //!
 //! The rule that loses no wake-up: **a waker leaves the slot only to be
 //! woken or to be listed, and a waker is listed only under the list's lock,
@@ -105,6 +114,9 @@ const LAST_WRITE: usize = 1 << 12;
 const LAST_ERROR: usize = 1 << 13;
 const LAST_PRIORITY: usize = 1 << 14;
 const LAST: usize = LAST_READ | LAST_WRITE | LAST_ERROR | LAST_PRIORITY;
+/// A task has called a `poll_*_ready` method: the driver wakes the polled
+/// slots (module docs, "Waiters").
+const POLLED_USED: usize = 1 << 15;
 
 const TICK_SHIFT: u32 = 16;
 const TICK_MASK: usize = 0x7fff << TICK_SHIFT;
@@ -264,6 +276,10 @@ pub(crate) struct ScheduledIo {
     error: AtomicWaker,
     /// The slot of the tasks that wait for priority data.
     priority: AtomicWaker,
+    /// The slots of the public `poll_*_ready` methods, which keep only the
+    /// latest caller's waker (module docs, "Waiters").
+    polled_reader: AtomicWaker,
+    polled_writer: AtomicWaker,
     /// The wakers the slots displaced, by direction (see "Waiters").
     listed: Mutex<[Waiters; 4]>,
     /// Where this registration sits in the driver's registration set
@@ -279,6 +295,8 @@ impl ScheduledIo {
             writer: AtomicWaker::new(),
             error: AtomicWaker::new(),
             priority: AtomicWaker::new(),
+            polled_reader: AtomicWaker::new(),
+            polled_writer: AtomicWaker::new(),
             listed: Mutex::new([
                 Waiters::new(),
                 Waiters::new(),
@@ -322,11 +340,17 @@ impl ScheduledIo {
             if current & LISTED_READ != 0 {
                 self.wake_listed(Direction::Read);
             }
+            if current & POLLED_USED != 0 {
+                self.polled_reader.wake();
+            }
         }
         if ready & Direction::Write.mask() != 0 {
             self.writer.wake();
             if current & LISTED_WRITE != 0 {
                 self.wake_listed(Direction::Write);
+            }
+            if current & POLLED_USED != 0 {
+                self.polled_writer.wake();
             }
         }
         if ready & ERROR != 0 {
@@ -373,6 +397,8 @@ impl ScheduledIo {
             self.slot(direction).wake();
             self.wake_listed(direction);
         }
+        self.polled_reader.wake();
+        self.polled_writer.wake();
     }
 
     /// Drops the waiters' wakers: for a registration that is being released
@@ -384,6 +410,8 @@ impl ScheduledIo {
         for direction in Direction::ALL {
             crate::task::drop_contained(self.slot(direction).take());
         }
+        crate::task::drop_contained(self.polled_reader.take());
+        crate::task::drop_contained(self.polled_writer.take());
         let listed = {
             let mut listed = self.listed.lock();
             self.readiness.fetch_and(!LISTED, AcqRel);
@@ -491,12 +519,15 @@ impl ScheduledIo {
         })
     }
 
-    /// Task side: `Ready` once the readiness word holds any of `mask`'s
-    /// bits (or the driver is gone: an error); otherwise registers `cx`'s
-    /// waker in each direction `mask` concerns. `budgeted`: the wait takes
-    /// a unit of the task's budget, as `poll_read_ready` does in tokio;
-    /// `ready`, `readable` and `writable` do not count (only the attempts
-    /// do), so that a ready socket always answers `Ready` there.
+    /// Task side, for the public `poll_*_ready` methods: `Ready` once the
+    /// readiness word holds any of `mask`'s bits (or the driver is gone:
+    /// an error); otherwise registers `cx`'s waker in each direction `mask`
+    /// concerns, reading and writing in their polled slots, where it
+    /// replaces the waker of the previous call (module docs, "Waiters").
+    /// `budgeted`: the wait takes a unit of the task's budget, as
+    /// `poll_read_ready` does in tokio; `ready`, `readable` and `writable`
+    /// do not count (only the attempts do), so that a ready socket always
+    /// answers `Ready` there.
     pub(crate) fn poll_ready_mask(
         &self,
         cx: &mut Context<'_>,
@@ -505,9 +536,31 @@ impl ScheduledIo {
     ) -> Poll<io::Result<ReadyEvent>> {
         self.poll_ready_with(cx, mask, budgeted, |waker| {
             for direction in Direction::of(mask) {
-                self.register(direction, waker);
+                match direction {
+                    Direction::Read => self.register_polled(&self.polled_reader, waker),
+                    Direction::Write => self.register_polled(&self.polled_writer, waker),
+                    _ => self.register(direction, waker),
+                }
             }
         })
+    }
+
+    /// Puts `waker` in a polled slot, dropping the waker it replaces;
+    /// sets the polled-used bit first, as [`use_priority`] does for its
+    /// slot, so that a driver's readiness RMW either sees the bit and
+    /// wakes the slot, or comes before it and is seen by the waiter's
+    /// check that follows its registration.
+    ///
+    /// [`use_priority`]: Self::use_priority
+    #[inline]
+    fn register_polled(&self, slot: &AtomicWaker, waker: &Waker) {
+        if self.readiness.load(Acquire) & POLLED_USED == 0 {
+            self.readiness.fetch_or(POLLED_USED, AcqRel);
+        }
+        if let Some(replaced) = slot.register(waker) {
+            // A foreign waker's drop may panic (`task` rule 7).
+            crate::task::drop_contained(replaced);
+        }
     }
 
     /// [`poll_ready_mask`](Self::poll_ready_mask) without budget, for a
@@ -767,6 +820,60 @@ mod tests {
     }
 
     #[test]
+    fn a_polled_slot_wakes_only_the_latest_caller_beside_the_other_waiters() {
+        let io = ScheduledIo::new();
+        let (first, first_waker) = counter();
+        let (latest, latest_waker) = counter();
+        let (reader, reader_waker) = counter();
+        let (writer, writer_waker) = counter();
+        for waker in [&first_waker, &latest_waker] {
+            assert!(io
+                .poll_ready_mask(&mut Context::from_waker(waker), READABLE, false)
+                .is_pending());
+        }
+        assert!(io
+            .poll_ready(&mut Context::from_waker(&reader_waker), Direction::Read)
+            .is_pending());
+        assert!(io
+            .poll_ready_mask(&mut Context::from_waker(&writer_waker), WRITABLE, false)
+            .is_pending());
+        io.set_readiness(1, READABLE);
+        let woken = |count: &Arc<Count>| count.0.load(SeqCst);
+        assert_eq!(
+            woken(&first),
+            0,
+            "a replaced poll_read_ready waker was woken"
+        );
+        assert_eq!(woken(&latest), 1, "the latest poll_read_ready waker");
+        assert_eq!(woken(&reader), 1, "a reader beside it");
+        assert_eq!(woken(&writer), 0, "the polled writer, for readability");
+        io.set_readiness(2, WRITABLE);
+        assert_eq!(woken(&writer), 1, "the polled writer");
+        io.shutdown();
+        assert!(io
+            .poll_ready_mask(&mut Context::from_waker(&first_waker), READABLE, false)
+            .is_ready());
+    }
+
+    #[test]
+    fn the_polled_slots_reach_shutdown_and_release() {
+        let io = ScheduledIo::new();
+        let (count, waker) = counter();
+        assert!(io
+            .poll_ready_mask(&mut Context::from_waker(&waker), READABLE, false)
+            .is_pending());
+        io.shutdown();
+        assert_eq!(count.0.load(SeqCst), 1, "shutdown reaches the polled slot");
+        let io = ScheduledIo::new();
+        assert!(io
+            .poll_ready_mask(&mut Context::from_waker(&waker), WRITABLE, false)
+            .is_pending());
+        assert_eq!(Arc::strong_count(&count), 3, "the slot holds a clone");
+        io.clear_wakers();
+        assert_eq!(Arc::strong_count(&count), 2, "release drops it");
+    }
+
+    #[test]
     fn a_failed_attempt_keeps_readiness_from_a_newer_event() {
         let io = ScheduledIo::new();
         let (_, waker) = counter();
@@ -963,12 +1070,13 @@ mod tests {
         let (_, other) = counter();
         let both = Direction::Read.mask() | Direction::Write.mask();
         let mut cx = Context::from_waker(&waker);
-        assert!(io.poll_ready_mask(&mut cx, both, true).is_pending());
+        // A `ready` future's wait, in both directions' slots.
+        assert!(io.poll_ready_since(&mut cx, both, &mut None).is_pending());
         // Another writer displaces it from the write slot only.
         assert!(pending(&io, &other, Direction::Write));
         io.set_readiness(1, WRITABLE);
         assert_eq!(wakes.0.load(SeqCst), 1);
-        let Poll::Ready(Ok(event)) = io.poll_ready_mask(&mut cx, both, true) else {
+        let Poll::Ready(Ok(event)) = io.poll_ready_since(&mut cx, both, &mut None) else {
             panic!("writable");
         };
         assert_eq!(event.ready(), WRITABLE);
@@ -1125,8 +1233,9 @@ mod tests {
         let (b_wakes, b) = counter();
         for _ in 0..3 {
             for waker in [&a, &b] {
+                // `ready` futures' waits, which share the slot and its list.
                 assert!(io
-                    .poll_ready_mask(&mut Context::from_waker(waker), readable, true)
+                    .poll_ready_since(&mut Context::from_waker(waker), readable, &mut None)
                     .is_pending());
             }
         }
