@@ -1,6 +1,6 @@
 //! `#[taskcell_executor::test]` and `#[taskcell_executor::main]` build the
 //! runtime their arguments ask for (current-thread by default for tests,
-//! multi-thread for `main`, `worker_threads`), run the body on it with I/O
+//! multi-thread for `main`, `worker_threads`, `name`), run the body on it with I/O
 //! and timers enabled, let `?` and `return` work as in any `async fn`, and
 //! reject misuse with errors at the user's tokens (`tests/ui/`).
 #![cfg(not(miri))]
@@ -33,6 +33,29 @@ async fn a_multi_thread_test_has_its_workers() {
     assert_eq!(Handle::current().metrics().num_workers(), 3);
     let task = taskcell_executor::spawn(async { std::thread::current().name().map(String::from) });
     assert_eq!(task.await.unwrap().as_deref(), Some("taskcell-worker"));
+}
+
+#[taskcell_executor::test(flavor = "multi_thread", worker_threads = 1, name = "named-in-test")]
+async fn a_named_test_runtime_gives_its_name_back() {
+    assert_eq!(Handle::current().name(), Some("named-in-test"));
+}
+
+#[taskcell_executor::test]
+async fn an_unnamed_runtime_has_no_name() {
+    assert_eq!(Handle::current().name(), None);
+}
+
+#[test]
+fn an_empty_runtime_name_panics_with_tokios_words() {
+    let panic = std::panic::catch_unwind(|| {
+        taskcell_executor::Builder::new_current_thread().name(" ");
+    })
+    .unwrap_err();
+    let message = panic.downcast_ref::<&str>().copied().unwrap_or_default();
+    assert!(
+        message.starts_with("runtime name shouldn't be empty"),
+        "{message}"
+    );
 }
 
 #[taskcell_executor::test]

@@ -14,6 +14,8 @@
 //! - `start_paused = true` (current-thread and local only): the runtime's clock starts
 //!   paused, as with `time::pause()`; needs `taskcell-executor`'s
 //!   `test-util` feature, as tokio's needs its own;
+//! - `name = "..."`: the runtime's name (`Builder::name`, which
+//!   `Handle::name` gives back);
 //! - `crate = "path"`: where `taskcell_executor` is, when it is renamed.
 //!
 //! Errors point at the tokens they are about.
@@ -121,6 +123,7 @@ struct Config {
     flavor: Option<(Flavor, Span)>,
     worker_threads: Option<LitInt>,
     start_paused: Option<LitBool>,
+    name: Option<LitStr>,
     krate: Option<Path>,
 }
 
@@ -130,6 +133,7 @@ impl Config {
             flavor: None,
             worker_threads: None,
             start_paused: None,
+            name: None,
             krate: None,
         };
         let parser = syn::meta::parser(|meta| {
@@ -162,6 +166,16 @@ impl Config {
             } else if meta.path.is_ident("start_paused") {
                 let value: LitBool = meta.value()?.parse()?;
                 set(&mut config.start_paused, value, &meta.path)
+            } else if meta.path.is_ident("name") {
+                let value: LitStr = meta.value()?.parse()?;
+                if value.value().trim().is_empty() {
+                    return Err(syn::Error::new(
+                        value.span(),
+                        "`name` must have a visible character; leave it out for an unnamed \
+                         runtime",
+                    ));
+                }
+                set(&mut config.name, value, &meta.path)
             } else if meta.path.is_ident("crate") {
                 let value: LitStr = meta.value()?.parse()?;
                 set(&mut config.krate, value.parse::<Path>()?, &meta.path)
@@ -169,7 +183,7 @@ impl Config {
                 let name = meta.path.to_token_stream().to_string().replace(' ', "");
                 Err(meta.error(format!(
                     "unknown argument `{name}` to `#[{}]`; the arguments are `flavor`, \
-                     `worker_threads`, `start_paused` and `crate`",
+                     `worker_threads`, `start_paused`, `name` and `crate`",
                     kind.name()
                 )))
             }
@@ -280,6 +294,10 @@ fn rewrite(args: TokenStream, mut function: ItemFn, kind: Kind) -> syn::Result<T
         .start_paused
         .as_ref()
         .map(|paused| quote_spanned!(paused.span()=> .start_paused(#paused)));
+    let name = config
+        .name
+        .as_ref()
+        .map(|name| quote_spanned!(name.span()=> .name(#name)));
     let output: TokenStream2 = match &function.sig.output {
         ReturnType::Default => quote!(()),
         ReturnType::Type(_, ty) => ty.to_token_stream(),
@@ -303,6 +321,7 @@ fn rewrite(args: TokenStream, mut function: ItemFn, kind: Kind) -> syn::Result<T
         let runtime = #builder
             #worker_threads
             #start_paused
+            #name
             .enable_all()
             .#build
             .expect("building the taskcell runtime");

@@ -94,6 +94,7 @@ pub struct Builder {
     flavor: Flavor,
     worker_threads: Option<usize>,
     thread_name: NameFn,
+    name: Option<String>,
     thread_stack_size: Option<usize>,
     on_thread_start: Option<Hook>,
     on_thread_stop: Option<Hook>,
@@ -161,6 +162,7 @@ impl Builder {
             flavor,
             worker_threads: None,
             thread_name: StdArc::new(|| "taskcell-worker".to_owned()),
+            name: None,
             thread_stack_size: None,
             on_thread_start: None,
             on_thread_stop: None,
@@ -320,6 +322,35 @@ impl Builder {
             "Worker threads cannot be set to 0: a runtime needs at least one worker thread"
         );
         self.worker_threads = Some(n);
+        self
+    }
+
+    /// Names the runtime itself, as tokio's: [`Handle::name`] gives it back
+    /// (a runtime has none by default). Thread names are
+    /// [`thread_name`](Self::thread_name)'s.
+    ///
+    /// # Panics
+    ///
+    /// If `name` is empty or only whitespace, with tokio's message.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Builder::new_current_thread()
+    ///     .name("ingest")
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(rt.handle().name(), Some("ingest"));
+    /// ```
+    ///
+    /// [`Handle::name`]: crate::Handle::name
+    #[track_caller]
+    pub fn name(&mut self, name: impl Into<String>) -> &mut Builder {
+        let name = name.into();
+        assert!(
+            !name.trim().is_empty(),
+            "runtime name shouldn't be empty: `Builder::name` needs a name with a visible \
+             character; leave it out for an unnamed runtime"
+        );
+        self.name = Some(name);
         self
     }
 
@@ -685,6 +716,7 @@ impl Builder {
                 StdArc::clone(&hooks),
             ),
             local,
+            name: self.name.clone(),
         };
         let (inner, scheduler) = match self.flavor {
             Flavor::CurrentThread => {

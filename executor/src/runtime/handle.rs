@@ -300,6 +300,18 @@ impl Handle {
         RuntimeId(self.inner.id())
     }
 
+    /// The runtime's name, given with [`Builder::name`](crate::Builder::name)
+    /// (or `#[main(name = "..")]`); `None` for an unnamed runtime, as
+    /// tokio's.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// assert_eq!(rt.handle().name(), None);
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.inner.name()
+    }
+
     /// The flavour of this handle's runtime. A
     /// [`LocalRuntime`](crate::runtime::LocalRuntime) is a current-thread
     /// runtime: `CurrentThread`, as tokio's.

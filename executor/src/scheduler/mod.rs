@@ -98,6 +98,8 @@ pub(crate) struct Config {
     pub(crate) blocking: BlockingPool,
     /// A `LocalRuntime`'s set of local tasks.
     pub(crate) local: Option<StdArc<local::Shared>>,
+    /// The runtime's name (`Builder::name`), if it was given one.
+    pub(crate) name: Option<String>,
 }
 
 /// The scheduler's handle: the scheduler of every task, and what the
@@ -126,6 +128,8 @@ pub(crate) struct Shared {
     park_hooks: ParkHooks,
     /// The runtime's id (`runtime::Id`), unique in the process.
     id: u64,
+    /// The runtime's name (`Builder::name`), if it was given one.
+    name: Option<Box<str>>,
     injector: Injector<Notified<Handle>>,
     remotes: Box<[Remote]>,
     idle: Idle,
@@ -222,6 +226,7 @@ impl Handle {
             driver,
             blocking,
             local,
+            name,
         } = config;
         let locals: Vec<_> = (0..workers)
             .map(|_| crossbeam_deque::Worker::new_fifo())
@@ -242,6 +247,7 @@ impl Handle {
             lifo_slot,
             park_hooks,
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            name: name.map(String::into_boxed_str),
             injector: Injector::new(),
             idle: Idle::new(workers),
             // 16 shards a worker (tokio takes 4): a spawn and a completion
@@ -308,6 +314,11 @@ impl Handle {
     /// The runtime's id.
     pub(crate) fn id(&self) -> u64 {
         self.shared.id
+    }
+
+    /// The runtime's name, if it was given one.
+    pub(crate) fn name(&self) -> Option<&str> {
+        self.shared.name.as_deref()
     }
 
     /// Spawns `future` as a new task of this runtime. If the runtime has

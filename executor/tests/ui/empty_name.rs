@@ -1,0 +1,2 @@
+#[taskcell_executor::main(name = "  ")]
+async fn main() {}
