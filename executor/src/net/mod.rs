@@ -144,16 +144,17 @@ try_from_std!(
 );
 
 /// Reads into `buf`'s spare capacity with `read` (a `recv` of socket2's,
-/// which writes only what it receives), then advances `buf` past what was
-/// read. Uninitialised memory is offered as such: nothing is zeroed first.
+/// or a pipe's `read(2)`: either writes only what it receives), then
+/// advances `buf` past what was read. Uninitialised memory is offered as
+/// such: nothing is zeroed first.
 pub(crate) fn read_into_buf<B: bytes::BufMut + ?Sized, R>(
     buf: &mut B,
     read: impl FnOnce(&mut [std::mem::MaybeUninit<u8>]) -> io::Result<(usize, R)>,
 ) -> io::Result<(usize, R)> {
     let spare = buf.chunk_mut();
     // SAFETY: `as_uninit_slice_mut` asks that no initialised byte be
-    // de-initialised: only `read` writes here, and socket2's `recv`s write
-    // received data, never uninitialised bytes.
+    // de-initialised: only `read` writes here, and socket2's `recv`s and
+    // `read(2)` write received data, never uninitialised bytes.
     let spare = unsafe { spare.as_uninit_slice_mut() };
     let len = spare.len();
     let (n, with) = read(spare)?;
@@ -178,9 +179,9 @@ where
 }
 
 /// Receives into the unfilled part of tokio's `ReadBuf` with `recv`, which
-/// must be one of socket2's receives (they write only what they receive,
-/// never uninitialised bytes, and report its length), then marks those
-/// bytes filled. Uninitialised memory is offered as such: nothing is
+/// must be one of socket2's receives or a pipe's `read(2)` (they write only
+/// what they receive, never uninitialised bytes, and report its length),
+/// then marks those bytes filled. Uninitialised memory is offered as such: nothing is
 /// zeroed first.
 #[cfg(feature = "tokio-io")]
 pub(crate) fn recv_into_read_buf<R>(

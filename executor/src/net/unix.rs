@@ -1,6 +1,7 @@
 //! Unix-domain sockets (Unix only): [`UnixListener`] and [`UnixStream`]
 //! (also at [`net`](crate::net)'s root), the halves of a split
-//! `UnixStream`, and [`UCred`], a peer's credentials.
+//! `UnixStream`, and [`UCred`], a peer's credentials; and [`pipe`],
+//! anonymous pipes and FIFOs, as tokio's `net::unix::pipe`.
 
 use std::fmt;
 use std::future::poll_fn;
@@ -18,6 +19,8 @@ pub use super::ucred::{gid_t, pid_t, uid_t, UCred};
 /// `as_pathname`; `as_abstract_name` through std's `SocketAddrExt` on
 /// Linux and Android). Every Unix socket here returns it.
 pub use std::os::unix::net::SocketAddr;
+
+pub mod pipe;
 
 /// Whether `path` names a socket in the abstract namespace: on Linux and
 /// Android, a path whose first byte is NUL (`"\0name"`), as tokio reads

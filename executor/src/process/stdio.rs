@@ -4,7 +4,8 @@
 //! The standard library's pipe is made non-blocking and registered once,
 //! edge-triggered, like a socket (`mio`'s pipe types do both); reads and
 //! writes then wait for readiness events, never in `read(2)` or
-//! `write(2)`.
+//! `write(2)`. They are those of [`net::unix::pipe`](crate::net::unix::pipe),
+//! whose `Sender` and `Receiver` wrap the same `mio` types.
 
 use std::fmt;
 use std::io;
@@ -15,7 +16,8 @@ use std::task::{Context, Poll};
 
 use mio::unix::pipe::{Receiver, Sender};
 
-use crate::driver::io::{Direction, PollEvented};
+use crate::driver::io::PollEvented;
+use crate::net::unix::pipe;
 use crate::scheduler::Handle;
 
 /// The parent's end of a child's standard input: an
@@ -268,15 +270,13 @@ macro_rules! reader {
                 cx: &mut Context<'_>,
                 buf: &mut [u8],
             ) -> Poll<io::Result<usize>> {
-                let len = buf.len();
-                self.io
-                    .poll_read_io(cx, len, |mut pipe| io::Read::read(&mut pipe, buf))
+                pipe::poll_read(&self.io, cx, buf)
             }
         }
 
-        /// tokio's `AsyncRead` (feature `tokio-io`). The unfilled part of
-        /// the `ReadBuf` is zeroed before its first read (a pipe has no
-        /// `recv` that fills uninitialised memory safely).
+        /// tokio's `AsyncRead` (feature `tokio-io`): reads go straight into
+        /// the unfilled part of the `ReadBuf`, uninitialised or not, as a
+        /// [`pipe::Receiver`](crate::net::unix::pipe::Receiver)'s do.
         #[cfg(feature = "tokio-io")]
         impl tokio::io::AsyncRead for $ty {
             fn poll_read(
@@ -284,13 +284,7 @@ macro_rules! reader {
                 cx: &mut Context<'_>,
                 buf: &mut tokio::io::ReadBuf<'_>,
             ) -> Poll<io::Result<()>> {
-                let n = std::task::ready!(futures_io::AsyncRead::poll_read(
-                    self,
-                    cx,
-                    buf.initialize_unfilled()
-                ))?;
-                buf.advance(n);
-                Poll::Ready(Ok(()))
+                pipe::poll_read_tokio(&self.io, cx, buf)
             }
         }
     };
@@ -305,9 +299,7 @@ impl futures_io::AsyncWrite for ChildStdin {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Direction::Write, |mut pipe| {
-            io::Write::write(&mut pipe, buf)
-        })
+        pipe::poll_write(&self.io, cx, buf)
     }
 
     fn poll_write_vectored(
@@ -315,9 +307,7 @@ impl futures_io::AsyncWrite for ChildStdin {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Direction::Write, |mut pipe| {
-            io::Write::write_vectored(&mut pipe, bufs)
-        })
+        pipe::poll_write_vectored(&self.io, cx, bufs)
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -84,23 +84,29 @@ impl<E: Source> PollEvented<E> {
     /// As [`io_handle`].
     #[track_caller]
     pub(crate) fn with_interest(
-        mut io: E,
+        io: E,
         interest: mio::Interest,
         what: &str,
     ) -> io::Result<PollEvented<E>> {
         let handle = io_handle(what);
-        let shared = io_of(&handle).register(&mut io, interest)?;
-        Ok(PollEvented {
-            io: Some(io),
-            shared,
-            handle,
-        })
+        Self::with_handle_interest(io, &handle, interest)
     }
 
     /// Registers `io` with the driver of `handle`'s runtime (an accepted
     /// socket joins its listener's runtime).
-    pub(crate) fn with_handle(mut io: E, handle: &Handle) -> io::Result<PollEvented<E>> {
-        let shared = io_of(handle).register(&mut io, SOCKET)?;
+    pub(crate) fn with_handle(io: E, handle: &Handle) -> io::Result<PollEvented<E>> {
+        Self::with_handle_interest(io, handle, SOCKET)
+    }
+
+    /// Registers `io` for `interest` alone with the driver of `handle`'s
+    /// runtime (`io_handle` checked that it has one): a pipe's end, which
+    /// moves data one way only.
+    pub(crate) fn with_handle_interest(
+        mut io: E,
+        handle: &Handle,
+        interest: mio::Interest,
+    ) -> io::Result<PollEvented<E>> {
+        let shared = io_of(handle).register(&mut io, interest)?;
         Ok(PollEvented {
             io: Some(io),
             shared,
