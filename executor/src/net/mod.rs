@@ -2,7 +2,7 @@
 //! [`TcpSocket`] (to set options before connecting or listening),
 //! [`UdpSocket`], and on Unix [`UnixListener`], [`UnixStream`],
 //! [`UnixDatagram`] and [`UnixSocket`] (to set up before listening,
-//! connecting or sending).
+//! connecting or sending), and pipes and FIFOs in [`unix::pipe`].
 //!
 //! Each socket is registered with the driver once, edge-triggered, when it
 //! is made; a read or write that would block waits for the next readiness
