@@ -7,7 +7,8 @@
 //! the checks of `from_file`/`from_owned_fd` (not a pipe, wrong access
 //! mode, made non-blocking); the `try_` API and its readiness; tokio's
 //! `AsyncRead`/`AsyncWrite`; ends that outlive their runtime failing with
-//! an error (but giving their descriptors back); and a panic naming the function outside a runtime, before any
+//! an error (but giving their descriptors back), and tasks waiting on a
+//! pipe dropped with their runtime; and a panic naming the function outside a runtime, before any
 //! FIFO is opened.
 #![cfg(not(miri))]
 #![cfg(unix)]
@@ -561,6 +562,27 @@ fn pipe_ends_that_outlive_their_runtime_fail_with_an_error() {
     });
 }
 
+#[test]
+fn dropping_the_runtime_ends_tasks_waiting_on_a_pipe() {
+    common::guarded(|| {
+        let rt = io_common::rt_all(2);
+        let (tx, rx) = rt.block_on(async { pipe::pipe().unwrap() });
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        let reader = rt.spawn(async move {
+            let mut rx = rx;
+            started_tx.send(()).unwrap();
+            rx.read(&mut [0; 8]).await
+        });
+        started_rx.recv().unwrap();
+        // The task waits in `read` (or is about to); the runtime goes away
+        // under it, dropping it, while the sender is still open.
+        drop(rt);
+        let err = futures::executor::block_on(reader).unwrap_err();
+        assert!(err.is_cancelled(), "{err:?}");
+        drop(tx);
+    });
+}
+
 /// The message of the panic `f` raises.
 fn panic_of(f: impl FnOnce()) -> String {
     common::quiet_expected_panics();
@@ -628,7 +650,11 @@ fn pipe_on_a_runtime_without_io_panics_with_tokios_words() {
 }
 
 #[test]
-fn the_ends_show_their_descriptor_in_debug() {
+fn the_ends_are_send_sync_and_show_their_descriptor_in_debug() {
+    fn send_sync_unpin<T: Send + Sync + Unpin>() {}
+    send_sync_unpin::<Sender>();
+    send_sync_unpin::<Receiver>();
+    send_sync_unpin::<OpenOptions>();
     run(|| async {
         let (tx, rx) = pipe::pipe().unwrap();
         assert_eq!(
