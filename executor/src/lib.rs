@@ -163,9 +163,17 @@ pub use tokio::{join, pin, try_join};
 ///
 /// They need no runtime, so tokio's own are the ones to use on this one;
 /// `taskcell_executor::sync` is `tokio::sync`, so that a port keeps its
-/// paths. They do not take this runtime's cooperative budget (a task
-/// that receives from a channel that is never empty yields only where it
-/// awaits something of this runtime's).
+/// paths. Where tokio's `sync` asks tokio's own runtime context, a task of
+/// this runtime is not in one:
+///
+/// - its receives and waits take no unit of this runtime's cooperative
+///   budget: a task that loops on a channel that is always ready (or
+///   closed) yields only where it awaits something of this runtime's;
+/// - `blocking_recv`, `blocking_send`, `blocking_lock` and the like, called
+///   in a task, block its worker instead of panicking: call them on
+///   `spawn_blocking`'s threads or outside the runtime, as tokio says;
+/// - `mpsc::Sender::send_timeout` (which needs tokio's timer) is not here:
+///   wrap `send` in [`time::timeout`].
 ///
 /// ```
 /// use taskcell_executor::sync::{mpsc, oneshot};
