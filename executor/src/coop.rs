@@ -309,6 +309,23 @@ impl<F: Future> Future for Unconstrained<F> {
     }
 }
 
+/// `select!`'s first step: `Pending` once (waking the task) if the task's
+/// budget is spent, so that the select polls its branches only with budget
+/// left, as tokio's `select!` does; spends nothing.
+#[doc(hidden)]
+pub async fn __yield_if_spent() {
+    let mut yielded = false;
+    poll_fn(|cx| {
+        if yielded || has_budget_remaining() {
+            return Poll::Ready(());
+        }
+        yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    })
+    .await;
+}
+
 /// Makes `future` take a unit of the task's budget each time it is
 /// polled, as the runtime's own resources do: once the budget is spent, it
 /// answers `Pending` (and wakes the task) without polling `future`. The

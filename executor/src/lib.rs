@@ -127,10 +127,15 @@ pub use taskcell_executor_macros::main;
 #[cfg(feature = "macros")]
 pub use taskcell_executor_macros::test;
 
-/// tokio's own `select!`, re-exported (feature `macros`), with `join!`,
-/// `try_join!` and `pin!`: they need no runtime and work on this one as
-/// they are, so `taskcell_executor::select!` is `tokio::select!`
-/// (`biased;`, `if` preconditions, `else`).
+/// Waits on several futures at once and runs the branch of the first to
+/// complete, dropping the others: tokio's `select!` (feature `macros`),
+/// with all its forms (`biased;`, patterns, `if` preconditions, `else`).
+///
+/// It is tokio's own macro, with one step in front: when the task's
+/// cooperative budget (this runtime's) is already spent, it yields before
+/// polling any branch, as tokio's does with tokio's budget, so that a loop
+/// of `select!`s over futures that are always ready still lets the other
+/// tasks run. `join!`, `try_join!` and `pin!` are tokio's, re-exported.
 ///
 /// ```
 /// use std::time::Duration;
@@ -151,7 +156,16 @@ pub use taskcell_executor_macros::test;
 /// });
 /// ```
 #[cfg(feature = "macros")]
-pub use tokio::select;
+#[macro_export]
+macro_rules! select {
+    ($($tokens:tt)*) => {{
+        $crate::task::coop::__yield_if_spent().await;
+        $crate::__tokio_select! { $($tokens)* }
+    }};
+}
+#[cfg(feature = "macros")]
+#[doc(hidden)]
+pub use tokio::select as __tokio_select;
 /// tokio's own `join!`, `try_join!` and `pin!`, re-exported (feature
 /// `macros`); see [`select!`] for an example of all four on this runtime.
 #[cfg(feature = "macros")]

@@ -2,8 +2,9 @@
 //! still lets the tasks behind it run (an elapsed sleep, a socket that
 //! always has data, join handles already complete), `unconstrained` turns
 //! the budget off, and `consume_budget` yields once it is spent, as does a
-//! foreign future wrapped in `coop::cooperative`; `coop::poll_proceed`
-//! gives its unit back unless the caller made progress.
+//! foreign future wrapped in `coop::cooperative`, and a `select!`;
+//! `coop::poll_proceed` gives its unit back unless the caller made
+//! progress.
 #![cfg(not(miri))]
 
 mod common;
@@ -191,6 +192,33 @@ fn poll_proceed_gives_its_unit_back_unless_progress_was_made() {
             "units left after attempts without progress"
         );
         assert!(kept, "a spent budget still answered Ready");
+    });
+}
+
+#[test]
+fn select_yields_before_its_branches_once_the_budget_is_spent() {
+    use std::future::{ready, Future};
+    use std::task::{Context, Poll};
+    common::watchdog(common::WATCHDOG, || {
+        let rt = current_thread();
+        rt.block_on(std::future::poll_fn(|cx: &mut Context<'_>| {
+            let select = || {
+                Box::pin(async {
+                    taskcell_executor::select! {
+                        biased;
+                        () = consume_budget() => {},
+                        () = ready(()) => {},
+                    }
+                })
+            };
+            for n in 0..128 {
+                assert!(select().as_mut().poll(cx).is_ready(), "select {n}");
+            }
+            // The budget is spent: the select yields, though a branch is
+            // ready (tokio's `select_is_budget_aware`).
+            assert!(select().as_mut().poll(cx).is_pending());
+            Poll::Ready(())
+        }));
     });
 }
 

@@ -58,6 +58,36 @@ fn an_empty_runtime_name_panics_with_tokios_words() {
     );
 }
 
+/// `select!`'s branches keep their control flow: `break` and `continue`
+/// reach the enclosing loop, `return` and `?` the enclosing function, and
+/// `else` runs when every branch is disabled.
+#[taskcell_executor::test]
+async fn select_branches_break_continue_and_return_through_it() -> Result<(), String> {
+    let mut rounds = 0;
+    let last = loop {
+        rounds += 1;
+        taskcell_executor::select! {
+            n = async { rounds } , if rounds < 3 => {
+                if n == 1 {
+                    continue;
+                }
+            }
+            else => break rounds,
+        }
+    };
+    assert_eq!(last, 3);
+    let parsed: u32 = taskcell_executor::select! {
+        text = async { "7" } => text.parse().map_err(|e| format!("{e}"))?,
+    };
+    assert_eq!(parsed, 7);
+    taskcell_executor::select! {
+        biased;
+        () = async {} => return Ok(()),
+        () = std::future::pending::<()>() => {}
+    }
+    unreachable!("the first branch returned");
+}
+
 #[taskcell_executor::test]
 async fn question_marks_and_returns_work() -> Result<(), Box<dyn std::error::Error>> {
     let n: u32 = "42".parse()?;

@@ -211,6 +211,8 @@ where
 /// another crate needs to take part ([`poll_proceed`](coop::poll_proceed),
 /// [`cooperative`](coop::cooperative)).
 pub mod coop {
+    #[doc(hidden)]
+    pub use crate::coop::__yield_if_spent;
     pub use crate::coop::{
         consume_budget, cooperative, has_budget_remaining, poll_proceed, unconstrained, Coop,
         RestoreOnPending, Unconstrained,
