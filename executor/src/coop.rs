@@ -193,6 +193,23 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
 /// Gives the unit spent by [`poll_proceed`] back on drop, unless the
 /// operation made progress. Not `Send`: it belongs to the thread's task
 /// poll under way, as tokio's.
+///
+/// ```
+/// use std::task::Poll;
+/// use taskcell_executor::task::coop::{has_budget_remaining, poll_proceed};
+///
+/// let rt = taskcell_executor::Builder::new_current_thread().build().unwrap();
+/// rt.block_on(std::future::poll_fn(|cx| {
+///     // Attempts that did nothing spend nothing: 1 000 of them here, and
+///     // the budget (128 units) is still there.
+///     for _ in 0..1_000 {
+///         let restore = std::task::ready!(poll_proceed(cx));
+///         drop(restore);
+///     }
+///     assert!(has_budget_remaining());
+///     Poll::Ready(())
+/// }));
+/// ```
 #[derive(Debug)]
 #[must_use = "dropping it at once gives the unit back"]
 pub struct RestoreOnPending(Cell<Budget>, PhantomData<*mut ()>);
@@ -347,6 +364,14 @@ pub fn cooperative<F: Future>(future: F) -> Coop<F> {
 
 pin_project_lite::pin_project! {
     /// A future that takes the task's budget; made by [`cooperative`].
+    ///
+    /// ```
+    /// use taskcell_executor::task::coop::{cooperative, Coop};
+    ///
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// let ready: Coop<_> = cooperative(std::future::ready("done"));
+    /// assert_eq!(rt.block_on(ready), "done");
+    /// ```
     #[derive(Debug)]
     #[must_use = "futures do nothing unless polled"]
     pub struct Coop<F> {
