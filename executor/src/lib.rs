@@ -135,7 +135,10 @@ pub use taskcell_executor_macros::test;
 /// cooperative budget (this runtime's) is already spent, it yields before
 /// polling any branch, as tokio's does with tokio's budget, so that a loop
 /// of `select!`s over futures that are always ready still lets the other
-/// tasks run. `join!`, `try_join!` and `pin!` are tokio's, re-exported.
+/// tasks run. tokio looks at the budget on every poll of the select; this
+/// step looks once, before the branches' futures are made (and, after its
+/// one yield, lets them run). `join!`, `try_join!` and `pin!` are tokio's,
+/// re-exported.
 ///
 /// ```
 /// use std::time::Duration;

@@ -111,10 +111,10 @@ pub fn pipe() -> io::Result<(Sender, Receiver)> {
 /// [`Receiver`] or a [`Sender`], as tokio's.
 ///
 /// The file is opened non-blocking, so opening never waits for the other
-/// side: a receiver opens at once (and reads end-of-file until a writer
-/// has opened and written), and a sender fails with `ENXIO` while no
-/// reader has the FIFO open (see [`read_write`](Self::read_write) on Linux
-/// for a way around both).
+/// side: a receiver opens at once and waits for data (it reads end-of-file
+/// only once a writer has come and gone), and a sender fails with `ENXIO`
+/// while no reader has the FIFO open (see [`read_write`](Self::read_write)
+/// on Linux for a way around that).
 ///
 /// ```
 /// use taskcell_executor::io::{AsyncReadExt, AsyncWriteExt};
@@ -660,8 +660,10 @@ impl Sender {
     }
 
     /// Polls for write readiness: `Ready(Ok(()))` once the pipe is writable
-    /// (or every reader is gone). Only the task of the latest call is
-    /// sure to be woken, as in tokio; the others may be woken too.
+    /// (or every reader is gone). As tokio's, only the waker of the most
+    /// recent call is woken: a call from another task replaces (and drops)
+    /// the waker of the one before. Tasks waiting in `writable`, `ready`
+    /// or a write are apart from this, and each is woken.
     ///
     /// ```
     /// use std::future::poll_fn;
@@ -1082,8 +1084,10 @@ impl Receiver {
     }
 
     /// Polls for read readiness: `Ready(Ok(()))` once the pipe is readable
-    /// (or every writer is gone). Only the task of the latest call is sure
-    /// to be woken, as in tokio; the others may be woken too.
+    /// (or every writer is gone). As tokio's, only the waker of the most
+    /// recent call is woken: a call from another task replaces (and drops)
+    /// the waker of the one before. Tasks waiting in `readable`, `ready`
+    /// or a read are apart from this, and each is woken.
     ///
     /// ```
     /// use std::future::poll_fn;
