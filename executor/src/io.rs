@@ -71,3 +71,24 @@ pub use futures_util::io::{
     copy, copy_buf, empty, repeat, sink, BufReader, BufWriter, Cursor, LineWriter,
 };
 pub use futures_util::io::{AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+/// tokio's `ReadBuf` (feature `tokio-io`): what the datagram sockets'
+/// `poll_recv`, `poll_recv_from` and `poll_peek*`, and the streams'
+/// `poll_peek`, fill, as tokio's take it.
+///
+/// ```
+/// use std::future::poll_fn;
+/// use taskcell_executor::io::ReadBuf;
+/// use taskcell_executor::net::UdpSocket;
+///
+/// taskcell_executor::Runtime::new().unwrap().block_on(async {
+///     let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+///     let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+///     b.send_to(b"datagram", a.local_addr().unwrap()).await.unwrap();
+///     let mut storage = [0; 16];
+///     let mut buf = ReadBuf::new(&mut storage);
+///     poll_fn(|cx| a.poll_recv_from(cx, &mut buf)).await.unwrap();
+///     assert_eq!(buf.filled(), b"datagram");
+/// });
+/// ```
+#[cfg(feature = "tokio-io")]
+pub use tokio::io::ReadBuf;
