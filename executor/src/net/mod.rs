@@ -89,7 +89,9 @@ mod tcp_socket;
 #[cfg(unix)]
 mod ucred;
 mod udp;
+// `pipe_reader_io!` and `pipe_writer_io!` (from `unix::pipe`).
 #[cfg(unix)]
+#[macro_use]
 pub mod unix;
 #[cfg(unix)]
 mod unix_datagram;

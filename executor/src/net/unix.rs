@@ -20,6 +20,8 @@ pub use super::ucred::{gid_t, pid_t, uid_t, UCred};
 /// Linux and Android). Every Unix socket here returns it.
 pub use std::os::unix::net::SocketAddr;
 
+// `pipe_reader_io!` and `pipe_writer_io!`, for `process`'s child pipes.
+#[macro_use]
 pub mod pipe;
 
 /// Whether `path` names a socket in the abstract namespace: on Linux and

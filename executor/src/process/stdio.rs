@@ -10,14 +10,11 @@
 use std::fmt;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
-use std::pin::Pin;
 use std::process::Stdio;
-use std::task::{Context, Poll};
 
 use mio::unix::pipe::{Receiver, Sender};
 
 use crate::driver::io::PollEvented;
-use crate::net::unix::pipe;
 use crate::scheduler::Handle;
 
 /// The parent's end of a child's standard input: an
@@ -264,67 +261,14 @@ macro_rules! reader {
             }
         }
 
-        impl futures_io::AsyncRead for $ty {
-            fn poll_read(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &mut [u8],
-            ) -> Poll<io::Result<usize>> {
-                pipe::poll_read(&self.io, cx, buf)
-            }
-        }
-
-        /// tokio's `AsyncRead` (feature `tokio-io`): reads go straight into
-        /// the unfilled part of the `ReadBuf`, uninitialised or not, as a
-        /// [`pipe::Receiver`](crate::net::unix::pipe::Receiver)'s do.
-        #[cfg(feature = "tokio-io")]
-        impl tokio::io::AsyncRead for $ty {
-            fn poll_read(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &mut tokio::io::ReadBuf<'_>,
-            ) -> Poll<io::Result<()>> {
-                pipe::poll_read_tokio(&self.io, cx, buf)
-            }
-        }
+        pipe_reader_io!($ty);
     };
 }
 
 reader!(ChildStdout, std::process::ChildStdout, "stdout");
 reader!(ChildStderr, std::process::ChildStderr, "stderr");
 
-impl futures_io::AsyncWrite for ChildStdin {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        pipe::poll_write(&self.io, cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        pipe::poll_write_vectored(&self.io, cx, bufs)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        // Writes go straight to the pipe: nothing is buffered.
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        // As tokio's: the pipe stays open until dropped (a pipe has no
-        // half to shut down).
-        Poll::Ready(Ok(()))
-    }
-}
-
-// tokio's `AsyncWrite` (feature `tokio-io`).
-#[cfg(feature = "tokio-io")]
-write_through_futures_io!(tokio::io::AsyncWrite, ChildStdin);
+pipe_writer_io!(ChildStdin);
 
 /// `AsRawFd`, `AsFd`, `Debug` and the conversion to [`Stdio`] for the pipe
 /// types.

@@ -52,7 +52,6 @@ use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::Path;
-use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use mio::unix::pipe as mio_pipe;
@@ -377,6 +376,82 @@ fn read_uninit(fd: BorrowedFd<'_>, buf: &mut [MaybeUninit<u8>]) -> io::Result<us
     // there, and writing to `MaybeUninit` memory is allowed.
     let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), len) };
     usize::try_from(n).map_err(|_| io::Error::last_os_error())
+}
+
+/// futures-io's `AsyncWrite` for `$ty`, a pipe's writing end whose
+/// `PollEvented<mio::unix::pipe::Sender>` is `self.io`, and tokio's under
+/// `tokio-io`: for [`Sender`] and a child's stdin.
+macro_rules! pipe_writer_io {
+    ($ty:ty) => {
+        impl futures_io::AsyncWrite for $ty {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                $crate::net::unix::pipe::poll_write(&self.io, cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                $crate::net::unix::pipe::poll_write_vectored(&self.io, cx, bufs)
+            }
+
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                // Writes go straight to the pipe: nothing is buffered.
+                std::task::Poll::Ready(Ok(()))
+            }
+
+            fn poll_close(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                // As tokio's: a pipe has no half to shut down; it closes
+                // on drop.
+                std::task::Poll::Ready(Ok(()))
+            }
+        }
+
+        // tokio's `AsyncWrite` (feature `tokio-io`).
+        #[cfg(feature = "tokio-io")]
+        write_through_futures_io!(tokio::io::AsyncWrite, $ty);
+    };
+}
+
+/// futures-io's `AsyncRead` for `$ty`, a pipe's reading end whose
+/// `PollEvented<mio::unix::pipe::Receiver>` is `self.io`, and tokio's
+/// under `tokio-io`, which reads straight into the unfilled part of the
+/// `ReadBuf`, uninitialised or not: for [`Receiver`] and a child's stdout
+/// and stderr.
+macro_rules! pipe_reader_io {
+    ($ty:ty) => {
+        impl futures_io::AsyncRead for $ty {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                $crate::net::unix::pipe::poll_read(&self.io, cx, buf)
+            }
+        }
+
+        #[cfg(feature = "tokio-io")]
+        impl tokio::io::AsyncRead for $ty {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut tokio::io::ReadBuf<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                $crate::net::unix::pipe::poll_read_tokio(&self.io, cx, buf)
+            }
+        }
+    };
 }
 
 /// A pipe's read into `buf`: edge-triggered, and a read that came back
@@ -814,37 +889,7 @@ impl Sender {
     }
 }
 
-impl futures_io::AsyncWrite for Sender {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        poll_write(&self.io, cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        poll_write_vectored(&self.io, cx, bufs)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        // Writes go straight to the pipe: nothing is buffered.
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        // As tokio's: a pipe has no half to shut down; it closes on drop.
-        Poll::Ready(Ok(()))
-    }
-}
-
-// tokio's `AsyncWrite` (feature `tokio-io`).
-#[cfg(feature = "tokio-io")]
-write_through_futures_io!(tokio::io::AsyncWrite, Sender);
+pipe_writer_io!(Sender);
 
 /// The reading end of a pipe, registered with the runtime's driver for
 /// reads only.
@@ -1283,28 +1328,7 @@ impl Receiver {
     }
 }
 
-impl futures_io::AsyncRead for Receiver {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        poll_read(&self.io, cx, buf)
-    }
-}
-
-/// tokio's `AsyncRead` (feature `tokio-io`): reads go straight into the
-/// unfilled part of the `ReadBuf`, uninitialised or not.
-#[cfg(feature = "tokio-io")]
-impl tokio::io::AsyncRead for Receiver {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut tokio::io::ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        poll_read_tokio(&self.io, cx, buf)
-    }
-}
+pipe_reader_io!(Receiver);
 
 /// `Debug` for the pipe ends: the descriptor.
 macro_rules! pipe_debug {
