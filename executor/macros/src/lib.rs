@@ -16,9 +16,16 @@
 //!   `test-util` feature, as tokio's needs its own;
 //! - `name = "..."`: the runtime's name (`Builder::name`, which
 //!   `Handle::name` gives back);
-//! - `crate = "path"`: where `taskcell_executor` is, when it is renamed.
+//! - `crate = "path"`: where `taskcell_executor` is. Rarely needed: a
+//!   dependency renamed in `Cargo.toml` (`tokio = { package =
+//!   "taskcell-executor", .. }`, so that a tokio program's
+//!   `#[tokio::main]` ports unchanged) is found there, and the code
+//!   written names it so (`::tokio::..`). `crate` is for a re-export
+//!   (`use taskcell_executor as rt;` in a crate that names it otherwise).
 //!
 //! Errors point at the tokens they are about.
+
+mod manifest;
 
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
@@ -260,10 +267,11 @@ fn rewrite(args: TokenStream, mut function: ItemFn, kind: Kind) -> syn::Result<T
             ));
         }
     }
-    let krate = config
-        .krate
-        .clone()
-        .unwrap_or_else(|| parse_quote!(::taskcell_executor));
+    let krate = config.krate.clone().unwrap_or_else(|| {
+        manifest::renamed_runtime()
+            .and_then(|name| syn::parse_str::<Path>(&format!("::{name}")).ok())
+            .unwrap_or_else(|| parse_quote!(::taskcell_executor))
+    });
     let flavor = config.flavor.map_or(
         match kind {
             Kind::Main => Flavor::MultiThread,
