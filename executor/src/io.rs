@@ -25,12 +25,14 @@ mod async_fd;
 #[macro_use]
 mod blocking;
 mod buf;
+mod copy_bidirectional;
 mod ready;
 mod stderr;
 mod stdin;
 mod stdout;
 
 pub(crate) use self::buf::{Buf, DEFAULT_MAX_BUF_SIZE};
+pub use self::copy_bidirectional::{copy_bidirectional, copy_bidirectional_with_sizes};
 pub use self::ready::{Interest, Ready};
 pub use self::stderr::{stderr, Stderr};
 pub use self::stdin::{stdin, Stdin};
@@ -71,6 +73,45 @@ pub use futures_util::io::{
     copy, copy_buf, empty, repeat, sink, BufReader, BufWriter, Cursor, LineWriter,
 };
 pub use futures_util::io::{AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+pub use futures_util::io::{ReadHalf, ReuniteError, WriteHalf};
+/// `std::io`'s error and result types and `SeekFrom`, which tokio's `io`
+/// re-exports too, so that `io::Error` and `io::Result` name them here.
+pub use std::io::{Error, ErrorKind, Result, SeekFrom};
+
+/// Splits one stream into a read half and a write half, which can move to
+/// different tasks, as tokio's `io::split`: a lock, taken for each
+/// operation, shares the stream between them (futures'
+/// `AsyncReadExt::split`). [`ReadHalf::reunite`] gives the stream back.
+///
+/// The runtime's sockets need none of this: `TcpStream::into_split` and
+/// `UnixStream::into_split` give halves that share no lock.
+///
+/// ```
+/// use taskcell_executor::io::{split, AsyncReadExt, AsyncWriteExt};
+/// use taskcell_executor::net::UnixStream;
+///
+/// taskcell_executor::Runtime::new().unwrap().block_on(async {
+///     let (near, mut far) = UnixStream::pair().unwrap();
+///     let (mut reader, mut writer) = split(near);
+///     let echo = taskcell_executor::spawn(async move {
+///         let mut got = [0; 5];
+///         far.read_exact(&mut got).await.unwrap();
+///         far.write_all(&got).await.unwrap();
+///     });
+///     writer.write_all(b"hello").await.unwrap();
+///     let mut back = [0; 5];
+///     reader.read_exact(&mut back).await.unwrap();
+///     assert_eq!(&back, b"hello");
+///     echo.await.unwrap();
+///     let _stream: UnixStream = reader.reunite(writer).unwrap();
+/// });
+/// ```
+pub fn split<T>(stream: T) -> (ReadHalf<T>, WriteHalf<T>)
+where
+    T: AsyncRead + AsyncWrite,
+{
+    AsyncReadExt::split(stream)
+}
 /// tokio's `ReadBuf` (feature `tokio-io`): what the datagram sockets'
 /// `poll_recv`, `poll_recv_from` and `poll_peek*`, and the streams'
 /// `poll_peek`, fill, as tokio's take it.

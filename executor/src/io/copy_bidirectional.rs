@@ -1,0 +1,353 @@
+//! [`copy_bidirectional`]: tokio's, over this module's (futures-io's)
+//! traits.
+//!
+//! Two one-way copies polled side by side, each with a buffer of its own.
+//! A copy reads while its buffer is empty and writes out what it holds;
+//! when its reader reports end of file it flushes its writer and closes it
+//! (`poll_close`: for a socket, a shutdown of its write half, so the peer
+//! reads end of file in turn), and keeps its count. The pair is done when
+//! both are; an error in either ends it at once. tokio's
+//! `io/util/copy_bidirectional.rs` works the same way.
+
+use std::future::poll_fn;
+use std::io;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use futures_io::{AsyncRead, AsyncWrite};
+
+/// The buffer size of each direction, as tokio's.
+const DEFAULT_BUF_SIZE: usize = 8 * 1024;
+
+/// Copies from `a` to `b` and from `b` to `a` at the same time, until both
+/// have reached end of file; returns how many bytes went each way, `(a to
+/// b, b to a)`. When one side reaches end of file, the other side's write
+/// half is flushed and closed (`AsyncWriteExt::close`; for a socket, a
+/// shutdown of its write half), as tokio's `copy_bidirectional` does, and
+/// the copy the other way goes on.
+///
+/// Each direction has an 8 KiB buffer; [`copy_bidirectional_with_sizes`]
+/// sets them. An error in either direction ends the copy and is returned;
+/// the counts so far are then lost, as in tokio's.
+///
+/// The streams take this module's traits (futures-io's), which every socket
+/// of this crate implements; tokio's own, for tokio's traits, is
+/// `tokio::io::copy_bidirectional` (feature `tokio-io` puts them on the
+/// sockets too).
+///
+/// ```
+/// use taskcell_executor::io::{copy_bidirectional, AsyncReadExt, AsyncWriteExt};
+/// use taskcell_executor::net::UnixStream;
+///
+/// taskcell_executor::Runtime::new().unwrap().block_on(async {
+///     // client <-> (proxy_a | proxy_b) <-> server
+///     let (mut client, mut proxy_a) = UnixStream::pair().unwrap();
+///     let (mut proxy_b, mut server) = UnixStream::pair().unwrap();
+///     let proxy = taskcell_executor::spawn(async move {
+///         copy_bidirectional(&mut proxy_a, &mut proxy_b).await
+///     });
+///     client.write_all(b"ping").await.unwrap();
+///     let mut got = [0; 4];
+///     server.read_exact(&mut got).await.unwrap();
+///     server.write_all(b"pong!").await.unwrap();
+///     server.close().await.unwrap();
+///     let mut reply = Vec::new();
+///     client.close().await.unwrap();
+///     client.read_to_end(&mut reply).await.unwrap();
+///     assert_eq!((&got, &reply[..]), (b"ping", &b"pong!"[..]));
+///     assert_eq!(proxy.await.unwrap().unwrap(), (4, 5));
+/// });
+/// ```
+pub async fn copy_bidirectional<A, B>(a: &mut A, b: &mut B) -> io::Result<(u64, u64)>
+where
+    A: AsyncRead + AsyncWrite + Unpin + ?Sized,
+    B: AsyncRead + AsyncWrite + Unpin + ?Sized,
+{
+    copy_bidirectional_with_sizes(a, b, DEFAULT_BUF_SIZE, DEFAULT_BUF_SIZE).await
+}
+
+/// [`copy_bidirectional`] with a buffer of `a_to_b_buf_size` bytes for the
+/// copy from `a` to `b`, and of `b_to_a_buf_size` for the other way.
+///
+/// # Panics
+///
+/// If a size is zero: such a copy could never move a byte.
+///
+/// ```
+/// use taskcell_executor::io::{copy_bidirectional_with_sizes, AsyncReadExt, AsyncWriteExt};
+/// use taskcell_executor::net::UnixStream;
+///
+/// taskcell_executor::Runtime::new().unwrap().block_on(async {
+///     let (mut near, mut a) = UnixStream::pair().unwrap();
+///     let (mut b, mut far) = UnixStream::pair().unwrap();
+///     let copy = taskcell_executor::spawn(async move {
+///         copy_bidirectional_with_sizes(&mut a, &mut b, 3, 5).await
+///     });
+///     near.write_all(b"one byte at a time is slow").await.unwrap();
+///     near.close().await.unwrap();
+///     let mut got = String::new();
+///     far.read_to_string(&mut got).await.unwrap();
+///     far.close().await.unwrap();
+///     assert_eq!(got, "one byte at a time is slow");
+///     assert_eq!(copy.await.unwrap().unwrap(), (26, 0));
+/// });
+/// ```
+pub async fn copy_bidirectional_with_sizes<A, B>(
+    a: &mut A,
+    b: &mut B,
+    a_to_b_buf_size: usize,
+    b_to_a_buf_size: usize,
+) -> io::Result<(u64, u64)>
+where
+    A: AsyncRead + AsyncWrite + Unpin + ?Sized,
+    B: AsyncRead + AsyncWrite + Unpin + ?Sized,
+{
+    assert!(
+        a_to_b_buf_size > 0 && b_to_a_buf_size > 0,
+        "copy_bidirectional_with_sizes: a buffer size of zero could never move a byte"
+    );
+    let mut a_to_b = OneWay::new(a_to_b_buf_size);
+    let mut b_to_a = OneWay::new(b_to_a_buf_size);
+    poll_fn(|cx| {
+        let there = a_to_b.poll(cx, &mut *a, &mut *b)?;
+        let back = b_to_a.poll(cx, &mut *b, &mut *a)?;
+        match (there, back) {
+            (Poll::Ready(there), Poll::Ready(back)) => Poll::Ready(Ok((there, back))),
+            _ => Poll::Pending,
+        }
+    })
+    .await
+}
+
+/// One direction of the copy.
+struct OneWay {
+    buf: Box<[u8]>,
+    /// `buf[start..end]` is read and not yet written.
+    start: usize,
+    end: usize,
+    /// Bytes written so far.
+    copied: u64,
+    state: State,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Reading and writing.
+    Copying,
+    /// The reader is at end of file and everything read is written: the
+    /// writer is being closed.
+    Closing,
+    /// Closed: the count is final.
+    Done,
+}
+
+impl OneWay {
+    fn new(size: usize) -> OneWay {
+        OneWay {
+            buf: vec![0; size].into_boxed_slice(),
+            start: 0,
+            end: 0,
+            copied: 0,
+            state: State::Copying,
+        }
+    }
+
+    /// Moves bytes from `reader` to `writer` until one of them is pending,
+    /// or the copy is done (`Ready` with the count).
+    fn poll<R, W>(
+        &mut self,
+        cx: &mut Context<'_>,
+        reader: &mut R,
+        writer: &mut W,
+    ) -> Poll<io::Result<u64>>
+    where
+        R: AsyncRead + Unpin + ?Sized,
+        W: AsyncWrite + Unpin + ?Sized,
+    {
+        loop {
+            match self.state {
+                State::Done => return Poll::Ready(Ok(self.copied)),
+                State::Closing => {
+                    ready!(Pin::new(&mut *writer).poll_close(cx))?;
+                    self.state = State::Done;
+                }
+                State::Copying if self.start < self.end => {
+                    let written = ready!(
+                        Pin::new(&mut *writer).poll_write(cx, &self.buf[self.start..self.end])
+                    )?;
+                    if written == 0 {
+                        return Poll::Ready(Err(io::Error::new(
+                            io::ErrorKind::WriteZero,
+                            "write zero byte into writer",
+                        )));
+                    }
+                    self.start += written;
+                    self.copied += written as u64;
+                }
+                State::Copying => {
+                    // Nothing buffered: read more. A pending read first
+                    // flushes what was written, so that nothing waits in a
+                    // buffered writer while the reader is quiet.
+                    match Pin::new(&mut *reader).poll_read(cx, &mut self.buf) {
+                        Poll::Ready(Ok(0)) => self.state = State::Closing,
+                        Poll::Ready(Ok(read)) => {
+                            self.start = 0;
+                            self.end = read;
+                        }
+                        Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+                        Poll::Pending => {
+                            ready!(Pin::new(&mut *writer).poll_flush(cx))?;
+                            return Poll::Pending;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+
+    /// A stream over scripted reads; records writes and whether it was
+    /// closed.
+    #[derive(Default)]
+    struct Scripted {
+        reads: VecDeque<Poll<io::Result<Vec<u8>>>>,
+        written: Vec<u8>,
+        closed: bool,
+        max_write: usize,
+    }
+
+    impl AsyncRead for Scripted {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &mut [u8],
+        ) -> Poll<io::Result<usize>> {
+            match self.reads.pop_front() {
+                Some(Poll::Ready(Ok(bytes))) => {
+                    assert!(bytes.len() <= buf.len(), "script reads fit the buffer");
+                    buf[..bytes.len()].copy_from_slice(&bytes);
+                    Poll::Ready(Ok(bytes.len()))
+                }
+                Some(Poll::Ready(Err(err))) => Poll::Ready(Err(err)),
+                Some(Poll::Pending) => {
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
+                }
+                None => Poll::Ready(Ok(0)),
+            }
+        }
+    }
+
+    impl AsyncWrite for Scripted {
+        fn poll_write(
+            mut self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            assert!(!self.closed, "no write after close");
+            let n = buf.len().min(self.max_write.max(1));
+            self.written.extend_from_slice(&buf[..n]);
+            Poll::Ready(Ok(n))
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_close(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            self.closed = true;
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        let mut future = std::pin::pin!(future);
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        loop {
+            if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+                return out;
+            }
+        }
+    }
+
+    #[test]
+    fn both_ways_are_copied_through_short_writes_and_each_writer_is_closed() {
+        let mut a = Scripted {
+            reads: [
+                Poll::Ready(Ok(b"hello".to_vec())),
+                Poll::Pending,
+                Poll::Ready(Ok(b" world".to_vec())),
+            ]
+            .into(),
+            max_write: 2,
+            ..Scripted::default()
+        };
+        let mut b = Scripted {
+            reads: [Poll::Ready(Ok(b"back".to_vec()))].into(),
+            max_write: 3,
+            ..Scripted::default()
+        };
+        let counts = block_on(copy_bidirectional_with_sizes(&mut a, &mut b, 8, 8)).unwrap();
+        assert_eq!(counts, (11, 4));
+        assert_eq!(b.written, b"hello world");
+        assert_eq!(a.written, b"back");
+        assert!(
+            a.closed && b.closed,
+            "each side's writer is closed at the other's EOF"
+        );
+    }
+
+    #[test]
+    fn an_error_either_way_ends_the_copy() {
+        let mut a = Scripted {
+            reads: [Poll::Ready(Err(io::Error::other("boom")))].into(),
+            ..Scripted::default()
+        };
+        let mut b = Scripted {
+            reads: [Poll::Pending, Poll::Pending].into(),
+            ..Scripted::default()
+        };
+        let err = block_on(copy_bidirectional(&mut a, &mut b)).unwrap_err();
+        assert_eq!(err.to_string(), "boom");
+    }
+
+    #[test]
+    fn a_writer_that_takes_nothing_is_write_zero() {
+        struct Full;
+        impl AsyncWrite for Full {
+            fn poll_write(
+                self: Pin<&mut Self>,
+                _: &mut Context<'_>,
+                _: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                Poll::Ready(Ok(0))
+            }
+            fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready(Ok(()))
+            }
+            fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready(Ok(()))
+            }
+        }
+        impl AsyncRead for Full {
+            fn poll_read(
+                self: Pin<&mut Self>,
+                _: &mut Context<'_>,
+                _: &mut [u8],
+            ) -> Poll<io::Result<usize>> {
+                Poll::Ready(Ok(0))
+            }
+        }
+        let mut a = Scripted {
+            reads: [Poll::Ready(Ok(b"x".to_vec()))].into(),
+            ..Scripted::default()
+        };
+        let err = block_on(copy_bidirectional(&mut a, &mut Full)).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::WriteZero);
+    }
+}
