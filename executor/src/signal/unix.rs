@@ -48,6 +48,37 @@ impl SignalKind {
         SignalKind(libc::SIGHUP)
     }
 
+    /// `SIGINFO`: a request for a status line (Ctrl-T at the terminal on
+    /// the BSDs and macOS). Ignored by default. Only where the system has
+    /// it, as tokio's.
+    ///
+    /// ```
+    /// # #[cfg(any(
+    /// #     target_os = "dragonfly",
+    /// #     target_os = "freebsd",
+    /// #     target_os = "macos",
+    /// #     target_os = "netbsd",
+    /// #     target_os = "openbsd",
+    /// #     target_os = "illumos"
+    /// # ))]
+    /// # {
+    /// use taskcell_executor::signal::unix::SignalKind;
+    ///
+    /// assert_eq!(SignalKind::info().as_raw_value(), libc::SIGINFO);
+    /// # }
+    /// ```
+    #[cfg(any(
+        target_os = "dragonfly",
+        target_os = "freebsd",
+        target_os = "macos",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "illumos"
+    ))]
+    pub const fn info() -> SignalKind {
+        SignalKind(libc::SIGINFO)
+    }
+
     /// `SIGINT`: Ctrl-C at the terminal.
     pub const fn interrupt() -> SignalKind {
         SignalKind(libc::SIGINT)
