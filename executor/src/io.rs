@@ -26,6 +26,7 @@ mod async_fd;
 mod blocking;
 mod buf;
 mod copy_bidirectional;
+mod duplex;
 mod ready;
 mod stderr;
 mod stdin;
@@ -33,6 +34,7 @@ mod stdout;
 
 pub(crate) use self::buf::{Buf, DEFAULT_MAX_BUF_SIZE};
 pub use self::copy_bidirectional::{copy_bidirectional, copy_bidirectional_with_sizes};
+pub use self::duplex::{duplex, DuplexStream};
 pub use self::ready::{Interest, Ready};
 pub use self::stderr::{stderr, Stderr};
 pub use self::stdin::{stdin, Stdin};
