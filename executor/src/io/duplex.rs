@@ -8,7 +8,7 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::io;
+use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll, Waker};
@@ -149,6 +149,15 @@ impl DuplexStream {
 
     /// Queues as much of `src` as fits.
     fn poll_write_from(&self, cx: &mut Context<'_>, src: &[u8]) -> Poll<io::Result<usize>> {
+        self.poll_write_vectored_from(cx, &[IoSlice::new(src)])
+    }
+
+    /// Queues as much of `bufs`, in order, as fits.
+    fn poll_write_vectored_from(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
         let coop = ready!(crate::coop::poll_proceed(cx));
         let mut pipe = self.write.lock();
         if pipe.read_closed || pipe.write_closed {
@@ -156,15 +165,23 @@ impl DuplexStream {
             coop.made_progress();
             return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
         }
-        let room = pipe.max - pipe.buf.len();
-        if room == 0 && !src.is_empty() {
+        let mut room = pipe.max - pipe.buf.len();
+        if room == 0 && bufs.iter().any(|buf| !buf.is_empty()) {
             let replaced = park(&mut pipe.writer, cx);
             drop(pipe);
             drop(replaced);
             return Poll::Pending;
         }
-        let n = room.min(src.len());
-        pipe.buf.extend(&src[..n]);
+        let mut n = 0;
+        for buf in bufs {
+            let take = room.min(buf.len());
+            pipe.buf.extend(&buf[..take]);
+            n += take;
+            room -= take;
+            if room == 0 {
+                break;
+            }
+        }
         let reader = pipe.reader.take();
         drop(pipe);
         wake(reader);
@@ -219,6 +236,14 @@ impl AsyncWrite for DuplexStream {
         self.poll_write_from(cx, buf)
     }
 
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_vectored_from(cx, bufs)
+    }
+
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(Ok(()))
     }
@@ -250,6 +275,18 @@ impl tokio::io::AsyncWrite for DuplexStream {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         self.poll_write_from(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_vectored_from(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -309,6 +346,28 @@ mod tests {
             Poll::Ready(Ok(3))
         ));
         assert_eq!(&rest[..3], b"def");
+    }
+
+    #[test]
+    fn a_vectored_write_queues_every_slice_that_fits() {
+        let (a, b) = duplex(6);
+        let (_, waker) = counting();
+        let mut cx = Context::from_waker(&waker);
+        let slices = [
+            IoSlice::new(b"abc"),
+            IoSlice::new(b""),
+            IoSlice::new(b"defgh"),
+        ];
+        assert!(matches!(
+            a.poll_write_vectored_from(&mut cx, &slices),
+            Poll::Ready(Ok(6))
+        ));
+        let mut got = [0; 8];
+        assert!(matches!(
+            b.poll_read_into(&mut cx, &mut got),
+            Poll::Ready(Ok(6))
+        ));
+        assert_eq!(&got[..6], b"abcdef");
     }
 
     #[test]
