@@ -18,28 +18,44 @@ use toml::{Table, Value};
 /// The package the attributes' code calls into.
 const RUNTIME: &str = "taskcell-executor";
 
-/// The dependency tables of a manifest, at its root or under a target.
-const TABLES: [&str; 5] = [
-    "dependencies",
-    "dev-dependencies",
-    "build-dependencies",
-    "dev_dependencies",
-    "build_dependencies",
-];
+/// The tables a crate's code sees its dependencies in, by the kind of
+/// crate: a build script sees its build-dependencies; anything else its
+/// dependencies, and, if it is a test, example or bench, its
+/// dev-dependencies too. Each at the manifest's root or under a target.
+const NORMAL: [&str; 1] = ["dependencies"];
+const DEV: [&str; 2] = ["dev-dependencies", "dev_dependencies"];
+const BUILD: [&str; 2] = ["build-dependencies", "build_dependencies"];
 
 /// The name, as a Rust identifier, under which the crate being compiled
 /// depends on `taskcell-executor`, when it is renamed; `None` when it is
 /// not (or cannot be found, or the crate is the runtime itself).
 pub(crate) fn renamed_runtime() -> Option<String> {
-    let dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR")?);
-    let manifest = read(&dir.join("Cargo.toml"))?;
-    renamed_in(&manifest, || workspace_root(&dir, &manifest))
+    let path = match std::env::var_os("CARGO_MANIFEST_PATH") {
+        Some(path) => PathBuf::from(path),
+        None => PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR")?).join("Cargo.toml"),
+    };
+    let manifest = read(&path)?;
+    let build_script =
+        std::env::var("CARGO_CRATE_NAME").is_ok_and(|name| name.starts_with("build_script_"));
+    let dir = path.parent()?;
+    renamed_in(&manifest, build_script, || workspace_root(dir, &manifest))
 }
 
-/// [`renamed_runtime`] over a parsed manifest; `workspace` gives the
-/// workspace root's manifest, asked for only when an entry inherits from it
-/// (`tokio = { workspace = true }`, whose `package` is set there).
-fn renamed_in(manifest: &Table, workspace: impl FnOnce() -> Option<Table>) -> Option<String> {
+/// [`renamed_runtime`] over a parsed manifest, for a build script or not;
+/// `workspace` gives the workspace root's manifest, asked for only when an
+/// entry inherits from it (`tokio = { workspace = true }`, whose `package`
+/// is set there).
+///
+/// The dependencies rank first: a library or binary sees only them, and
+/// its tests see them too, so a name found there resolves everywhere but
+/// in a build script. The dev-dependencies are looked at only when the
+/// dependencies name no runtime. Within a rank, the runtime's own name wins
+/// over a rename.
+fn renamed_in(
+    manifest: &Table,
+    build_script: bool,
+    workspace: impl FnOnce() -> Option<Table>,
+) -> Option<String> {
     let package_name = manifest
         .get("package")
         .and_then(|package| package.get("name"))
@@ -48,53 +64,72 @@ fn renamed_in(manifest: &Table, workspace: impl FnOnce() -> Option<Table>) -> Op
         // Its own tests and doc tests see it as `taskcell_executor`.
         return None;
     }
-    let targets = manifest
-        .get("target")
-        .and_then(Value::as_table)
-        .into_iter()
-        .flat_map(|targets| targets.values().filter_map(Value::as_table));
-    let entries = std::iter::once(manifest)
-        .chain(targets)
-        .flat_map(|table| TABLES.iter().filter_map(|name| table.get(*name)))
-        .filter_map(Value::as_table)
-        .flat_map(|deps| deps.iter());
     let mut workspace = Some(workspace);
-    let mut inherited: Option<Option<Table>> = None;
-    let mut renamed = None;
-    for (key, entry) in entries {
-        let package = match entry.get("package").and_then(Value::as_str) {
-            Some(package) => Some(package.to_owned()),
-            None if entry.get("workspace").and_then(Value::as_bool) == Some(true) => {
-                let root = inherited.get_or_insert_with(|| workspace.take().and_then(|f| f()));
-                root.as_ref().map(|root| {
-                    root.get("workspace")
+    let mut root: Option<Option<Table>> = None;
+    let ranks: &[&[&str]] = if build_script {
+        &[&BUILD]
+    } else {
+        &[&NORMAL, &DEV]
+    };
+    for names in ranks {
+        let targets = manifest
+            .get("target")
+            .and_then(Value::as_table)
+            .into_iter()
+            .flat_map(|targets| targets.values().filter_map(Value::as_table));
+        let entries = std::iter::once(manifest)
+            .chain(targets)
+            .flat_map(|table| names.iter().filter_map(|name| table.get(*name)))
+            .filter_map(Value::as_table)
+            .flat_map(|deps| deps.iter());
+        let mut renamed = None;
+        for (key, entry) in entries {
+            let package = match entry.get("package").and_then(Value::as_str) {
+                Some(package) => package.to_owned(),
+                None if entry.get("workspace").and_then(Value::as_bool) == Some(true) => {
+                    let root = root.get_or_insert_with(|| workspace.take().and_then(|f| f()));
+                    // With no root found, the key is taken as the package.
+                    root.as_ref()
+                        .and_then(|root| root.get("workspace"))
                         .and_then(|w| w.get("dependencies"))
                         .and_then(|deps| deps.get(key.as_str()))
                         .and_then(|dep| dep.get("package"))
                         .and_then(Value::as_str)
                         .unwrap_or(key)
                         .to_owned()
-                })
+                }
+                None => key.clone(),
+            };
+            if package != RUNTIME {
+                continue;
             }
-            None => Some(key.clone()),
-        };
-        if package.as_deref() != Some(RUNTIME) {
-            continue;
+            if key == RUNTIME {
+                // Under its own name: `::taskcell_executor` resolves.
+                return None;
+            }
+            renamed.get_or_insert_with(|| key.replace('-', "_"));
         }
-        if key == RUNTIME {
-            // Under its own name as well: `::taskcell_executor` resolves.
-            return None;
+        if renamed.is_some() {
+            return renamed;
         }
-        renamed.get_or_insert_with(|| key.replace('-', "_"));
     }
-    renamed
+    None
 }
 
-/// The manifest of the workspace `dir` belongs to: the nearest manifest,
-/// from `dir` up, with a `[workspace]` table.
+/// The manifest of the workspace `dir` belongs to: the one its
+/// `package.workspace` names, or else the nearest manifest, from `dir` up,
+/// with a `[workspace]` table.
 fn workspace_root(dir: &Path, manifest: &Table) -> Option<Table> {
     if manifest.contains_key("workspace") {
         return Some(manifest.clone());
+    }
+    // `package.workspace` names the root when it is not an ancestor.
+    if let Some(root) = manifest
+        .get("package")
+        .and_then(|package| package.get("workspace"))
+        .and_then(Value::as_str)
+    {
+        return read(&dir.join(root).join("Cargo.toml"));
     }
     dir.ancestors().skip(1).find_map(|dir| {
         let manifest = read(&dir.join("Cargo.toml"))?;
@@ -112,7 +147,7 @@ mod tests {
 
     fn renamed(manifest: &str, workspace: Option<&str>) -> Option<String> {
         let manifest: Table = manifest.parse().unwrap();
-        renamed_in(&manifest, || workspace.map(|w| w.parse().unwrap()))
+        renamed_in(&manifest, false, || workspace.map(|w| w.parse().unwrap()))
     }
 
     #[test]
@@ -156,14 +191,56 @@ mod tests {
     }
 
     #[test]
-    fn the_own_name_wins_over_a_rename() {
+    fn the_dependencies_rank_before_the_dev_dependencies() {
+        // The library sees only `tokio`; its tests see both.
         let manifest = r#"
             [dependencies]
             tokio = { package = "taskcell-executor", path = "x" }
             [dev-dependencies]
+            taskcell-executor = { path = "x", features = ["test-util"] }
+        "#;
+        assert_eq!(renamed(manifest, None).as_deref(), Some("tokio"));
+        let targeted = r#"
+            [target.'cfg(unix)'.dependencies]
+            tokio = { package = "taskcell-executor", path = "x" }
+            [dev-dependencies]
+            rt = { package = "taskcell-executor", path = "x" }
+        "#;
+        assert_eq!(renamed(targeted, None).as_deref(), Some("tokio"));
+        let dev_only = r#"
+            [dependencies]
+            serde = "1"
+            [dev-dependencies]
+            rt = { package = "taskcell-executor", path = "x" }
+        "#;
+        assert_eq!(renamed(dev_only, None).as_deref(), Some("rt"));
+    }
+
+    #[test]
+    fn within_a_rank_the_own_name_wins() {
+        let manifest = r#"
+            [dependencies]
+            tokio = { package = "taskcell-executor", path = "x" }
             taskcell-executor = { path = "x" }
         "#;
         assert_eq!(renamed(manifest, None), None);
+    }
+
+    #[test]
+    fn a_build_script_looks_in_its_build_dependencies_only() {
+        let manifest: Table = r#"
+            [dependencies]
+            tokio = { package = "taskcell-executor", path = "x" }
+            [build-dependencies]
+            rt = { package = "taskcell-executor", path = "x" }
+        "#
+        .parse()
+        .unwrap();
+        assert_eq!(renamed_in(&manifest, true, || None).as_deref(), Some("rt"));
+        assert_eq!(
+            renamed_in(&manifest, false, || None).as_deref(),
+            Some("tokio")
+        );
     }
 
     #[test]
@@ -188,6 +265,17 @@ mod tests {
         "#;
         assert_eq!(renamed(manifest, Some(real_tokio)), None);
         assert_eq!(renamed(manifest, None), None, "no workspace found");
+        let own_name_inherited = r#"
+            [dependencies]
+            taskcell-executor = { workspace = true }
+            [dev-dependencies]
+            tokio = { package = "taskcell-executor", path = "x" }
+        "#;
+        assert_eq!(
+            renamed(own_name_inherited, None),
+            None,
+            "with no root found, an inherited key is the package's own name"
+        );
     }
 
     #[test]
