@@ -27,7 +27,9 @@ const DEFAULT_BUF_SIZE: usize = 8 * 1024;
 /// the copy the other way goes on.
 ///
 /// Each direction has an 8 KiB buffer; [`copy_bidirectional_with_sizes`]
-/// sets them. An error in either direction ends the copy and is returned;
+/// sets them. Each poll of a direction spends a unit of the task's budget,
+/// so a loop of copies between always-ready streams gives way to other
+/// tasks, as tokio's does. An error in either direction ends the copy and is returned;
 /// the counts so far are then lost, as in tokio's.
 ///
 /// The streams take this module's traits (futures-io's), which every socket
@@ -127,6 +129,8 @@ struct OneWay {
     end: usize,
     /// Bytes written so far.
     copied: u64,
+    /// Bytes were written since the last flush.
+    need_flush: bool,
     state: State,
 }
 
@@ -148,12 +152,16 @@ impl OneWay {
             start: 0,
             end: 0,
             copied: 0,
+            need_flush: false,
             state: State::Copying,
         }
     }
 
     /// Moves bytes from `reader` to `writer` until one of them is pending,
-    /// or the copy is done (`Ready` with the count).
+    /// the task's budget is spent, or the copy is done (`Ready` with the
+    /// count). Each call spends one unit of budget, and gives it back if
+    /// nothing moved, as the runtime's sockets do (tokio's copy does the
+    /// same with tokio's budget).
     fn poll<R, W>(
         &mut self,
         cx: &mut Context<'_>,
@@ -164,45 +172,64 @@ impl OneWay {
         R: AsyncRead + Unpin + ?Sized,
         W: AsyncWrite + Unpin + ?Sized,
     {
+        if self.state == State::Done {
+            return Poll::Ready(Ok(self.copied));
+        }
+        let coop = ready!(crate::coop::poll_proceed(cx));
         loop {
             match self.state {
                 State::Done => return Poll::Ready(Ok(self.copied)),
                 State::Closing => {
+                    // Flushed first: not every writer's close flushes.
+                    ready!(Pin::new(&mut *writer).poll_flush(cx))?;
                     ready!(Pin::new(&mut *writer).poll_close(cx))?;
+                    coop.made_progress();
                     self.state = State::Done;
                 }
                 State::Copying if self.start < self.end => {
-                    let written = ready!(
-                        Pin::new(&mut *writer).poll_write(cx, &self.buf[self.start..self.end])
-                    )?;
+                    let written = match Pin::new(&mut *writer)
+                        .poll_write(cx, &self.buf[self.start..self.end])
+                    {
+                        Poll::Ready(written) => written?,
+                        Poll::Pending => return Poll::Pending,
+                    };
                     if written == 0 {
                         return Poll::Ready(Err(io::Error::new(
                             io::ErrorKind::WriteZero,
                             "write zero byte into writer",
                         )));
                     }
+                    coop.made_progress();
                     self.start += written;
                     self.copied += written as u64;
+                    self.need_flush = true;
                 }
-                State::Copying => {
-                    // Nothing buffered: read more. A pending read first
-                    // flushes what was written, so that nothing waits in a
-                    // buffered writer while the reader is quiet.
-                    match Pin::new(&mut *reader).poll_read(cx, &mut self.buf) {
-                        Poll::Ready(Ok(0)) => self.state = State::Closing,
-                        Poll::Ready(Ok(read)) => {
-                            self.start = 0;
-                            self.end = read;
-                        }
-                        Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
-                        Poll::Pending => {
-                            ready!(Pin::new(&mut *writer).poll_flush(cx))?;
-                            return Poll::Pending;
-                        }
+                State::Copying => match Pin::new(&mut *reader).poll_read(cx, &mut self.buf) {
+                    Poll::Ready(Ok(0)) => self.state = State::Closing,
+                    Poll::Ready(Ok(read)) => {
+                        coop.made_progress();
+                        self.start = 0;
+                        self.end = read;
                     }
-                }
+                    Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+                    Poll::Pending => return self.flush_pending(cx, writer),
+                },
             }
         }
+    }
+
+    /// The reader is pending: flushes what was written since the last
+    /// flush, so that nothing waits in a buffered writer while the reader
+    /// is quiet, then is pending.
+    fn flush_pending<W>(&mut self, cx: &mut Context<'_>, writer: &mut W) -> Poll<io::Result<u64>>
+    where
+        W: AsyncWrite + Unpin + ?Sized,
+    {
+        if self.need_flush {
+            ready!(Pin::new(&mut *writer).poll_flush(cx))?;
+            self.need_flush = false;
+        }
+        Poll::Pending
     }
 }
 
@@ -299,6 +326,39 @@ mod tests {
         assert!(
             a.closed && b.closed,
             "each side's writer is closed at the other's EOF"
+        );
+    }
+
+    #[test]
+    fn copies_in_a_loop_give_way_once_the_budget_is_spent() {
+        use crate::coop::{with_budget, Budget};
+        let woken = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        struct Flag(std::sync::Arc<std::sync::atomic::AtomicBool>);
+        impl std::task::Wake for Flag {
+            fn wake(self: std::sync::Arc<Self>) {
+                self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        let waker = std::task::Waker::from(std::sync::Arc::new(Flag(woken.clone())));
+        let mut cx = Context::from_waker(&waker);
+        // Always-ready streams: only the budget can make a copy wait.
+        let completed = with_budget(Budget::new(8), || {
+            (0..1000)
+                .take_while(|_| {
+                    let mut a = Scripted {
+                        reads: [Poll::Ready(Ok(b"ab".to_vec()))].into(),
+                        ..Scripted::default()
+                    };
+                    let mut b = Scripted::default();
+                    let copy = std::pin::pin!(copy_bidirectional(&mut a, &mut b));
+                    std::future::Future::poll(copy, &mut cx).is_ready()
+                })
+                .count()
+        });
+        assert!(completed < 8, "{completed} copies ran on a budget of 8");
+        assert!(
+            woken.load(std::sync::atomic::Ordering::SeqCst),
+            "the copy asks to run again"
         );
     }
 
