@@ -140,7 +140,8 @@ impl DuplexStream {
         for (to, from) in dst.iter_mut().zip(pipe.buf.drain(..n)) {
             *to = from;
         }
-        let writer = pipe.writer.take();
+        // Room was made only if bytes were taken.
+        let writer = if n > 0 { pipe.writer.take() } else { None };
         drop(pipe);
         wake(writer);
         coop.made_progress();
@@ -182,7 +183,8 @@ impl DuplexStream {
                 break;
             }
         }
-        let reader = pipe.reader.take();
+        // There is more to read only if bytes were queued.
+        let reader = if n > 0 { pipe.reader.take() } else { None };
         drop(pipe);
         wake(reader);
         coop.made_progress();
