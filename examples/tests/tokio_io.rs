@@ -1,4 +1,4 @@
-//! tokio's I/O traits on our sockets (feature `tokio-io`): tokio-util's
+//! tokio's I/O traits on our sockets: tokio-util's
 //! `Framed` with a `LinesCodec` echoes over our `TcpStream`; tokio's
 //! `BufWriter`, `write_u32`, `BufReader`, `read_u32` and `copy` work
 //! unchanged; and `read_buf` into a `BytesMut`, raced in `select!` against

@@ -1,10 +1,19 @@
-//! The byte-stream traits the runtime's sockets implement, and their
-//! extension traits (`read`, `read_exact`, `write_all`, `close`, …), from
-//! the `futures` family: the same traits smol's ecosystem uses; and
-//! [`Interest`] and [`Ready`], for the sockets' readiness API (`ready`,
-//! `readable`, `try_read`, …); the process's [`stdin`], [`stdout`] and
-//! [`stderr`], served by the blocking pool; and, on Unix,
+//! I/O, as tokio's `io`: tokio's byte-stream traits ([`AsyncRead`],
+//! [`AsyncWrite`], [`AsyncBufRead`], [`AsyncSeek`]), their extension
+//! traits (`read`, `read_exact`, `read_buf`, `read_u32`, `write_all`,
+//! `shutdown`, `lines`, …) and utilities ([`BufReader`], [`BufWriter`],
+//! [`copy`], [`split`], …), which need no runtime and are tokio's own,
+//! re-exported; and this runtime's: [`Interest`] and [`Ready`], for the
+//! sockets' readiness API (`ready`, `readable`, `try_read`, …), the
+//! process's [`stdin`], [`stdout`] and [`stderr`], served by the blocking
+//! pool, the in-memory [`duplex`], [`copy_bidirectional`] and, on Unix,
 //! [`unix::AsyncFd`] for any other file descriptor.
+//!
+//! Every stream of the runtime (sockets and their halves, pipes, a child's
+//! stdio, `fs::File`, [`DuplexStream`], [`Stdin`], …) implements tokio's
+//! traits, and also the `futures` family's (`futures-io`), which smol's
+//! ecosystem uses: with `futures::io::AsyncReadExt` in scope instead of
+//! this module's, the same streams take futures' `read`, `close`, … .
 //!
 //! ```
 //! use taskcell_executor::io::{AsyncReadExt, AsyncWriteExt};
@@ -12,8 +21,10 @@
 //! let rt = taskcell_executor::Runtime::new().unwrap();
 //! rt.block_on(async {
 //!     let (mut a, mut b) = taskcell_executor::net::UnixStream::pair().unwrap();
+//!     a.write_u32(7).await.unwrap();
 //!     a.write_all(b"ok").await.unwrap();
-//!     a.close().await.unwrap();
+//!     a.shutdown().await.unwrap();
+//!     assert_eq!(b.read_u32().await.unwrap(), 7);
 //!     let mut got = String::new();
 //!     b.read_to_string(&mut got).await.unwrap();
 //!     assert_eq!(got, "ok");
@@ -49,9 +60,12 @@ pub mod unix {
         AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, AsyncFdTryNewError, TryIoError,
     };
 }
-pub use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
-/// Buffered readers and writers, copying and in-memory streams, from the
-/// `futures` family (over `futures-io`'s traits, as the sockets' own).
+/// `std::io`'s error and result types and `SeekFrom`, which tokio's `io`
+/// re-exports too, so that `io::Error` and `io::Result` name them here.
+pub use std::io::{Error, ErrorKind, Result, SeekFrom};
+/// Buffered readers and writers, copying, splitting and joining, and
+/// in-memory streams: tokio's own (its `io-util`), over tokio's traits,
+/// which every stream of this runtime implements.
 ///
 /// ```
 /// use taskcell_executor::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, BufWriter};
@@ -61,77 +75,23 @@ pub use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 ///     let (a, b) = taskcell_executor::net::UnixStream::pair().unwrap();
 ///     let mut writer = BufWriter::new(a);
 ///     writer.write_all(b"one\ntwo\n").await.unwrap();
-///     writer.close().await.unwrap();
-///     let mut lines = Vec::new();
-///     let mut reader = BufReader::new(b);
-///     let mut line = String::new();
-///     while reader.read_line(&mut line).await.unwrap() > 0 {
-///         lines.push(std::mem::take(&mut line));
+///     writer.shutdown().await.unwrap();
+///     let mut lines = BufReader::new(b).lines();
+///     let mut got = Vec::new();
+///     while let Some(line) = lines.next_line().await.unwrap() {
+///         got.push(line);
 ///     }
-///     assert_eq!(lines, ["one\n", "two\n"]);
+///     assert_eq!(got, ["one", "two"]);
 /// });
 /// ```
-pub use futures_util::io::{
-    copy, copy_buf, empty, repeat, sink, BufReader, BufWriter, Cursor, LineWriter,
+///
+/// The parts that count tokio's cooperative budget (`copy`, `copy_buf`,
+/// `empty`, `repeat`, `sink`, `simplex`) find none in a task of this
+/// runtime and never give way for it; this module's own [`duplex`] and
+/// [`copy_bidirectional`] spend this runtime's budget.
+pub use tokio::io::{
+    copy, copy_buf, empty, join, repeat, simplex, sink, split, BufReader, BufStream, BufWriter,
+    Chain, Empty, Join, Lines, ReadHalf, Repeat, SimplexStream, Sink, Split, Take, WriteHalf,
 };
-pub use futures_util::io::{AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
-pub use futures_util::io::{ReadHalf, ReuniteError, WriteHalf};
-/// `std::io`'s error and result types and `SeekFrom`, which tokio's `io`
-/// re-exports too, so that `io::Error` and `io::Result` name them here.
-pub use std::io::{Error, ErrorKind, Result, SeekFrom};
-
-/// Splits one stream into a read half and a write half, which can move to
-/// different tasks, as tokio's `io::split`: a lock, taken for each
-/// operation, shares the stream between them (futures'
-/// `AsyncReadExt::split`). [`ReadHalf::reunite`] gives the stream back.
-///
-/// The runtime's sockets need none of this: `TcpStream::into_split` and
-/// `UnixStream::into_split` give halves that share no lock.
-///
-/// ```
-/// use taskcell_executor::io::{split, AsyncReadExt, AsyncWriteExt};
-/// use taskcell_executor::net::UnixStream;
-///
-/// taskcell_executor::Runtime::new().unwrap().block_on(async {
-///     let (near, mut far) = UnixStream::pair().unwrap();
-///     let (mut reader, mut writer) = split(near);
-///     let echo = taskcell_executor::spawn(async move {
-///         let mut got = [0; 5];
-///         far.read_exact(&mut got).await.unwrap();
-///         far.write_all(&got).await.unwrap();
-///     });
-///     writer.write_all(b"hello").await.unwrap();
-///     let mut back = [0; 5];
-///     reader.read_exact(&mut back).await.unwrap();
-///     assert_eq!(&back, b"hello");
-///     echo.await.unwrap();
-///     let _stream: UnixStream = reader.reunite(writer).unwrap();
-/// });
-/// ```
-pub fn split<T>(stream: T) -> (ReadHalf<T>, WriteHalf<T>)
-where
-    T: AsyncRead + AsyncWrite,
-{
-    AsyncReadExt::split(stream)
-}
-/// tokio's `ReadBuf` (feature `tokio-io`): what the datagram sockets'
-/// `poll_recv`, `poll_recv_from` and `poll_peek*`, and the streams'
-/// `poll_peek`, fill, as tokio's take it.
-///
-/// ```
-/// use std::future::poll_fn;
-/// use taskcell_executor::io::ReadBuf;
-/// use taskcell_executor::net::UdpSocket;
-///
-/// taskcell_executor::Runtime::new().unwrap().block_on(async {
-///     let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-///     let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-///     b.send_to(b"datagram", a.local_addr().unwrap()).await.unwrap();
-///     let mut storage = [0; 16];
-///     let mut buf = ReadBuf::new(&mut storage);
-///     poll_fn(|cx| a.poll_recv_from(cx, &mut buf)).await.unwrap();
-///     assert_eq!(buf.filled(), b"datagram");
-/// });
-/// ```
-#[cfg(feature = "tokio-io")]
-pub use tokio::io::ReadBuf;
+pub use tokio::io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
+pub use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt};

@@ -63,17 +63,18 @@
 //! - `sync`: tokio's own `sync` module, as [`sync`].
 //! - `full`, `io-util`, `rt`, `rt-multi-thread`, `net`, `time`, `fs`,
 //!   `io-std`, `process`, `signal`, `parking_lot`: tokio's feature names,
-//!   so that a dependency line ports unchanged. `full` is `macros`, `sync`
-//!   and `io-util`; `io-util` is `tokio-io`; the rest are always on here.
+//!   so that a dependency line ports unchanged. `full` turns on `macros`
+//!   and `sync`; the rest are always on here.
 //! - `hyper`: hyper 1.x on this runtime — `hyper::rt::Executor` for
 //!   [`Handle`], hyper's `Read` and `Write` for the runtime's streams, and
 //!   `hyper::rt::Timer` on its wheel. See the `hyper` module.
 //! - `hyper-server`: `hyper::serve`, an axum `Router` (or any tower service)
 //!   over HTTP/1 and HTTP/2, as `axum::serve` on tokio.
-//! - `tokio-io`: tokio's `AsyncRead` and `AsyncWrite` on the runtime's
-//!   streams and on [`fs::File`] (with `AsyncSeek`), for tokio's `io-util`,
-//!   tokio-util's codecs and tokio-rustls (tokio's traits only, never its
-//!   runtime).
+//! - `tokio-io`: does nothing, kept for dependency lines that name it:
+//!   tokio's `AsyncRead` and `AsyncWrite` are always on the runtime's
+//!   streams and on [`fs::File`] (with `AsyncSeek`), so tokio's `io-util`,
+//!   tokio-util's codecs and tokio-rustls work on them (tokio's traits
+//!   only, never its runtime).
 
 mod blocking;
 mod context;

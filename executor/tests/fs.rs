@@ -534,7 +534,7 @@ fn vectored_writes_take_every_slice() {
             std::io::IoSlice::new(b"two"),
         ];
         assert_eq!(file.write_vectored(&slices).await.unwrap(), 7);
-        file.close().await.unwrap();
+        file.shutdown().await.unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "one two");
     });
 }
@@ -935,7 +935,6 @@ fn path_is_owned_by_the_future() {
     spawnable(&fs::read_dir(path));
 }
 
-#[cfg(feature = "tokio-io")]
 #[test]
 fn tokio_traits_read_write_and_seek() {
     let dir = TempDir::new("tokio");

@@ -1,8 +1,8 @@
 //! The readiness API with tokio's semantics: `readable`/`writable`/`ready`
 //! wait, `try_*` attempt without waiting and hit `WouldBlock` when there is
 //! nothing (clearing the readiness, so that the next wait really waits),
-//! `peek` takes nothing (nor does `poll_peek` into tokio's `ReadBuf`, with
-//! `tokio-io`), a peer that hangs up reads as EOF, a zero linger
+//! `peek` takes nothing (nor does `poll_peek` into tokio's
+//! `ReadBuf`), a peer that hangs up reads as EOF, a zero linger
 //! resets, `TCP_QUICKACK` reads back, split halves reunite only with their
 //! own, `async_io` waits and retries the caller's own operation until it
 //! does not block, and a socket whose runtime is gone fails instead of
@@ -327,11 +327,10 @@ fn quickack_reads_back_on_both_ends_around_traffic() {
     });
 }
 
-/// With `tokio-io`, `poll_peek` on a stream and on its read halves fills
+/// `poll_peek` on a stream and on its read halves fills
 /// tokio's `ReadBuf` after what it holds, takes nothing (the read that
 /// follows gets the same bytes), waits while there is nothing, and reads
 /// 0 at EOF.
-#[cfg(feature = "tokio-io")]
 #[test]
 fn poll_peek_fills_a_read_buf_and_takes_nothing() {
     use tokio::io::ReadBuf;

@@ -3,7 +3,7 @@
 //! deliver and report what the async forms do; a `poll_` call on an empty
 //! socket registers the caller's waker, so the task wakes when a datagram
 //! arrives; the peeks (`peek`, `try_peek`, `poll_peek_sender`) leave the
-//! datagram for the next receive. With the `tokio-io` feature, `poll_recv`,
+//! datagram for the next receive. `poll_recv`,
 //! `poll_recv_from`, `poll_peek` and `poll_peek_from` fill tokio's
 //! `ReadBuf` after what it holds, from uninitialised memory without
 //! zeroing it, cut to its room. A socket that outlives its runtime fails
@@ -179,7 +179,6 @@ fn polls_on_a_socket_that_outlived_its_runtime_fail() {
     });
 }
 
-#[cfg(feature = "tokio-io")]
 mod read_buf {
     use super::*;
     use std::mem::MaybeUninit;

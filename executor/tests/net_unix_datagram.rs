@@ -385,7 +385,6 @@ fn poll_and_try_forms_work_through_poll_fn() {
     });
 }
 
-#[cfg(feature = "tokio-io")]
 #[test]
 fn poll_recv_and_poll_recv_from_fill_a_read_buf() {
     use std::mem::MaybeUninit;

@@ -504,7 +504,6 @@ fn a_child_process_writes_into_a_pipe_handed_to_it() {
     });
 }
 
-#[cfg(feature = "tokio-io")]
 #[test]
 fn tokio_read_and_write_traits_move_bytes_into_uninitialised_buffers() {
     run(|| async {

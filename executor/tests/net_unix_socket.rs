@@ -96,7 +96,7 @@ fn a_stream_socket_listens_and_another_connects_from_its_own_path() {
                 Some(client_path.as_path())
             );
             client.write_all(b"hello").await.unwrap();
-            client.close().await.unwrap();
+            client.shutdown().await.unwrap();
             let mut back = Vec::new();
             timeout(LIMIT, client.read_to_end(&mut back))
                 .await

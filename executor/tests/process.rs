@@ -9,7 +9,7 @@
 //! that outlives its runtime waited for on another (its pipes failing),
 //! or failing at once in no runtime; spawning
 //! outside a runtime panicking with tokio's words; pipes handed on as
-//! `Stdio`; and tokio's I/O traits on the pipes (feature `tokio-io`).
+//! `Stdio`; and tokio's I/O traits on the pipes.
 #![cfg(all(unix, not(miri)))]
 
 mod common;
@@ -577,7 +577,6 @@ fn rt_registrations() -> usize {
     taskcell_executor::Handle::current().io_registrations()
 }
 
-#[cfg(feature = "tokio-io")]
 #[test]
 fn the_pipes_have_tokios_io_traits() {
     common::guarded(|| {

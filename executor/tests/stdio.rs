@@ -1,6 +1,6 @@
 //! `io::stdin`, `io::stdout` and `io::stderr`: writes and flushes succeed
 //! from tasks of both runtime flavours (through `futures-io`'s traits, and
-//! tokio's under `tokio-io`); a child process (this test binary again)
+//! tokio's); a child process (this test binary again)
 //! reads what its parent pipes into its stdin through `io::stdin`, to the
 //! end, and its bytes written through `io::stdout` and `io::stderr` reach
 //! the parent whole and in order; outside a runtime a write panics with
@@ -55,7 +55,6 @@ fn writes_to_stdout_and_stderr_succeed_and_flush() {
     });
 }
 
-#[cfg(feature = "tokio-io")]
 #[test]
 fn tokios_traits_write_to_stdout_and_stderr() {
     use tokio::io::AsyncWriteExt as _;

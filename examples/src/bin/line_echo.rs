@@ -3,23 +3,24 @@
 //!
 //! It runs as the tokio program it was written as: `#[main]` and `#[test]`
 //! (one test with paused time), `signal::ctrl_c` for shutdown, tokio's
-//! `BufWriter` and `read_buf` into a `BytesMut` (our sockets implement
-//! tokio's I/O traits under the `tokio-io` feature), and tokio's `select!`.
-//! Against its tokio original, only these lines differ:
+//! `BufWriter` and `read_buf` into a `BytesMut` (`taskcell_executor::io`
+//! is tokio's, and our sockets implement tokio's I/O traits), and tokio's
+//! `select!`. Against its tokio original, only these lines differ, each a
+//! `tokio::` path that became `taskcell_executor::`:
 //!
 //! ```text
 //! - use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
 //! - use tokio::net::{TcpListener, TcpStream};
 //! - use tokio::{signal, time};
+//! + use taskcell_executor::io::{AsyncWriteExt, BufWriter};
 //! + use taskcell_executor::net::{TcpListener, TcpStream};
 //! + use taskcell_executor::{signal, time};
-//! + use tokio::io::{AsyncWriteExt, BufWriter};
 //! - #[tokio::main]
 //! + #[taskcell_executor::main]
 //! - tokio::spawn(..)
 //! + taskcell_executor::spawn(..)
 //!   mod tests {
-//! +     use tokio::io::AsyncReadExt;
+//! +     use taskcell_executor::io::AsyncReadExt;
 //! - #[tokio::test] / #[tokio::test(start_paused = true)]
 //! + #[taskcell_executor::test] / #[taskcell_executor::test(start_paused = true)]
 //! ```
@@ -40,9 +41,9 @@ use std::io;
 use std::time::Duration;
 
 use bytes::BytesMut;
+use taskcell_executor::io::{AsyncWriteExt, BufWriter};
 use taskcell_executor::net::{TcpListener, TcpStream};
 use taskcell_executor::{signal, time};
-use tokio::io::{AsyncWriteExt, BufWriter};
 
 /// How long a client may stay silent.
 const IDLE: Duration = Duration::from_secs(30);
@@ -105,7 +106,7 @@ async fn echo_lines(stream: TcpStream) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio::io::AsyncReadExt;
+    use taskcell_executor::io::AsyncReadExt;
 
     /// A server on a free port, and a client connected to it.
     async fn connected() -> TcpStream {

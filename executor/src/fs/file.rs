@@ -37,10 +37,11 @@ use crate::task::JoinHandle;
 /// An open file, as tokio's `fs::File`: reads, writes and seeks run on the
 /// runtime's blocking pool, through an internal buffer.
 ///
-/// It implements `futures-io`'s [`AsyncRead`], [`AsyncWrite`] and
-/// [`AsyncSeek`] (use them through [`AsyncReadExt`](crate::io::AsyncReadExt)
-/// and its siblings), and with the `tokio-io` feature tokio's three traits
-/// too.
+/// It implements tokio's [`AsyncRead`](crate::io::AsyncRead),
+/// [`AsyncWrite`](crate::io::AsyncWrite) and
+/// [`AsyncSeek`](crate::io::AsyncSeek) (use them through
+/// [`AsyncReadExt`](crate::io::AsyncReadExt) and its siblings), and
+/// `futures-io`'s three traits too.
 ///
 /// One operation runs at a time. A write returns as soon as its bytes are
 /// copied into the buffer (at most [`max_buf_size`](File::max_buf_size) of
@@ -140,7 +141,6 @@ impl ReadDst for SliceDst<'_> {
     }
 }
 
-#[cfg(feature = "tokio-io")]
 impl ReadDst for tokio::io::ReadBuf<'_> {
     fn remaining(&self) -> usize {
         tokio::io::ReadBuf::remaining(self)
@@ -336,7 +336,6 @@ impl Inner {
 
     /// Waits for the operation in flight; the result of a seek, or the
     /// position the last seek reached (tokio's `poll_complete`).
-    #[cfg(feature = "tokio-io")]
     fn poll_complete(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
         loop {
             match ready!(self.poll_inflight(cx))? {
@@ -885,8 +884,7 @@ impl futures_io::AsyncSeek for File {
     }
 }
 
-/// tokio's `AsyncRead` (feature `tokio-io`).
-#[cfg(feature = "tokio-io")]
+/// tokio's `AsyncRead`.
 impl tokio::io::AsyncRead for File {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -900,8 +898,7 @@ impl tokio::io::AsyncRead for File {
     }
 }
 
-/// tokio's `AsyncWrite` (feature `tokio-io`); `poll_shutdown` flushes.
-#[cfg(feature = "tokio-io")]
+/// tokio's `AsyncWrite`; `poll_shutdown` flushes.
 impl tokio::io::AsyncWrite for File {
     fn poll_write(
         self: Pin<&mut Self>,
@@ -932,10 +929,9 @@ impl tokio::io::AsyncWrite for File {
     }
 }
 
-/// tokio's `AsyncSeek` (feature `tokio-io`): `start_seek` fails while
+/// tokio's `AsyncSeek`: `start_seek` fails while
 /// another operation is in flight, as tokio's ("call poll_complete
 /// before start_seek"; tokio's `seek` does).
-#[cfg(feature = "tokio-io")]
 impl tokio::io::AsyncSeek for File {
     fn start_seek(self: Pin<&mut Self>, pos: SeekFrom) -> io::Result<()> {
         let me = self.get_mut();

@@ -224,7 +224,6 @@ impl<T: Read + Send + 'static> Blocking<T> {
     }
 
     /// A read into tokio's `ReadBuf`.
-    #[cfg(feature = "tokio-io")]
     pub(crate) fn poll_read_tokio(
         &mut self,
         cx: &mut Context<'_>,
@@ -337,7 +336,7 @@ impl<T> fmt::Debug for Blocking<T> {
     }
 }
 
-/// Implements `futures-io`'s `AsyncRead`, and tokio's under `tokio-io`,
+/// Implements `futures-io`'s `AsyncRead`, and tokio's,
 /// for `$ty`, whose `Blocking` is the field `$field`.
 macro_rules! read_through_blocking {
     ($ty:ty, $field:ident) => {
@@ -351,8 +350,7 @@ macro_rules! read_through_blocking {
             }
         }
 
-        /// tokio's `AsyncRead` (feature `tokio-io`).
-        #[cfg(feature = "tokio-io")]
+        /// tokio's `AsyncRead`.
         impl tokio::io::AsyncRead for $ty {
             fn poll_read(
                 self: std::pin::Pin<&mut Self>,
@@ -365,7 +363,7 @@ macro_rules! read_through_blocking {
     };
 }
 
-/// Implements `futures-io`'s `AsyncWrite`, and tokio's under `tokio-io`,
+/// Implements `futures-io`'s `AsyncWrite`, and tokio's,
 /// for `$ty`, whose `Blocking` is the field `$field`: closing (tokio's
 /// shutdown) flushes. The two traits differ only in the name of that last
 /// method (`$close`), so one arm writes both.
@@ -374,9 +372,8 @@ macro_rules! write_through_blocking {
         write_through_blocking!(futures_io::AsyncWrite, poll_close, $ty, $field);
 
         write_through_blocking!(
-            /// tokio's `AsyncWrite` (feature `tokio-io`): `poll_shutdown`
+            /// tokio's `AsyncWrite`: `poll_shutdown`
             /// flushes.
-            #[cfg(feature = "tokio-io")]
             tokio::io::AsyncWrite,
             poll_shutdown,
             $ty,

@@ -68,7 +68,6 @@ impl Buf {
 
     /// Moves buffered bytes into tokio's `ReadBuf`, as many as it has room
     /// for; returns how many.
-    #[cfg(feature = "tokio-io")]
     pub(crate) fn copy_to_read_buf(&mut self, dst: &mut tokio::io::ReadBuf<'_>) -> usize {
         let n = self.bytes().len().min(dst.remaining());
         dst.put_slice(&self.bytes()[..n]);

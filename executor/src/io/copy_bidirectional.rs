@@ -1,10 +1,9 @@
-//! [`copy_bidirectional`]: tokio's, over this module's (futures-io's)
-//! traits.
+//! [`copy_bidirectional`]: tokio's, spending this runtime's budget.
 //!
 //! Two one-way copies polled side by side, each with a buffer of its own.
 //! A copy reads while its buffer is empty and writes out what it holds;
-//! when its reader reports end of file it flushes its writer and closes it
-//! (`poll_close`: for a socket, a shutdown of its write half, so the peer
+//! when its reader reports end of file it flushes its writer and shuts it
+//! down (`poll_shutdown`: for a socket, a shutdown of its write half, so the peer
 //! reads end of file in turn), and keeps its count. The pair is done when
 //! both are; an error in either ends it at once. tokio's
 //! `io/util/copy_bidirectional.rs` works the same way.
@@ -14,7 +13,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use futures_io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 /// The buffer size of each direction, as tokio's.
 const DEFAULT_BUF_SIZE: usize = 8 * 1024;
@@ -22,20 +21,17 @@ const DEFAULT_BUF_SIZE: usize = 8 * 1024;
 /// Copies from `a` to `b` and from `b` to `a` at the same time, until both
 /// have reached end of file; returns how many bytes went each way, `(a to
 /// b, b to a)`. When one side reaches end of file, the other side's write
-/// half is flushed and closed (`AsyncWriteExt::close`; for a socket, a
-/// shutdown of its write half), as tokio's `copy_bidirectional` does, and
+/// half is flushed and shut down (`AsyncWriteExt::shutdown`; for a socket,
+/// a shutdown of its write half), as tokio's `copy_bidirectional` does, and
 /// the copy the other way goes on.
 ///
 /// Each direction has an 8 KiB buffer; [`copy_bidirectional_with_sizes`]
 /// sets them. Each poll of a direction spends a unit of the task's budget,
 /// so a loop of copies between always-ready streams gives way to other
-/// tasks, as tokio's does. An error in either direction ends the copy and is returned;
-/// the counts so far are then lost, as in tokio's.
-///
-/// The streams take this module's traits (futures-io's), which every socket
-/// of this crate implements; tokio's own, for tokio's traits, is
-/// `tokio::io::copy_bidirectional` (feature `tokio-io` puts them on the
-/// sockets too).
+/// tasks, as tokio's does (tokio's own counts tokio's budget, which a task
+/// of this runtime does not have, and so would never give way here). An
+/// error in either direction ends the copy and is returned; the counts so
+/// far are then lost, as in tokio's.
 ///
 /// ```
 /// use taskcell_executor::io::{copy_bidirectional, AsyncReadExt, AsyncWriteExt};
@@ -52,9 +48,9 @@ const DEFAULT_BUF_SIZE: usize = 8 * 1024;
 ///     let mut got = [0; 4];
 ///     server.read_exact(&mut got).await.unwrap();
 ///     server.write_all(b"pong!").await.unwrap();
-///     server.close().await.unwrap();
+///     server.shutdown().await.unwrap();
 ///     let mut reply = Vec::new();
-///     client.close().await.unwrap();
+///     client.shutdown().await.unwrap();
 ///     client.read_to_end(&mut reply).await.unwrap();
 ///     assert_eq!((&got, &reply[..]), (b"ping", &b"pong!"[..]));
 ///     assert_eq!(proxy.await.unwrap().unwrap(), (4, 5));
@@ -86,10 +82,10 @@ where
 ///         copy_bidirectional_with_sizes(&mut a, &mut b, 3, 5).await
 ///     });
 ///     near.write_all(b"one byte at a time is slow").await.unwrap();
-///     near.close().await.unwrap();
+///     near.shutdown().await.unwrap();
 ///     let mut got = String::new();
 ///     far.read_to_string(&mut got).await.unwrap();
-///     far.close().await.unwrap();
+///     far.shutdown().await.unwrap();
 ///     assert_eq!(got, "one byte at a time is slow");
 ///     assert_eq!(copy.await.unwrap().unwrap(), (26, 0));
 /// });
@@ -139,9 +135,9 @@ enum State {
     /// Reading and writing.
     Copying,
     /// The reader is at end of file and everything read is written: the
-    /// writer is being closed.
+    /// writer is being shut down.
     Closing,
-    /// Closed: the count is final.
+    /// Shut down: the count is final.
     Done,
 }
 
@@ -180,9 +176,9 @@ impl OneWay {
             match self.state {
                 State::Done => return Poll::Ready(Ok(self.copied)),
                 State::Closing => {
-                    // Flushed first: not every writer's close flushes.
+                    // Flushed first: not every writer's shutdown flushes.
                     ready!(Pin::new(&mut *writer).poll_flush(cx))?;
-                    ready!(Pin::new(&mut *writer).poll_close(cx))?;
+                    ready!(Pin::new(&mut *writer).poll_shutdown(cx))?;
                     coop.made_progress();
                     self.state = State::Done;
                 }
@@ -204,16 +200,21 @@ impl OneWay {
                     self.copied += written as u64;
                     self.need_flush = true;
                 }
-                State::Copying => match Pin::new(&mut *reader).poll_read(cx, &mut self.buf) {
-                    Poll::Ready(Ok(0)) => self.state = State::Closing,
-                    Poll::Ready(Ok(read)) => {
-                        coop.made_progress();
-                        self.start = 0;
-                        self.end = read;
+                State::Copying => {
+                    let mut buf = ReadBuf::new(&mut self.buf);
+                    match Pin::new(&mut *reader).poll_read(cx, &mut buf) {
+                        Poll::Ready(Ok(())) => match buf.filled().len() {
+                            0 => self.state = State::Closing,
+                            read => {
+                                coop.made_progress();
+                                self.start = 0;
+                                self.end = read;
+                            }
+                        },
+                        Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+                        Poll::Pending => return self.flush_pending(cx, writer),
                     }
-                    Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
-                    Poll::Pending => return self.flush_pending(cx, writer),
-                },
+                }
             }
         }
     }
@@ -239,7 +240,7 @@ mod tests {
     use std::collections::VecDeque;
 
     /// A stream over scripted reads; records writes and whether it was
-    /// closed.
+    /// shut down.
     #[derive(Default)]
     struct Scripted {
         reads: VecDeque<Poll<io::Result<Vec<u8>>>>,
@@ -252,20 +253,23 @@ mod tests {
         fn poll_read(
             mut self: Pin<&mut Self>,
             cx: &mut Context<'_>,
-            buf: &mut [u8],
-        ) -> Poll<io::Result<usize>> {
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
             match self.reads.pop_front() {
                 Some(Poll::Ready(Ok(bytes))) => {
-                    assert!(bytes.len() <= buf.len(), "script reads fit the buffer");
-                    buf[..bytes.len()].copy_from_slice(&bytes);
-                    Poll::Ready(Ok(bytes.len()))
+                    assert!(
+                        bytes.len() <= buf.remaining(),
+                        "script reads fit the buffer"
+                    );
+                    buf.put_slice(&bytes);
+                    Poll::Ready(Ok(()))
                 }
                 Some(Poll::Ready(Err(err))) => Poll::Ready(Err(err)),
                 Some(Poll::Pending) => {
                     cx.waker().wake_by_ref();
                     Poll::Pending
                 }
-                None => Poll::Ready(Ok(0)),
+                None => Poll::Ready(Ok(())),
             }
         }
     }
@@ -276,7 +280,7 @@ mod tests {
             _cx: &mut Context<'_>,
             buf: &[u8],
         ) -> Poll<io::Result<usize>> {
-            assert!(!self.closed, "no write after close");
+            assert!(!self.closed, "no write after shutdown");
             let n = buf.len().min(self.max_write.max(1));
             self.written.extend_from_slice(&buf[..n]);
             Poll::Ready(Ok(n))
@@ -286,7 +290,7 @@ mod tests {
             Poll::Ready(Ok(()))
         }
 
-        fn poll_close(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        fn poll_shutdown(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
             self.closed = true;
             Poll::Ready(Ok(()))
         }
@@ -303,7 +307,7 @@ mod tests {
     }
 
     #[test]
-    fn both_ways_are_copied_through_short_writes_and_each_writer_is_closed() {
+    fn both_ways_are_copied_through_short_writes_and_each_writer_is_shut_down() {
         let mut a = Scripted {
             reads: [
                 Poll::Ready(Ok(b"hello".to_vec())),
@@ -325,7 +329,7 @@ mod tests {
         assert_eq!(a.written, b"back");
         assert!(
             a.closed && b.closed,
-            "each side's writer is closed at the other's EOF"
+            "each side's writer is shut down at the other's EOF"
         );
     }
 
@@ -390,7 +394,7 @@ mod tests {
             fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
                 Poll::Ready(Ok(()))
             }
-            fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
                 Poll::Ready(Ok(()))
             }
         }
@@ -398,9 +402,9 @@ mod tests {
             fn poll_read(
                 self: Pin<&mut Self>,
                 _: &mut Context<'_>,
-                _: &mut [u8],
-            ) -> Poll<io::Result<usize>> {
-                Poll::Ready(Ok(0))
+                _: &mut ReadBuf<'_>,
+            ) -> Poll<io::Result<()>> {
+                Poll::Ready(Ok(()))
             }
         }
         let mut a = Scripted {

@@ -28,8 +28,8 @@ use crate::primitives::Mutex;
 /// `BrokenPipe`. Reads and writes spend the task's budget, as the
 /// runtime's sockets do.
 ///
-/// The ends implement this module's (futures-io's) `AsyncRead` and
-/// `AsyncWrite`, and tokio's with the `tokio-io` feature.
+/// The ends implement this module's (tokio's) `AsyncRead` and
+/// `AsyncWrite`, and futures-io's.
 ///
 /// # Panics
 ///
@@ -256,7 +256,6 @@ impl AsyncWrite for DuplexStream {
     }
 }
 
-#[cfg(feature = "tokio-io")]
 impl tokio::io::AsyncRead for DuplexStream {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -269,7 +268,6 @@ impl tokio::io::AsyncRead for DuplexStream {
     }
 }
 
-#[cfg(feature = "tokio-io")]
 impl tokio::io::AsyncWrite for DuplexStream {
     fn poll_write(
         self: Pin<&mut Self>,

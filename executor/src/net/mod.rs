@@ -7,11 +7,11 @@
 //! Each socket is registered with the driver once, edge-triggered, when it
 //! is made; a read or write that would block waits for the next readiness
 //! event without another system call to re-arm it. Streams implement
-//! `futures-io`'s [`AsyncRead`](futures_io::AsyncRead) and
-//! [`AsyncWrite`](futures_io::AsyncWrite) (the extension traits with
-//! `read`, `write_all`, … are re-exported in [`io`](crate::io)), with the
-//! `hyper` feature hyper's `Read` and `Write`, and with `tokio-io` tokio's
-//! `AsyncRead` and `AsyncWrite`.
+//! tokio's [`AsyncRead`](crate::io::AsyncRead) and
+//! [`AsyncWrite`](crate::io::AsyncWrite) (their extension traits, with
+//! `read`, `write_all`, `shutdown`, …, are in [`io`](crate::io)),
+//! `futures-io`'s, and with the `hyper` feature hyper's `Read` and
+//! `Write`.
 //!
 //! Every socket also has tokio's readiness API: `ready(Interest)`,
 //! `readable`, `writable`, then `try_read`, `try_recv_from`, `try_io`, …
@@ -185,7 +185,6 @@ where
 /// what they receive, never uninitialised bytes, and report its length),
 /// then marks those bytes filled. Uninitialised memory is offered as such: nothing is
 /// zeroed first.
-#[cfg(feature = "tokio-io")]
 pub(crate) fn recv_into_read_buf<R>(
     buf: &mut tokio::io::ReadBuf<'_>,
     recv: impl FnOnce(&mut [std::mem::MaybeUninit<u8>]) -> io::Result<(usize, R)>,
@@ -207,7 +206,6 @@ pub(crate) fn recv_into_read_buf<R>(
 /// tokio's `ReadBuf` with `recv`, one of socket2's receives (`recv`,
 /// `peek`, `recv_from`, ...) on the socket: the datagram sockets'
 /// `ReadBuf` polls. See [`recv_into_read_buf`].
-#[cfg(feature = "tokio-io")]
 pub(crate) fn poll_recv_read_buf<E, R>(
     io: &crate::driver::io::PollEvented<E>,
     cx: &mut std::task::Context<'_>,

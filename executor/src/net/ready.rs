@@ -466,7 +466,7 @@ macro_rules! datagram_api {
 
             #[doc = concat!(
                 "Polls to receive one datagram from the connected peer into the unfilled \
-                 part of tokio's `ReadBuf` (feature `tokio-io`), uninitialised memory \
+                 part of tokio's `ReadBuf`, uninitialised memory \
                  included; see [`recv`](Self::recv). The signature is tokio's, \
                  `ReadBuf` included.\n\n",
                 "```\n",
@@ -482,7 +482,6 @@ macro_rules! datagram_api {
                 "# });\n",
                 "```"
             )]
-            #[cfg(feature = "tokio-io")]
             pub fn poll_recv(
                 &self,
                 cx: &mut std::task::Context<'_>,

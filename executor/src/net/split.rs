@@ -17,15 +17,16 @@ macro_rules! stream_halves {
             #[doc = concat!(
                 "Borrows the stream as a read half and a write half, for one task that \
                  reads and writes at once.\n\n",
-                "With [`AsyncReadExt`](crate::io::AsyncReadExt) in scope, `stream.split()` \
-                 finds that trait's `split(self)` first (method lookup tries the stream \
-                 by value before `&mut`), which splits through a lock; call this one as `",
-                stringify!($stream), "::split(&mut stream)`.\n\n",
+                "With futures' `AsyncReadExt` in scope (rather than this crate's `io`, \
+                 which is tokio's), `stream.split()` finds that trait's `split(self)` \
+                 first (method lookup tries the stream by value before `&mut`), which \
+                 splits through a lock; call this one as `",
+                stringify!($stream), "::split(&mut stream)` then.\n\n",
                 "```\n",
                 "use taskcell_executor::io::{AsyncReadExt, AsyncWriteExt};\n",
                 $setup,
                 "let (mut a, mut b) = (a, b);\n",
-                "let (mut reader, mut writer) = ", stringify!($stream), "::split(&mut a);\n",
+                "let (mut reader, mut writer) = a.split();\n",
                 "writer.write_all(b\"x\").await.unwrap();\n",
                 "b.write_all(b\"y\").await.unwrap();\n",
                 "let mut byte = [0];\n",
@@ -266,10 +267,9 @@ macro_rules! read_half_api {
                 }
 
                 #[doc = concat!(
-                    "Polls to copy waiting data into tokio's `ReadBuf` without taking it ",
-                    "(feature `tokio-io`); see [`", stringify!($stream), "::poll_peek`]."
+                    "Polls to copy waiting data into tokio's `ReadBuf` without taking it; ",
+                    "see [`", stringify!($stream), "::poll_peek`]."
                 )]
-                #[cfg(feature = "tokio-io")]
                 pub fn poll_peek(
                     &mut self,
                     cx: &mut std::task::Context<'_>,

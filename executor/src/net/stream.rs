@@ -1,4 +1,5 @@
-//! The `futures-io` (and hyper) traits for the byte streams, written once.
+//! tokio's, `futures-io`'s (and hyper's) traits for the byte streams,
+//! written once.
 
 /// Implements `AsyncRead` and `AsyncWrite` for `$ty` reaching its
 /// `PollEvented` through `|$s| $io`.
@@ -13,7 +14,6 @@ macro_rules! stream_io {
 /// five methods under the same names), for `$ty` through its `futures-io`
 /// `AsyncWrite`: writes are vectored, and `poll_shutdown` is `poll_close`,
 /// which shuts down the write half.
-#[cfg(any(feature = "hyper", feature = "tokio-io"))]
 macro_rules! write_through_futures_io {
     ($trait:path, $ty:ty) => {
         impl $trait for $ty {
@@ -69,9 +69,8 @@ macro_rules! async_read {
             }
         }
 
-        /// tokio's `AsyncRead` (feature `tokio-io`): reads go straight into
+        /// tokio's `AsyncRead`: reads go straight into
         /// the unfilled part of the `ReadBuf`, uninitialised or not.
-        #[cfg(feature = "tokio-io")]
         impl tokio::io::AsyncRead for $ty {
             fn poll_read(
                 self: std::pin::Pin<&mut Self>,
@@ -128,8 +127,7 @@ macro_rules! async_write {
             }
         }
 
-        // tokio's `AsyncWrite` (feature `tokio-io`).
-        #[cfg(feature = "tokio-io")]
+        // tokio's `AsyncWrite`.
         write_through_futures_io!(tokio::io::AsyncWrite, $ty);
     };
 }
@@ -137,7 +135,7 @@ macro_rules! async_write {
 /// A stream's read into tokio's `ReadBuf`, uninitialised memory included:
 /// socket2's `recv` writes into it and never reads it, so nothing is
 /// zeroed first (see `net::recv_into_read_buf`).
-#[cfg(all(feature = "tokio-io", unix))]
+#[cfg(unix)]
 pub(crate) fn poll_read_tokio<E>(
     io: &crate::driver::io::PollEvented<E>,
     cx: &mut std::task::Context<'_>,
@@ -180,7 +178,7 @@ macro_rules! hyper_io {
 
 /// A stream's read into tokio's `ReadBuf`, zeroed first (platforms without
 /// a descriptor to hand to socket2's `recv`).
-#[cfg(all(feature = "tokio-io", not(unix)))]
+#[cfg(not(unix))]
 pub(crate) fn poll_read_tokio<E>(
     io: &crate::driver::io::PollEvented<E>,
     cx: &mut std::task::Context<'_>,

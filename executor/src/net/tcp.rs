@@ -211,10 +211,11 @@ impl fmt::Debug for TcpListener {
 
 /// A TCP connection.
 ///
-/// It implements `futures-io`'s `AsyncRead` and `AsyncWrite`, also through
-/// a shared reference, so one task may read while another writes (see
-/// [`split`](Self::split) and [`into_split`](Self::into_split)); closing
-/// (`poll_close`) shuts down the write half, and the peer reads EOF.
+/// It implements tokio's `AsyncRead` and `AsyncWrite` (and `futures-io`'s),
+/// also through a shared reference, so one task may read while another
+/// writes (see [`split`](Self::split) and [`into_split`](Self::into_split));
+/// `shutdown` (futures' `close`) shuts down the write half, and the peer
+/// reads EOF.
 ///
 /// ```
 /// use taskcell_executor::io::{AsyncReadExt, AsyncWriteExt};
@@ -226,7 +227,7 @@ impl fmt::Debug for TcpListener {
 ///     let mut client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
 ///     let (mut server, _) = listener.accept().await.unwrap();
 ///     client.write_all(b"hello").await.unwrap();
-///     client.close().await.unwrap();
+///     client.shutdown().await.unwrap();
 ///     let mut got = Vec::new();
 ///     server.read_to_end(&mut got).await.unwrap();
 ///     assert_eq!(got, b"hello");
@@ -433,7 +434,7 @@ impl TcpStream {
     }
 
     /// Polls to copy waiting data into the unfilled part of tokio's
-    /// `ReadBuf` (feature `tokio-io`) without taking it, as tokio's: the
+    /// `ReadBuf` without taking it, as tokio's: the
     /// byte count (0 at EOF), or `Pending` with the task's waker
     /// registered. See [`peek`](Self::peek).
     ///
@@ -450,7 +451,6 @@ impl TcpStream {
     /// assert_eq!((n, buf.filled()), (4, &b"peek"[..]));
     /// # });
     /// ```
-    #[cfg(feature = "tokio-io")]
     pub fn poll_peek(
         &self,
         cx: &mut Context<'_>,

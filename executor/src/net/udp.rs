@@ -250,7 +250,7 @@ impl UdpSocket {
     }
 
     /// Polls to receive one datagram into the unfilled part of tokio's
-    /// `ReadBuf` (feature `tokio-io`), uninitialised memory included;
+    /// `ReadBuf`, uninitialised memory included;
     /// returns its sender. See [`recv_from`](Self::recv_from).
     ///
     /// ```
@@ -265,7 +265,6 @@ impl UdpSocket {
     /// assert_eq!((buf.filled(), from), (&b"poll"[..], b.local_addr().unwrap()));
     /// # });
     /// ```
-    #[cfg(feature = "tokio-io")]
     pub fn poll_recv_from(
         &self,
         cx: &mut Context<'_>,
@@ -402,8 +401,7 @@ impl UdpSocket {
     }
 
     /// Polls to copy the datagram at the head of the queue into the
-    /// unfilled part of tokio's `ReadBuf` (feature `tokio-io`), without
-    /// taking it; returns its sender. See [`peek_from`](Self::peek_from).
+    /// unfilled part of tokio's `ReadBuf`, without taking it; returns its sender. See [`peek_from`](Self::peek_from).
     ///
     /// ```
     /// use std::future::poll_fn;
@@ -418,7 +416,6 @@ impl UdpSocket {
     /// assert_eq!(a.recv(&mut [0; 16]).await.unwrap(), 4); // still there
     /// # });
     /// ```
-    #[cfg(feature = "tokio-io")]
     pub fn poll_peek_from(
         &self,
         cx: &mut Context<'_>,
@@ -447,8 +444,7 @@ impl UdpSocket {
     }
 
     /// Polls to copy the datagram at the head of the queue into the
-    /// unfilled part of tokio's `ReadBuf` (feature `tokio-io`), without
-    /// taking it. See [`peek`](Self::peek).
+    /// unfilled part of tokio's `ReadBuf`, without taking it. See [`peek`](Self::peek).
     ///
     /// ```
     /// use std::future::poll_fn;
@@ -462,7 +458,6 @@ impl UdpSocket {
     /// assert_eq!(buf.filled(), b"peek");
     /// # });
     /// ```
-    #[cfg(feature = "tokio-io")]
     pub fn poll_peek(
         &self,
         cx: &mut Context<'_>,

@@ -305,7 +305,7 @@ impl UnixDatagram {
     }
 
     /// Polls to receive one datagram into the unfilled part of tokio's
-    /// `ReadBuf` (feature `tokio-io`); returns its sender. See
+    /// `ReadBuf`; returns its sender. See
     /// [`recv_from`](Self::recv_from).
     ///
     /// The standard library reads a sender's address only along with the
@@ -325,7 +325,6 @@ impl UnixDatagram {
     /// assert!(from.is_unnamed());
     /// # });
     /// ```
-    #[cfg(feature = "tokio-io")]
     pub fn poll_recv_from(
         &self,
         cx: &mut Context<'_>,

@@ -39,11 +39,10 @@
 //!
 //! # Compared with tokio
 //!
-//! - The pipes implement `futures-io`'s [`AsyncRead`](futures_io::AsyncRead)
-//!   and [`AsyncWrite`](futures_io::AsyncWrite) (the `read_to_end`,
-//!   `write_all`, … of [`io`](crate::io)), and tokio's with the `tokio-io`
-//!   feature.
-//!   As in tokio, `close` (`shutdown`) on a [`ChildStdin`] does not close
+//! - The pipes implement tokio's [`AsyncRead`](crate::io::AsyncRead)
+//!   and [`AsyncWrite`](crate::io::AsyncWrite) (the `read_to_end`,
+//!   `write_all`, … of [`io`](crate::io)), and futures-io's.
+//!   As in tokio, `shutdown` (futures' `close`) on a [`ChildStdin`] does not close
 //!   the pipe: dropping it does.
 //! - The pipes convert into [`Stdio`] through `TryFrom` (so both
 //!   `pipe.try_into()` and `Stdio::try_from(pipe)` work; tokio implements

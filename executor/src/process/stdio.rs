@@ -18,8 +18,7 @@ use crate::driver::io::PollEvented;
 use crate::scheduler::Handle;
 
 /// The parent's end of a child's standard input: an
-/// [`AsyncWrite`](futures_io::AsyncWrite) (and, with the `tokio-io`
-/// feature, tokio's `AsyncWrite`).
+/// [`AsyncWrite`](crate::io::AsyncWrite) (and futures-io's).
 ///
 /// The child reads end-of-file once this is dropped (or the
 /// [`Child`](super::Child) is waited for, which drops it). As in tokio,
@@ -52,8 +51,7 @@ pub struct ChildStdin {
 }
 
 /// The parent's end of a child's standard output: an
-/// [`AsyncRead`](futures_io::AsyncRead) (and, with the `tokio-io` feature,
-/// tokio's `AsyncRead`). Reads return 0 at end of file: once the child
+/// [`AsyncRead`](crate::io::AsyncRead) (and futures-io's). Reads return 0 at end of file: once the child
 /// (and every process that inherited the pipe) has closed it.
 ///
 /// ```
@@ -172,7 +170,7 @@ impl ChildStdin {
 }
 
 /// Implements, for a child's readable pipe: `from_std`, `into_owned_fd`,
-/// futures-io's `AsyncRead` and (with `tokio-io`) tokio's.
+/// futures-io's `AsyncRead` and tokio's.
 macro_rules! reader {
     ($ty:ident, $std:ty, $what:literal) => {
         impl $ty {

@@ -1,9 +1,9 @@
 //! Unix pipes, as tokio's `net::unix::pipe`: an anonymous pipe made by
 //! [`pipe`], or a FIFO (named pipe) opened with [`OpenOptions`], and either
 //! end taken over from a [`File`] or an [`OwnedFd`]. A [`Sender`] writes
-//! (futures-io's [`AsyncWrite`](futures_io::AsyncWrite), and tokio's with
-//! the `tokio-io` feature); a [`Receiver`] reads
-//! ([`AsyncRead`](futures_io::AsyncRead), and tokio's).
+//! (tokio's [`AsyncWrite`](crate::io::AsyncWrite), and futures-io's); a
+//! [`Receiver`] reads ([`AsyncRead`](crate::io::AsyncRead), and
+//! futures-io's).
 //!
 //! Each end is made non-blocking and registered with the runtime's driver
 //! once, edge-triggered, for its one direction (the same machinery as a
@@ -42,8 +42,7 @@
 //! # Compared with tokio
 //!
 //! The same functions, types and errors. [`Receiver::try_read_buf`] is
-//! always here (tokio has it with its `io-util` feature), and tokio's
-//! `AsyncRead`/`AsyncWrite` come with this crate's `tokio-io` feature.
+//! always here (tokio has it with its `io-util` feature).
 
 use std::fmt;
 use std::fs::File;
@@ -379,8 +378,7 @@ fn read_uninit(fd: BorrowedFd<'_>, buf: &mut [MaybeUninit<u8>]) -> io::Result<us
 }
 
 /// futures-io's `AsyncWrite` for `$ty`, a pipe's writing end whose
-/// `PollEvented<mio::unix::pipe::Sender>` is `self.io`, and tokio's under
-/// `tokio-io`: for [`Sender`] and a child's stdin.
+/// `PollEvented<mio::unix::pipe::Sender>` is `self.io`, and tokio's: for [`Sender`] and a child's stdin.
 macro_rules! pipe_writer_io {
     ($ty:ty) => {
         impl futures_io::AsyncWrite for $ty {
@@ -418,15 +416,14 @@ macro_rules! pipe_writer_io {
             }
         }
 
-        // tokio's `AsyncWrite` (feature `tokio-io`).
-        #[cfg(feature = "tokio-io")]
+        // tokio's `AsyncWrite`.
         write_through_futures_io!(tokio::io::AsyncWrite, $ty);
     };
 }
 
 /// futures-io's `AsyncRead` for `$ty`, a pipe's reading end whose
-/// `PollEvented<mio::unix::pipe::Receiver>` is `self.io`, and tokio's
-/// under `tokio-io`, which reads straight into the unfilled part of the
+/// `PollEvented<mio::unix::pipe::Receiver>` is `self.io`, and tokio's,
+/// which reads straight into the unfilled part of the
 /// `ReadBuf`, uninitialised or not: for [`Receiver`] and a child's stdout
 /// and stderr.
 macro_rules! pipe_reader_io {
@@ -441,7 +438,6 @@ macro_rules! pipe_reader_io {
             }
         }
 
-        #[cfg(feature = "tokio-io")]
         impl tokio::io::AsyncRead for $ty {
             fn poll_read(
                 self: std::pin::Pin<&mut Self>,
@@ -468,7 +464,6 @@ pub(crate) fn poll_read(
 /// A pipe's read into tokio's `ReadBuf`, straight into its unfilled part,
 /// uninitialised or not (`read(2)` only writes there): nothing is zeroed.
 /// Shared with `process`'s child pipes.
-#[cfg(feature = "tokio-io")]
 pub(crate) fn poll_read_tokio(
     io: &PollEvented<mio_pipe::Receiver>,
     cx: &mut Context<'_>,
