@@ -57,7 +57,8 @@ pub use self::stdout::{stdout, Stdout};
 #[cfg(unix)]
 pub mod unix {
     pub use super::async_fd::{
-        AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, AsyncFdTryNewError, TryIoError,
+        AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, AsyncFdRegisterError, AsyncFdTryNewError,
+        TryIoError,
     };
 }
 /// `std::io`'s error and result types and `SeekFrom`, which tokio's `io`

@@ -209,7 +209,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// ```
     #[track_caller]
     pub fn new(inner: T) -> io::Result<AsyncFd<T>> {
-        Self::register(
+        Self::register_as(
             inner,
             Interest::READABLE | Interest::WRITABLE,
             "`AsyncFd::new`",
@@ -243,7 +243,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// ```
     #[track_caller]
     pub fn with_interest(inner: T, interest: Interest) -> io::Result<AsyncFd<T>> {
-        Self::register(inner, interest, "`AsyncFd::with_interest`").map_err(Into::into)
+        Self::register_as(inner, interest, "`AsyncFd::with_interest`").map_err(Into::into)
     }
 
     /// [`new`](Self::new), giving `inner` back with the error.
@@ -267,8 +267,8 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// });
     /// ```
     #[track_caller]
-    pub fn try_new(inner: T) -> Result<AsyncFd<T>, AsyncFdTryNewError<T>> {
-        Self::register(
+    pub fn try_new(inner: T) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
+        Self::register_as(
             inner,
             Interest::READABLE | Interest::WRITABLE,
             "`AsyncFd::try_new`",
@@ -301,22 +301,106 @@ impl<T: AsRawFd> AsyncFd<T> {
     pub fn try_with_interest(
         inner: T,
         interest: Interest,
-    ) -> Result<AsyncFd<T>, AsyncFdTryNewError<T>> {
-        Self::register(inner, interest, "`AsyncFd::try_with_interest`")
+    ) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
+        Self::register_as(inner, interest, "`AsyncFd::try_with_interest`")
+    }
+
+    /// Registers `inner`'s descriptor for reads and writes, giving `inner`
+    /// back with the error: tokio's `AsyncFd::register`, which tokio 1.54
+    /// made the way to build an `AsyncFd` (its `new` and `try_new` are
+    /// deprecated there, as they promise nothing about the descriptor).
+    /// Here `new`, `with_interest`, `try_new` and `try_with_interest` stay,
+    /// and do the same.
+    ///
+    /// # Safety
+    ///
+    /// As tokio's: `inner.as_raw_fd()` must be an open descriptor, and
+    /// must stay open and name the same open file until the `AsyncFd` is
+    /// dropped or [`into_inner`](Self::into_inner) is called (or it is
+    /// forgotten), returning the same descriptor at every call. Otherwise
+    /// the driver's registration could outlive the file, and a later file
+    /// given the same number would be deregistered, or woken, in its
+    /// place.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_new`](Self::try_new).
+    ///
+    /// # Panics
+    ///
+    /// As [`new`](Self::new).
+    ///
+    /// ```
+    /// use std::os::unix::net::UnixStream;
+    /// use taskcell_executor::io::unix::AsyncFd;
+    ///
+    /// taskcell_executor::Runtime::new().unwrap().block_on(async {
+    ///     let (a, _b) = UnixStream::pair().unwrap();
+    ///     a.set_nonblocking(true).unwrap();
+    ///     // SAFETY: the AsyncFd owns the stream, so its descriptor stays
+    ///     // open, and the same, for as long as the AsyncFd.
+    ///     let a = unsafe { AsyncFd::register(a) }.unwrap();
+    ///     a.writable().await.unwrap().retain_ready();
+    /// });
+    /// ```
+    #[track_caller]
+    pub unsafe fn register(inner: T) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
+        Self::register_as(
+            inner,
+            Interest::READABLE | Interest::WRITABLE,
+            "`AsyncFd::register`",
+        )
+    }
+
+    /// [`register`](Self::register) for `interest` only (see
+    /// [`with_interest`](Self::with_interest)): tokio's
+    /// `AsyncFd::register_with_interest`.
+    ///
+    /// # Safety
+    ///
+    /// As [`register`](Self::register).
+    ///
+    /// # Errors
+    ///
+    /// As [`try_new`](Self::try_new).
+    ///
+    /// # Panics
+    ///
+    /// As [`new`](Self::new).
+    ///
+    /// ```
+    /// use taskcell_executor::io::{unix::AsyncFd, Interest};
+    ///
+    /// taskcell_executor::Runtime::new().unwrap().block_on(async {
+    ///     let file = std::fs::File::open("Cargo.toml").unwrap();
+    ///     // SAFETY: the AsyncFd would own the file, so its descriptor
+    ///     // stays open, and the same, for as long as the AsyncFd.
+    ///     let err = unsafe { AsyncFd::register_with_interest(file, Interest::READABLE) };
+    ///     let (file, err) = err.unwrap_err().into_parts();
+    ///     assert_eq!(err.raw_os_error(), Some(libc::EPERM), "a regular file cannot be polled");
+    ///     assert!(file.metadata().is_ok(), "and is given back, open");
+    /// });
+    /// ```
+    #[track_caller]
+    pub unsafe fn register_with_interest(
+        inner: T,
+        interest: Interest,
+    ) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
+        Self::register_as(inner, interest, "`AsyncFd::register_with_interest`")
     }
 
     #[track_caller]
-    fn register(
+    fn register_as(
         inner: T,
         interest: Interest,
         what: &str,
-    ) -> Result<AsyncFd<T>, AsyncFdTryNewError<T>> {
+    ) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
         match PollEvented::with_interest(Fd(inner.as_raw_fd()), interest.to_mio(), what) {
             Ok(io) => Ok(AsyncFd {
                 io,
                 inner: Some(inner),
             }),
-            Err(cause) => Err(AsyncFdTryNewError { inner, cause }),
+            Err(cause) => Err(AsyncFdRegisterError { inner, cause }),
         }
     }
 
@@ -1256,8 +1340,9 @@ impl<T: AsRawFd + fmt::Debug> fmt::Debug for AsyncFdReadyMutGuard<'_, T> {
 #[derive(Debug)]
 pub struct TryIoError(());
 
-/// [`AsyncFd::try_new`] failed: the error, and the value that was to be
-/// registered, given back. tokio's `AsyncFdTryNewError`.
+/// [`AsyncFd::register`] or [`AsyncFd::try_new`] failed: the error, and
+/// the value that was to be registered, given back. tokio's
+/// `AsyncFdRegisterError`.
 ///
 /// ```
 /// use taskcell_executor::io::unix::AsyncFd;
@@ -1270,12 +1355,16 @@ pub struct TryIoError(());
 ///     assert_eq!(err.raw_os_error(), Some(libc::EPERM));
 /// });
 /// ```
-pub struct AsyncFdTryNewError<T> {
+pub struct AsyncFdRegisterError<T> {
     inner: T,
     cause: io::Error,
 }
 
-impl<T> AsyncFdTryNewError<T> {
+/// [`AsyncFdRegisterError`]'s name before tokio 1.54, which tokio keeps as
+/// an alias.
+pub type AsyncFdTryNewError<T> = AsyncFdRegisterError<T>;
+
+impl<T> AsyncFdRegisterError<T> {
     /// The value given back, and the error.
     ///
     /// ```
@@ -1292,26 +1381,26 @@ impl<T> AsyncFdTryNewError<T> {
     }
 }
 
-impl<T> fmt::Display for AsyncFdTryNewError<T> {
+impl<T> fmt::Display for AsyncFdRegisterError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.cause, f)
     }
 }
 
-impl<T> fmt::Debug for AsyncFdTryNewError<T> {
+impl<T> fmt::Debug for AsyncFdRegisterError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&self.cause, f)
     }
 }
 
-impl<T> Error for AsyncFdTryNewError<T> {
+impl<T> Error for AsyncFdRegisterError<T> {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         Some(&self.cause)
     }
 }
 
-impl<T> From<AsyncFdTryNewError<T>> for io::Error {
-    fn from(err: AsyncFdTryNewError<T>) -> io::Error {
+impl<T> From<AsyncFdRegisterError<T>> for io::Error {
+    fn from(err: AsyncFdRegisterError<T>) -> io::Error {
         err.cause
     }
 }
