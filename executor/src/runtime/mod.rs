@@ -327,3 +327,33 @@ pub fn is_rt_shutdown_err(err: &io::Error) -> bool {
             .get_ref()
             .is_some_and(|inner| inner.is::<crate::driver::io::scheduled_io::RuntimeGone>())
 }
+
+/// The index of the worker this thread runs, as tokio's
+/// `runtime::worker_index`: the index [`RuntimeMetrics`]' `worker_*`
+/// methods take, from 0 to `num_workers() - 1`.
+///
+/// `None` off a worker: on a blocking-pool thread, inside
+/// `block_in_place`, on a thread of no runtime, in the future of a
+/// multi-thread runtime's `block_on`, which is not a task, and in that of
+/// any `Handle::block_on` (as in tokio, where it never drives a runtime).
+/// A current-thread runtime (or a `LocalRuntime`) is its one worker 0 on
+/// the thread that drives it. A task may move between workers at each
+/// `.await`, so the index may differ after one.
+///
+/// ```
+/// use taskcell_executor::runtime::{self, Builder};
+///
+/// let rt = Builder::new_multi_thread().worker_threads(2).build().unwrap();
+/// let index = rt.block_on(async {
+///     assert_eq!(runtime::worker_index(), None, "block_on's thread is no worker");
+///     taskcell_executor::spawn(async { runtime::worker_index() }).await.unwrap()
+/// });
+/// assert!(matches!(index, Some(0 | 1)));
+/// assert_eq!(runtime::worker_index(), None);
+/// ```
+pub fn worker_index() -> Option<usize> {
+    if crate::context::in_handle_block_on_root() {
+        return None;
+    }
+    crate::context::with_scheduler(|cx| cx.map(|cx| cx.core.index()))
+}

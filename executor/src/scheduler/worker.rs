@@ -88,6 +88,12 @@ impl Core {
         }
     }
 
+    /// The worker's index: the one its metrics go by
+    /// (`runtime::worker_index`).
+    pub(crate) fn index(&self) -> usize {
+        self.index
+    }
+
     /// Adds the polls counted since the last call to the shared metrics.
     pub(super) fn publish_polls(&self, shared: &Shared) {
         self.metrics(shared).add_polls(self.polls.take());
