@@ -778,6 +778,67 @@ impl File {
         .await
     }
 
+    /// Waits for the operation in flight, then sets the file's access and
+    /// modification times (and, on Windows and Apple systems, its creation
+    /// time) that `times` holds, as [`std::fs::File::set_times`] and
+    /// tokio's `File::set_times`. Waiting first means no write still in
+    /// flight lands after the new times and changes them again.
+    ///
+    /// # Panics
+    ///
+    /// Awaited outside any runtime (see the [module docs](super)).
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use taskcell_executor::fs::{File, FileTimes};
+    /// use taskcell_executor::io::AsyncWriteExt;
+    ///
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let path = std::env::temp_dir().join(format!("taskcell-settimes-{}", std::process::id()));
+    ///     let mut file = File::create(&path).await.unwrap();
+    ///     // Still buffered when set_times is called: written first.
+    ///     file.write_all(b"late").await.unwrap();
+    ///     let then = SystemTime::UNIX_EPOCH + Duration::from_secs(86_400);
+    ///     file.set_times(FileTimes::new().set_modified(then)).await.unwrap();
+    ///     let meta = std::fs::metadata(&path).unwrap();
+    ///     assert_eq!((meta.len(), meta.modified().unwrap()), (4, then));
+    ///     std::fs::remove_file(&path).unwrap();
+    /// });
+    /// ```
+    pub async fn set_times(&self, times: super::FileTimes) -> io::Result<()> {
+        let mut inner = self.inner.lock().await;
+        inner.complete_inflight().await;
+        let std = Arc::clone(&self.std);
+        let times = times.into_std();
+        asyncify("fs::File::set_times", move || std.set_times(times)).await
+    }
+
+    /// [`set_times`](File::set_times) with the modification time alone, as
+    /// [`std::fs::File::set_modified`].
+    ///
+    /// # Panics
+    ///
+    /// Awaited outside any runtime (see the [module docs](super)).
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    ///
+    /// let rt = taskcell_executor::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let path = std::env::temp_dir().join(format!("taskcell-setmod-{}", std::process::id()));
+    ///     let file = taskcell_executor::fs::File::create(&path).await.unwrap();
+    ///     let then = SystemTime::UNIX_EPOCH + Duration::from_secs(7 * 86_400);
+    ///     file.set_modified(then).await.unwrap();
+    ///     assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), then);
+    ///     std::fs::remove_file(&path).unwrap();
+    /// });
+    /// ```
+    pub async fn set_modified(&self, time: std::time::SystemTime) -> io::Result<()> {
+        self.set_times(super::FileTimes::new().set_modified(time))
+            .await
+    }
+
     /// Sets the most bytes one read or write moves through the pool
     /// (default 2 MiB): a read returns at most this many, and a write takes
     /// at most this many. Operations already in flight keep their size.

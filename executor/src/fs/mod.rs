@@ -43,6 +43,7 @@
 
 mod dir_builder;
 mod file;
+mod file_times;
 mod functions;
 mod open_options;
 mod read_dir;
@@ -51,6 +52,7 @@ use std::io;
 
 pub use self::dir_builder::DirBuilder;
 pub use self::file::File;
+pub use self::file_times::FileTimes;
 #[cfg(unix)]
 pub use self::functions::symlink;
 pub use self::functions::{
