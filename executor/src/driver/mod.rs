@@ -65,6 +65,9 @@ pub(crate) struct Driver {
 pub(crate) struct DriverCore {
     poll: Poll,
     events: Events,
+    /// For a turn that does not wait (a busy worker's look at the driver),
+    /// when `Builder::max_io_events_per_busy_tick` set a cap of its own.
+    busy_events: Option<Events>,
     /// Stamped on every readiness this turn sets; see `ScheduledIo`.
     tick: u16,
     /// Wakers of expired timers, woken after the wheel's lock is released
@@ -82,10 +85,16 @@ impl Handle {
         timer_wheels: usize,
         may_pause: bool,
         events_per_tick: usize,
+        events_per_busy_tick: Option<usize>,
     ) -> stdio::Result<Handle> {
         let time = enable_time.then(|| TimeHandle::new(timer_wheels));
         let driver = match enable_io || enable_time {
-            true => Some(Driver::build(enable_io, time, events_per_tick)?),
+            true => Some(Driver::build(
+                enable_io,
+                time,
+                events_per_tick,
+                events_per_busy_tick,
+            )?),
             false => None,
         };
         Ok(Handle {
@@ -100,7 +109,7 @@ impl Handle {
     pub(crate) fn for_model() -> Handle {
         Handle {
             clock: Clock::new(false),
-            driver: Some(Driver::build(false, None, 1024).expect("the model's poller")),
+            driver: Some(Driver::build(false, None, 1024, None).expect("the model's poller")),
         }
     }
 
@@ -231,12 +240,15 @@ impl Handle {
 
 impl Driver {
     /// A driver whose turns take at most `events_per_tick` readiness events
-    /// from the poller (`Builder::max_io_events_per_tick`); more wait for
-    /// the next turn.
+    /// from the poller (`Builder::max_io_events_per_tick`), and a turn that
+    /// does not wait at most `events_per_busy_tick` if set
+    /// (`Builder::max_io_events_per_busy_tick`); more wait for the next
+    /// turn.
     fn build(
         enable_io: bool,
         time: Option<TimeHandle>,
         events_per_tick: usize,
+        events_per_busy_tick: Option<usize>,
     ) -> stdio::Result<Driver> {
         let poll = Poll::new()?;
         #[cfg(not(taskcell_loom))]
@@ -256,6 +268,7 @@ impl Driver {
             core: Mutex::new(DriverCore {
                 poll,
                 events: Events::with_capacity(events_per_tick),
+                busy_events: events_per_busy_tick.map(Events::with_capacity),
                 tick: 0,
                 fired: Vec::new(),
             }),
@@ -281,6 +294,9 @@ impl Driver {
             Some(time) => time.park_timeout(timeout, clock.now(), clock),
             None => timeout,
         };
+        // A turn that does not wait, a timer already due included (its
+        // task runs next), is a busy worker's: it takes the busy cap.
+        let no_wait = timeout == Some(Duration::ZERO);
         // Paused time, with nothing to run: rather than sleep until the
         // next timer, look for events, and if none came, jump the clock to
         // that timer (tokio's auto-advance).
@@ -294,9 +310,14 @@ impl Driver {
         let DriverCore {
             poll,
             events,
+            busy_events,
             tick,
             fired,
         } = core;
+        let events = match busy_events {
+            Some(busy_events) if no_wait => busy_events,
+            _ => events,
+        };
         if let Err(err) = poll.poll(events, timeout) {
             // EINTR: a signal; the turn simply ends early.
             if err.kind() != stdio::ErrorKind::Interrupted {

@@ -108,6 +108,7 @@ pub struct Builder {
     enable_time: bool,
     event_interval: u32,
     max_io_events_per_tick: usize,
+    max_io_events_per_busy_tick: Option<usize>,
     task_budget: u8,
     #[cfg(feature = "test-util")]
     start_paused: bool,
@@ -125,6 +126,10 @@ impl fmt::Debug for Builder {
             .field("enable_time", &self.enable_time)
             .field("event_interval", &self.event_interval)
             .field("max_io_events_per_tick", &self.max_io_events_per_tick)
+            .field(
+                "max_io_events_per_busy_tick",
+                &self.max_io_events_per_busy_tick,
+            )
             .field("task_budget", &self.task_budget)
             .finish_non_exhaustive()
     }
@@ -176,6 +181,7 @@ impl Builder {
             enable_time: false,
             event_interval: 61,
             max_io_events_per_tick: 1024,
+            max_io_events_per_busy_tick: None,
             task_budget: 128,
             #[cfg(feature = "test-util")]
             start_paused: false,
@@ -301,6 +307,39 @@ impl Builder {
     pub fn max_io_events_per_tick(&mut self, n: usize) -> &mut Builder {
         assert!(n > 0, "max_io_events_per_tick must be at least 1");
         self.max_io_events_per_tick = n;
+        self
+    }
+
+    /// The most I/O readiness events a worker takes when it looks at the
+    /// driver while it still has tasks to run (every
+    /// [`event_interval`](Builder::event_interval) tasks), as tokio's
+    /// `max_io_events_per_busy_tick`. Default: the same as
+    /// [`max_io_events_per_tick`](Builder::max_io_events_per_tick).
+    ///
+    /// Every task such a look wakes joins the worker's queue behind the
+    /// work it already has; under overload a smaller batch leaves the rest
+    /// in the kernel rather than growing that backlog. Any look that does
+    /// not wait counts as busy, one made because a timer is already due
+    /// included. A worker with nothing to run still takes up to
+    /// `max_io_events_per_tick`.
+    ///
+    /// # Panics
+    ///
+    /// If `n` is zero.
+    ///
+    /// ```
+    /// let rt = taskcell_executor::Builder::new_current_thread()
+    ///     .enable_io()
+    ///     .max_io_events_per_tick(128)
+    ///     .max_io_events_per_busy_tick(8)
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    #[track_caller]
+    pub fn max_io_events_per_busy_tick(&mut self, n: usize) -> &mut Builder {
+        assert!(n > 0, "max_io_events_per_busy_tick must be at least 1");
+        self.max_io_events_per_busy_tick = Some(n);
         self
     }
 
@@ -709,6 +748,7 @@ impl Builder {
                 },
                 self.flavor == Flavor::CurrentThread,
                 self.max_io_events_per_tick,
+                self.max_io_events_per_busy_tick,
             )?,
             blocking: BlockingPool::new(
                 self.max_blocking_threads,
