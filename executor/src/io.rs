@@ -42,6 +42,7 @@ mod ready;
 mod stderr;
 mod stdin;
 mod stdout;
+mod util;
 
 pub(crate) use self::buf::{Buf, DEFAULT_MAX_BUF_SIZE};
 pub use self::copy_bidirectional::{copy_bidirectional, copy_bidirectional_with_sizes};
@@ -50,6 +51,7 @@ pub use self::ready::{Interest, Ready};
 pub use self::stderr::{stderr, Stderr};
 pub use self::stdin::{stdin, Stdin};
 pub use self::stdout::{stdout, Stdout};
+pub use self::util::{copy, copy_buf, empty, repeat, sink, Empty, Repeat, Sink};
 
 /// Unix-only I/O: [`AsyncFd`](unix::AsyncFd), any file descriptor (a pipe,
 /// an `eventfd`, a tty) driven by the runtime's reactor, as tokio's
@@ -86,13 +88,15 @@ pub use std::io::{Error, ErrorKind, Result, SeekFrom};
 /// });
 /// ```
 ///
-/// The parts that count tokio's cooperative budget (`copy`, `copy_buf`,
-/// `empty`, `repeat`, `sink`, `simplex`) find none in a task of this
-/// runtime and never give way for it; this module's own [`duplex`] and
-/// [`copy_bidirectional`] spend this runtime's budget.
+/// The parts of tokio's that count tokio's cooperative budget are this
+/// module's own, spending this runtime's budget instead, with tokio's
+/// signatures: [`copy`], [`copy_buf`], [`copy_bidirectional`], [`duplex`],
+/// [`empty`], [`repeat`], [`sink`]. tokio's `simplex` is re-exported as it
+/// is: it finds no tokio budget in a task here, and never gives way for
+/// it.
 pub use tokio::io::{
-    copy, copy_buf, empty, join, repeat, simplex, sink, split, BufReader, BufStream, BufWriter,
-    Chain, Empty, Join, Lines, ReadHalf, Repeat, SimplexStream, Sink, Split, Take, WriteHalf,
+    join, simplex, split, BufReader, BufStream, BufWriter, Chain, Join, Lines, ReadHalf,
+    SimplexStream, Split, Take, WriteHalf,
 };
 pub use tokio::io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
 pub use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt};

@@ -15,8 +15,9 @@ use std::task::{ready, Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-/// The buffer size of each direction, as tokio's.
-const DEFAULT_BUF_SIZE: usize = 8 * 1024;
+/// The buffer size of each direction, as tokio's (and of
+/// [`copy`](super::copy)'s one).
+pub(super) const DEFAULT_BUF_SIZE: usize = 8 * 1024;
 
 /// Copies from `a` to `b` and from `b` to `a` at the same time, until both
 /// have reached end of file; returns how many bytes went each way, `(a to
@@ -104,8 +105,8 @@ where
         a_to_b_buf_size > 0 && b_to_a_buf_size > 0,
         "copy_bidirectional_with_sizes: a buffer size of zero could never move a byte"
     );
-    let mut a_to_b = OneWay::new(a_to_b_buf_size);
-    let mut b_to_a = OneWay::new(b_to_a_buf_size);
+    let mut a_to_b = OneWay::new(a_to_b_buf_size, AtEof::Shutdown);
+    let mut b_to_a = OneWay::new(b_to_a_buf_size, AtEof::Shutdown);
     poll_fn(|cx| {
         let there = a_to_b.poll(cx, &mut *a, &mut *b)?;
         let back = b_to_a.poll(cx, &mut *b, &mut *a)?;
@@ -117,8 +118,19 @@ where
     .await
 }
 
-/// One direction of the copy.
-struct OneWay {
+/// What a one-way copy does to its writer once its reader is at end of
+/// file and everything read is written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum AtEof {
+    /// Flushes it ([`copy`](super::copy)).
+    Flush,
+    /// Flushes it and shuts it down ([`copy_bidirectional`]).
+    Shutdown,
+}
+
+/// One direction of a copy: [`copy`](super::copy)'s, and each of
+/// [`copy_bidirectional`]'s two.
+pub(super) struct OneWay {
     buf: Box<[u8]>,
     /// `buf[start..end]` is read and not yet written.
     start: usize,
@@ -127,6 +139,7 @@ struct OneWay {
     copied: u64,
     /// Bytes were written since the last flush.
     need_flush: bool,
+    at_eof: AtEof,
     state: State,
 }
 
@@ -135,20 +148,21 @@ enum State {
     /// Reading and writing.
     Copying,
     /// The reader is at end of file and everything read is written: the
-    /// writer is being shut down.
+    /// writer is being flushed (and shut down, if `AtEof::Shutdown`).
     Closing,
-    /// Shut down: the count is final.
+    /// Done with the writer: the count is final.
     Done,
 }
 
 impl OneWay {
-    fn new(size: usize) -> OneWay {
+    pub(super) fn new(size: usize, at_eof: AtEof) -> OneWay {
         OneWay {
             buf: vec![0; size].into_boxed_slice(),
             start: 0,
             end: 0,
             copied: 0,
             need_flush: false,
+            at_eof,
             state: State::Copying,
         }
     }
@@ -157,8 +171,9 @@ impl OneWay {
     /// the task's budget is spent, or the copy is done (`Ready` with the
     /// count). Each call spends one unit of budget, and gives it back if
     /// nothing moved, as the runtime's sockets do (tokio's copy does the
-    /// same with tokio's budget).
-    fn poll<R, W>(
+    /// same with tokio's budget). A read or write that is `Interrupted` is
+    /// tried again, as tokio's.
+    pub(super) fn poll<R, W>(
         &mut self,
         cx: &mut Context<'_>,
         reader: &mut R,
@@ -178,7 +193,9 @@ impl OneWay {
                 State::Closing => {
                     // Flushed first: not every writer's shutdown flushes.
                     ready!(Pin::new(&mut *writer).poll_flush(cx))?;
-                    ready!(Pin::new(&mut *writer).poll_shutdown(cx))?;
+                    if self.at_eof == AtEof::Shutdown {
+                        ready!(Pin::new(&mut *writer).poll_shutdown(cx))?;
+                    }
                     coop.made_progress();
                     self.state = State::Done;
                 }
@@ -186,6 +203,9 @@ impl OneWay {
                     let written = match Pin::new(&mut *writer)
                         .poll_write(cx, &self.buf[self.start..self.end])
                     {
+                        Poll::Ready(Err(err)) if err.kind() == io::ErrorKind::Interrupted => {
+                            continue
+                        }
                         Poll::Ready(written) => written?,
                         Poll::Pending => return Poll::Pending,
                     };
@@ -211,6 +231,7 @@ impl OneWay {
                                 self.end = read;
                             }
                         },
+                        Poll::Ready(Err(err)) if err.kind() == io::ErrorKind::Interrupted => {}
                         Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
                         Poll::Pending => return self.flush_pending(cx, writer),
                     }
