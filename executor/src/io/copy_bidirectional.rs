@@ -101,9 +101,14 @@ where
     A: AsyncRead + AsyncWrite + Unpin + ?Sized,
     B: AsyncRead + AsyncWrite + Unpin + ?Sized,
 {
+    // tokio's words: a buffer of zero bytes could never move one.
     assert!(
-        a_to_b_buf_size > 0 && b_to_a_buf_size > 0,
-        "copy_bidirectional_with_sizes: a buffer size of zero could never move a byte"
+        a_to_b_buf_size > 0,
+        "`a_to_b_buf_size` must be greater than 0"
+    );
+    assert!(
+        b_to_a_buf_size > 0,
+        "`b_to_a_buf_size` must be greater than 0"
     );
     let mut a_to_b = OneWay::new(a_to_b_buf_size, AtEof::Shutdown);
     let mut b_to_a = OneWay::new(b_to_a_buf_size, AtEof::Shutdown);
@@ -385,6 +390,20 @@ mod tests {
             woken.load(std::sync::atomic::Ordering::SeqCst),
             "the copy asks to run again"
         );
+    }
+
+    #[test]
+    #[should_panic(expected = "`a_to_b_buf_size` must be greater than 0")]
+    fn a_zero_buffer_from_a_to_b_panics_with_tokios_words() {
+        let (mut a, mut b) = (Scripted::default(), Scripted::default());
+        let _ = block_on(copy_bidirectional_with_sizes(&mut a, &mut b, 0, 1));
+    }
+
+    #[test]
+    #[should_panic(expected = "`b_to_a_buf_size` must be greater than 0")]
+    fn a_zero_buffer_from_b_to_a_panics_with_tokios_words() {
+        let (mut a, mut b) = (Scripted::default(), Scripted::default());
+        let _ = block_on(copy_bidirectional_with_sizes(&mut a, &mut b, 1, 0));
     }
 
     #[test]

@@ -746,15 +746,28 @@ impl ScheduledIo {
     /// Runs `attempt` once if the readiness word says the socket may make
     /// progress for `mask`, clearing what it saw on `WouldBlock`; without
     /// readiness, `WouldBlock` with no system call (tokio's `try_io`).
+    ///
+    /// Readiness seen before the driver went is still tried, as in tokio:
+    /// what the kernel holds for the socket can be drained after its
+    /// runtime is gone. With none left, the attempt fails with the
+    /// shutdown error (where tokio's says `WouldBlock`), so that a loop
+    /// of `try_` and waits ends either way.
     pub(crate) fn try_io<R>(
         &self,
         mask: usize,
         attempt: impl FnOnce() -> io::Result<R>,
     ) -> io::Result<R> {
-        let event = match self.ready_now(mask) {
-            Some(event) => event?,
-            None => return Err(io::ErrorKind::WouldBlock.into()),
+        let current = self.readiness.load(Acquire);
+        let event = ReadyEvent {
+            tick: current & TICK_MASK,
+            ready: current & mask & READY_MASK,
         };
+        if event.ready == 0 {
+            return Err(match current & SHUTDOWN {
+                0 => io::ErrorKind::WouldBlock.into(),
+                _ => gone(),
+            });
+        }
         let result = attempt();
         if matches!(&result, Err(err) if err.kind() == io::ErrorKind::WouldBlock) {
             self.clear_readiness(event);
