@@ -51,11 +51,11 @@ use crate::primitives::Mutex;
 ///     assert_eq!(reply, b"pong");
 /// });
 /// ```
+#[track_caller]
 pub fn duplex(max_buf_size: usize) -> (DuplexStream, DuplexStream) {
-    assert!(
-        max_buf_size > 0,
-        "io::duplex: a max_buf_size of zero could never carry a byte"
-    );
+    // tokio's words, at the caller's line: a pipe of zero bytes could
+    // never carry one.
+    assert!(max_buf_size > 0, "`max_buf_size` must be greater than 0");
     let one = Arc::new(Mutex::new(Pipe::new(max_buf_size)));
     let two = Arc::new(Mutex::new(Pipe::new(max_buf_size)));
     (
@@ -316,6 +316,36 @@ mod tests {
     fn counting() -> (Arc<Count>, Waker) {
         let count = Arc::new(Count(AtomicUsize::new(0)));
         (count.clone(), Waker::from(count))
+    }
+
+    #[test]
+    fn a_zero_size_panics_at_the_callers_line_with_tokios_words() {
+        use std::sync::Mutex as StdMutex;
+        // The panic's location, recorded by a hook for this thread only
+        // (other tests' panics go on to the hook that was there).
+        static SEEN: StdMutex<Option<(String, u32)>> = StdMutex::new(None);
+        let me = std::thread::current().id();
+        let previous = Arc::new(std::panic::take_hook());
+        let forward = Arc::clone(&previous);
+        std::panic::set_hook(Box::new(move |info| {
+            match (std::thread::current().id() == me, info.location()) {
+                (true, Some(at)) => {
+                    *SEEN.lock().unwrap() = Some((at.file().to_owned(), at.line()));
+                }
+                _ => forward(info),
+            }
+        }));
+        let line = line!() + 1;
+        let caught = std::panic::catch_unwind(|| duplex(0));
+        drop(std::panic::take_hook());
+        std::panic::set_hook(Box::new(move |info| previous(info)));
+        let message = caught.unwrap_err().downcast_ref::<&str>().copied();
+        assert_eq!(message, Some("`max_buf_size` must be greater than 0"));
+        assert_eq!(
+            SEEN.lock().unwrap().take(),
+            Some((file!().to_owned(), line)),
+            "the panic points at the caller (`#[track_caller]`)"
+        );
     }
 
     #[test]
