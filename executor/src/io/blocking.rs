@@ -20,7 +20,10 @@
 //!   next write or flush, whoever finds them. An operation that never
 //!   finished (its runtime shut down before running it) or panicked takes
 //!   the value with it: that operation's caller gets the reason, and every
-//!   later one an error too. None hangs.
+//!   later one an error too. None hangs. An operation asked of a runtime
+//!   that has already shut down is refused at once, with the error
+//!   `is_rt_shutdown_err` knows (as tokio's, whose stdio runs its calls as
+//!   mandatory blocking tasks), and the value stays.
 //!
 //! Where tokio's differs: tokio's `poll_shutdown` returns at once, and
 //! ours (`poll_close`) flushes, so that the last write has landed when it
@@ -145,10 +148,15 @@ impl<T: Send + 'static> Blocking<T> {
     /// Runs `op` on the value on the blocking pool of the runtime of the
     /// calling code; the value must be idle.
     ///
+    /// # Errors
+    ///
+    /// The runtime's shutdown error if it has shut down: `op` is dropped
+    /// unrun, and the value stays idle.
+    ///
     /// # Panics
     ///
     /// Outside a runtime, with the value left in place.
-    fn start(&mut self, op: impl FnOnce(T) -> Done<T> + Send + 'static) {
+    fn start(&mut self, op: impl FnOnce(T) -> Done<T> + Send + 'static) -> io::Result<()> {
         let Ok(handle) = runtime::Handle::try_current() else {
             panic!(
                 "there is no reactor running, must be called from the context of a Tokio 1.x \
@@ -157,10 +165,14 @@ impl<T: Send + 'static> Blocking<T> {
                 self.what
             );
         };
+        if handle.inner.is_shutdown() {
+            return Err(crate::driver::io::scheduled_io::gone());
+        }
         let State::Idle(inner) = mem::replace(&mut self.state, State::Lost) else {
             unreachable!("an operation starts only when the value is idle");
         };
         self.state = State::Busy(handle.spawn_blocking_with(move || op(inner), Meta::caller()));
+        Ok(())
     }
 
     /// The error of the operation that took the value with it.
@@ -203,13 +215,15 @@ impl<T: Read + Send + 'static> Blocking<T> {
             }
             let len = max.min(DEFAULT_MAX_BUF_SIZE);
             let mut buf = mem::take(&mut self.read_buf);
-            self.start(move |mut inner| {
+            if let Err(err) = self.start(move |mut inner| {
                 let result = buf.read_from(&mut inner, len);
                 Done {
                     inner,
                     op: Op::Read(buf, result),
                 }
-            });
+            }) {
+                return Poll::Ready(Err(err));
+            }
         }
     }
 
@@ -266,7 +280,7 @@ impl<T: Write + Send + 'static> Blocking<T> {
                 inner,
                 op: Op::Write(buf, result),
             }
-        });
+        })?;
         self.need_flush = true;
         Poll::Ready(Ok(n))
     }
@@ -279,14 +293,14 @@ impl<T: Write + Send + 'static> Blocking<T> {
             if !self.need_flush {
                 return Poll::Ready(Ok(()));
             }
-            self.need_flush = false;
             self.start(|mut inner| {
                 let result = inner.flush();
                 Done {
                     inner,
                     op: Op::Flush(result),
                 }
-            });
+            })?;
+            self.need_flush = false;
         }
     }
 }
@@ -700,7 +714,7 @@ mod tests {
     }
 
     #[test]
-    fn an_operation_refused_by_a_shut_down_runtime_fails_instead_of_hanging() {
+    fn an_operation_asked_of_a_shut_down_runtime_is_refused_with_its_error() {
         let rt = crate::Builder::new_current_thread().build().unwrap();
         let handle = rt.handle().clone();
         drop(rt);
@@ -708,11 +722,14 @@ mod tests {
         let (mut out, log) = script([]);
         let mut input = Blocking::new(Chunks::new([]), "`Chunks`");
         futures::executor::block_on(async {
-            assert_eq!(out.write(b"x").await.unwrap(), 1, "accepted");
-            let err = out.flush().await.unwrap_err();
-            assert!(err.to_string().contains("was cancelled"), "{err}");
-            assert!(out.write(b"y").await.is_err());
-            assert!(input.read(&mut [0; 4]).await.is_err());
+            let err = out.write(b"x").await.unwrap_err();
+            assert!(crate::is_rt_shutdown_err(&err), "{err}");
+            let err = input.read(&mut [0; 4]).await.unwrap_err();
+            assert!(crate::is_rt_shutdown_err(&err), "{err}");
+            // Nothing was taken: nothing to flush, and the values stay.
+            out.flush().await.unwrap();
+            assert!(matches!(out.state, State::Idle(_)));
+            assert!(matches!(input.state, State::Idle(_)));
         });
         assert!(logged(&log).is_empty());
     }

@@ -788,7 +788,7 @@ pub(crate) struct RuntimeGone;
 
 impl std::fmt::Display for RuntimeGone {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the taskcell runtime this socket belongs to has shut down")
+        f.write_str("the taskcell runtime this I/O resource belongs to has shut down")
     }
 }
 
