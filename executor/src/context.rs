@@ -232,13 +232,14 @@ fn enter(handle: Option<&Handle>, forbid_blocking: bool) -> EnterGuard {
 #[track_caller]
 pub(crate) fn enter_block_on(handle: &Handle) -> EnterGuard {
     if CONTEXT.with(|cx| cx.blocking_forbidden.get()) {
-        // tokio's words first (its `enter_runtime`), then ours.
+        // tokio 1.54's words first (its `enter_runtime`), then ours.
         panic!(
             "Cannot start a runtime from within a runtime. This happens because a function \
              (like `block_on`) attempted to block the current thread while the thread is \
-             being used to drive asynchronous tasks. Blocking this thread would stall the \
-             tasks it runs, which may be the ones being waited for: use `.await` instead, or \
-             move the blocking code into `spawn_blocking`."
+             being used to drive asynchronous tasks. If you are in an async function, use \
+             `.await` on the future instead of blocking on it. Blocking this thread would \
+             stall the tasks it runs, which may be the ones being waited for; blocking code \
+             belongs in `spawn_blocking`."
         );
     }
     enter(Some(handle), true)

@@ -125,7 +125,8 @@ fn is_block_on_message(msg: &str) -> bool {
     msg.starts_with(
         "Cannot start a runtime from within a runtime. This happens because a function (like \
          `block_on`) attempted to block the current thread while the thread is being used to \
-         drive asynchronous tasks.",
+         drive asynchronous tasks. If you are in an async function, use `.await` on the future \
+         instead of blocking on it.",
     ) && msg.contains("spawn_blocking")
 }
 

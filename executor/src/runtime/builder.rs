@@ -305,7 +305,7 @@ impl Builder {
     /// ```
     #[track_caller]
     pub fn max_io_events_per_tick(&mut self, n: usize) -> &mut Builder {
-        assert!(n > 0, "max_io_events_per_tick must be at least 1");
+        assert!(n > 0, "max_io_events_per_tick must be non-zero");
         self.max_io_events_per_tick = n;
         self
     }
@@ -338,7 +338,7 @@ impl Builder {
     /// ```
     #[track_caller]
     pub fn max_io_events_per_busy_tick(&mut self, n: usize) -> &mut Builder {
-        assert!(n > 0, "max_io_events_per_busy_tick must be at least 1");
+        assert!(n > 0, "max_io_events_per_busy_tick must be non-zero");
         self.max_io_events_per_busy_tick = Some(n);
         self
     }
