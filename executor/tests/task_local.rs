@@ -246,3 +246,30 @@ fn the_future_is_send_when_its_parts_are() {
     assert_eq!(format!("{scoped:?}"), "TaskLocalFuture { value: 1 }");
     assert_eq!(format!("{ID:?}"), "LocalKey { .. }");
 }
+
+#[test]
+fn a_refused_sync_scope_panics_at_the_callers_line() {
+    use std::sync::{Arc, Mutex};
+    let me = std::thread::current().id();
+    let seen: Arc<Mutex<Option<(String, u32)>>> = Arc::default();
+    let previous = Arc::new(panic::take_hook());
+    {
+        let (seen, previous) = (Arc::clone(&seen), Arc::clone(&previous));
+        panic::set_hook(Box::new(move |info| {
+            match (std::thread::current().id() == me, info.location()) {
+                (true, Some(at)) => *seen.lock().unwrap() = Some((at.file().into(), at.line())),
+                _ => previous(info),
+            }
+        }));
+    }
+    let line = line!() + 1;
+    let caught = panic::catch_unwind(|| ID.sync_scope(1, || ID.with(|_| ID.sync_scope(2, || ()))));
+    drop(panic::take_hook());
+    panic::set_hook(Box::new(move |info| previous(info)));
+    assert!(caught.is_err());
+    assert_eq!(
+        seen.lock().unwrap().take(),
+        Some((file!().to_owned(), line)),
+        "the panic points at the caller's `sync_scope` (`#[track_caller]`)"
+    );
+}

@@ -203,7 +203,12 @@ impl<T: 'static> LocalKey<T> {
         F: FnOnce() -> R,
     {
         let mut value = Some(value);
-        self.enter(&mut value, f).unwrap_or_else(|err| err.panic())
+        // A `match`, not a closure: the panic must point at the caller,
+        // and a closure does not pass `#[track_caller]` on.
+        match self.enter(&mut value, f) {
+            Ok(out) => out,
+            Err(err) => err.panic(),
+        }
     }
 
     /// Calls `f` with a reference to the value of the scope this code runs
