@@ -975,3 +975,11 @@ fn tokio_traits_read_write_and_seek() {
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "TOKIO traits");
     });
 }
+
+#[test]
+#[should_panic(expected = "`max_buf_size` must be greater than 0")]
+fn a_max_buf_size_of_zero_is_refused() {
+    let dir = TempDir::new("zero-buf");
+    let std = std::fs::File::create(dir.join("file")).unwrap();
+    File::from_std(std).set_max_buf_size(0);
+}

@@ -843,6 +843,11 @@ impl File {
     /// (default 2 MiB): a read returns at most this many, and a write takes
     /// at most this many. Operations already in flight keep their size.
     ///
+    /// # Panics
+    ///
+    /// If `max_buf_size` is zero (a read could then never return a byte,
+    /// and would look like end of file), with tokio's words.
+    ///
     /// ```
     /// use taskcell_executor::io::AsyncWriteExt;
     ///
@@ -856,7 +861,9 @@ impl File {
     ///     std::fs::remove_file(&path).unwrap();
     /// });
     /// ```
+    #[track_caller]
     pub fn set_max_buf_size(&mut self, max_buf_size: usize) {
+        assert!(max_buf_size > 0, "`max_buf_size` must be greater than 0");
         self.max_buf_size = max_buf_size;
     }
 
