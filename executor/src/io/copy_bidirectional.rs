@@ -214,13 +214,15 @@ impl OneWay {
                         Poll::Ready(written) => written?,
                         Poll::Pending => return Poll::Pending,
                     };
+                    // An answer is progress, an error included (as
+                    // tokio's): the budget spent stays spent.
+                    coop.made_progress();
                     if written == 0 {
                         return Poll::Ready(Err(io::Error::new(
                             io::ErrorKind::WriteZero,
                             "write zero byte into writer",
                         )));
                     }
-                    coop.made_progress();
                     self.start += written;
                     self.copied += written as u64;
                     self.need_flush = true;
@@ -228,16 +230,21 @@ impl OneWay {
                 State::Copying => {
                     let mut buf = ReadBuf::new(&mut self.buf);
                     match Pin::new(&mut *reader).poll_read(cx, &mut buf) {
-                        Poll::Ready(Ok(())) => match buf.filled().len() {
-                            0 => self.state = State::Closing,
-                            read => {
-                                coop.made_progress();
-                                self.start = 0;
-                                self.end = read;
+                        Poll::Ready(Ok(())) => {
+                            coop.made_progress();
+                            match buf.filled().len() {
+                                0 => self.state = State::Closing,
+                                read => {
+                                    self.start = 0;
+                                    self.end = read;
+                                }
                             }
-                        },
+                        }
                         Poll::Ready(Err(err)) if err.kind() == io::ErrorKind::Interrupted => {}
-                        Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+                        Poll::Ready(Err(err)) => {
+                            coop.made_progress();
+                            return Poll::Ready(Err(err));
+                        }
                         Poll::Pending => return self.flush_pending(cx, writer),
                     }
                 }
