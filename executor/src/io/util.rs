@@ -77,10 +77,18 @@ where
     poll_fn(|cx| {
         let coop = ready!(crate::coop::poll_proceed(cx));
         loop {
+            // An answer from the reader is progress, end of file and
+            // errors included (as tokio's): the budget it spent stays spent.
             let buf = match Pin::new(&mut *reader).poll_fill_buf(cx) {
-                Poll::Ready(Ok(buf)) => buf,
+                Poll::Ready(Ok(buf)) => {
+                    coop.made_progress();
+                    buf
+                }
                 Poll::Ready(Err(err)) if err.kind() == io::ErrorKind::Interrupted => continue,
-                Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+                Poll::Ready(Err(err)) => {
+                    coop.made_progress();
+                    return Poll::Ready(Err(err));
+                }
                 Poll::Pending => {
                     // Nothing waits in a buffered writer while the reader
                     // is quiet: the reader may wait for it.
@@ -102,7 +110,6 @@ where
             if written == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
-            coop.made_progress();
             copied += written as u64;
             need_flush = true;
             Pin::new(&mut *reader).consume(written);
@@ -422,6 +429,14 @@ mod tests {
             completed < 8 && woken,
             "copy_buf: {completed} on a budget of 8"
         );
+        // Readers at end of file from the start: nothing is written, and
+        // the copies still spend.
+        let (completed, woken) =
+            completed_on_a_budget_of_8(|| async { copy_buf(&mut empty(), &mut sink()).await });
+        assert!(completed < 8 && woken, "copy_buf of empty: {completed}");
+        let (completed, woken) =
+            completed_on_a_budget_of_8(|| async { copy(&mut empty(), &mut sink()).await });
+        assert!(completed < 8 && woken, "copy of empty: {completed}");
     }
 
     #[test]
