@@ -12,8 +12,7 @@
 //!
 //! The workload is written once, in the `net!` macro, and instantiated for
 //! each runtime ([`on_taskcell`], [`on_tokio`]) with its own sockets,
-//! `spawn` and I/O extension traits (`futures`' for ours, `tokio::io`'s for
-//! tokio's). The runtime has [`workers`](crate::workers) workers and I/O
+//! `spawn` and `io` module (both with tokio's I/O extension traits). The runtime has [`workers`](crate::workers) workers and I/O
 //! enabled. Dropping the [`Routine`](crate::Routine) closes the client end
 //! first, so that the echo task reads EOF and ends, then drops the runtime.
 //!
@@ -132,7 +131,7 @@ net! {
     runtime = crate::taskcell_runtime => taskcell_executor::Runtime,
     spawn = taskcell_executor::spawn,
     net = taskcell_executor::net,
-    io = futures_util::io,
+    io = taskcell_executor::io,
 }
 
 net! {

@@ -11,9 +11,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::future::{select, Either};
-use futures::{AsyncReadExt, AsyncWriteExt};
 use taskcell_examples::client::{get, Version};
 use taskcell_examples::server::{bind, pattern_byte, Server, HELLO};
+use taskcell_executor::io::{AsyncReadExt, AsyncWriteExt};
 use taskcell_executor::net::TcpStream;
 use taskcell_executor::time::sleep;
 use taskcell_executor::Runtime;

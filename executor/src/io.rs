@@ -2,7 +2,7 @@
 //! [`AsyncWrite`], [`AsyncBufRead`], [`AsyncSeek`]), their extension
 //! traits (`read`, `read_exact`, `read_buf`, `read_u32`, `write_all`,
 //! `shutdown`, `lines`, …) and utilities ([`BufReader`], [`BufWriter`],
-//! [`copy`], [`split`], …), which need no runtime and are tokio's own,
+//! [`split`], …), which need no runtime and are tokio's own,
 //! re-exported; and this runtime's: [`Interest`] and [`Ready`], for the
 //! sockets' readiness API (`ready`, `readable`, `try_read`, …), the
 //! process's [`stdin`], [`stdout`] and [`stderr`], served by the blocking
@@ -11,9 +11,14 @@
 //!
 //! Every stream of the runtime (sockets and their halves, pipes, a child's
 //! stdio, `fs::File`, [`DuplexStream`], [`Stdin`], …) implements tokio's
-//! traits, and also the `futures` family's (`futures-io`), which smol's
-//! ecosystem uses: with `futures::io::AsyncReadExt` in scope instead of
-//! this module's, the same streams take futures' `read`, `close`, … .
+//! traits, and, with the `futures-io` feature, the `futures` family's
+//! (`futures-io`) too, which smol's ecosystem uses: with
+//! `futures::io::AsyncReadExt` in scope instead of this module's, the same
+//! streams then take futures' `read`, `close`, … . That feature is off by
+//! default and not in `full`: a tokio program that has both families'
+//! extension traits in scope (`futures::prelude::*` and
+//! `tokio::io::AsyncWriteExt`) would find `write_all` ambiguous on a
+//! stream that implements both.
 //!
 //! ```
 //! use taskcell_executor::io::{AsyncReadExt, AsyncWriteExt};
@@ -45,6 +50,39 @@ mod stdout;
 mod util;
 
 pub(crate) use self::buf::{Buf, DEFAULT_MAX_BUF_SIZE};
+
+/// A writable stream's writes, written once under names of its own, which
+/// tokio's `AsyncWrite`, hyper's `Write` and (feature `futures-io`)
+/// futures-io's `AsyncWrite` all go through. The names differ from theirs
+/// so that inside this crate a call never has two candidates.
+pub(crate) trait RawWrite {
+    /// A write of `buf`: how much was taken.
+    fn raw_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<Result<usize>>;
+
+    /// A gathering write of `bufs`.
+    fn raw_write_vectored(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<Result<usize>>;
+
+    /// Everything written has reached its destination.
+    fn raw_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<()>>;
+
+    /// Flushes and ends the writing side (tokio's `poll_shutdown`,
+    /// futures-io's `poll_close`).
+    fn raw_close(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<()>>;
+}
 pub use self::copy_bidirectional::{copy_bidirectional, copy_bidirectional_with_sizes};
 pub use self::duplex::{duplex, DuplexStream};
 pub use self::ready::{Interest, Ready};

@@ -70,6 +70,11 @@
 //!   `hyper::rt::Timer` on its wheel. See the `hyper` module.
 //! - `hyper-server`: `hyper::serve`, an axum `Router` (or any tower service)
 //!   over HTTP/1 and HTTP/2, as `axum::serve` on tokio.
+//! - `futures-io`: `futures-io`'s `AsyncRead`/`AsyncWrite` (`AsyncSeek`
+//!   on [`fs::File`]) on the runtime's streams too, for the smol and
+//!   `futures` ecosystem; off by default and not in `full`, since a tokio
+//!   program with both families' extension traits in scope would find
+//!   `write_all` and the like ambiguous on them.
 //! - `tokio-io`: does nothing, kept for dependency lines that name it:
 //!   tokio's `AsyncRead` and `AsyncWrite` are always on the runtime's
 //!   streams and on [`fs::File`] (with `AsyncSeek`), so tokio's `io-util`,
@@ -89,7 +94,7 @@ pub mod io;
 #[cfg(taskcell_loom)]
 #[doc(hidden)]
 pub mod loom_hooks;
-// `write_through_futures_io!`, for the pipes of `process`.
+// `write_through_raw!` and `futures_write!`, for the pipes of `process`.
 #[macro_use]
 pub mod net;
 mod primitives;

@@ -41,7 +41,7 @@ use crate::task::JoinHandle;
 /// [`AsyncWrite`](crate::io::AsyncWrite) and
 /// [`AsyncSeek`](crate::io::AsyncSeek) (use them through
 /// [`AsyncReadExt`](crate::io::AsyncReadExt) and its siblings), and
-/// `futures-io`'s three traits too.
+/// with the `futures-io` feature futures-io's three traits too.
 ///
 /// One operation runs at a time. A write returns as soon as its bytes are
 /// copied into the buffer (at most [`max_buf_size`](File::max_buf_size) of
@@ -126,6 +126,7 @@ trait ReadDst {
     fn fill_from(&mut self, buf: &mut Buf);
 }
 
+#[cfg_attr(not(feature = "futures-io"), allow(dead_code))]
 struct SliceDst<'a> {
     dst: &'a mut [u8],
     filled: usize,
@@ -355,6 +356,7 @@ impl Inner {
     /// target waits for it first. A later seek to the same target while it
     /// is still in flight takes its result (`futures-io` has no way to tell
     /// the two calls apart).
+    #[cfg_attr(not(feature = "futures-io"), allow(dead_code))]
     fn poll_seek(
         &mut self,
         cx: &mut Context<'_>,
@@ -892,6 +894,8 @@ fn seek_back(mut std: &std::fs::File, back: Option<i64>) -> io::Result<()> {
     }
 }
 
+/// futures-io's `AsyncRead` (feature `futures-io`).
+#[cfg(feature = "futures-io")]
 impl futures_io::AsyncRead for File {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -911,16 +915,18 @@ impl futures_io::AsyncRead for File {
     }
 }
 
-impl futures_io::AsyncWrite for File {
-    fn poll_write(
+/// The writes tokio's `AsyncWrite` and (feature `futures-io`) futures-io's
+/// go through.
+impl crate::io::RawWrite for File {
+    fn raw_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         src: &[u8],
     ) -> Poll<io::Result<usize>> {
-        futures_io::AsyncWrite::poll_write_vectored(self, cx, &[IoSlice::new(src)])
+        crate::io::RawWrite::raw_write_vectored(self, cx, &[IoSlice::new(src)])
     }
 
-    fn poll_write_vectored(
+    fn raw_write_vectored(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
@@ -931,16 +937,46 @@ impl futures_io::AsyncWrite for File {
             .poll_write(cx, &me.std, me.max_buf_size, bufs)
     }
 
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn raw_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.get_mut().inner.get_mut().poll_flush(cx)
     }
 
     /// Flushes; the file stays open (it closes on drop).
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn raw_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.get_mut().inner.get_mut().poll_flush(cx)
     }
 }
 
+/// futures-io's `AsyncWrite` (feature `futures-io`): `poll_close` flushes.
+#[cfg(feature = "futures-io")]
+impl futures_io::AsyncWrite for File {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        src: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        crate::io::RawWrite::raw_write(self, cx, src)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        crate::io::RawWrite::raw_write_vectored(self, cx, bufs)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        crate::io::RawWrite::raw_flush(self, cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        crate::io::RawWrite::raw_close(self, cx)
+    }
+}
+
+/// futures-io's `AsyncSeek` (feature `futures-io`).
+#[cfg(feature = "futures-io")]
 impl futures_io::AsyncSeek for File {
     fn poll_seek(
         self: Pin<&mut Self>,
@@ -973,7 +1009,7 @@ impl tokio::io::AsyncWrite for File {
         cx: &mut Context<'_>,
         src: &[u8],
     ) -> Poll<io::Result<usize>> {
-        futures_io::AsyncWrite::poll_write(self, cx, src)
+        crate::io::RawWrite::raw_write(self, cx, src)
     }
 
     fn poll_write_vectored(
@@ -981,7 +1017,7 @@ impl tokio::io::AsyncWrite for File {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        futures_io::AsyncWrite::poll_write_vectored(self, cx, bufs)
+        crate::io::RawWrite::raw_write_vectored(self, cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -989,11 +1025,11 @@ impl tokio::io::AsyncWrite for File {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        futures_io::AsyncWrite::poll_flush(self, cx)
+        crate::io::RawWrite::raw_flush(self, cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        futures_io::AsyncWrite::poll_close(self, cx)
+        crate::io::RawWrite::raw_close(self, cx)
     }
 }
 

@@ -7,7 +7,8 @@
 //!   [`create_dir_all`], [`remove_dir_all`], [`read_dir`], … each one
 //!   blocking call on the pool.
 //! - [`File`], which implements tokio's [`AsyncRead`], [`AsyncWrite`] and
-//!   [`AsyncSeek`] (and futures-io's), over an internal buffer: one
+//!   [`AsyncSeek`] (and futures-io's, feature `futures-io`), over an
+//!   internal buffer: one
 //!   operation at a time runs on the pool, a write returns once its bytes
 //!   are in the buffer, and `flush` waits for them to reach the file.
 //! - [`OpenOptions`] and [`DirBuilder`], the standard library's builders

@@ -350,10 +350,11 @@ impl<T> fmt::Debug for Blocking<T> {
     }
 }
 
-/// Implements `futures-io`'s `AsyncRead`, and tokio's,
-/// for `$ty`, whose `Blocking` is the field `$field`.
+/// Implements tokio's `AsyncRead`, and futures-io's with its feature, for
+/// `$ty`, whose `Blocking` is the field `$field`.
 macro_rules! read_through_blocking {
     ($ty:ty, $field:ident) => {
+        #[cfg(feature = "futures-io")]
         impl futures_io::AsyncRead for $ty {
             fn poll_read(
                 self: std::pin::Pin<&mut Self>,
@@ -377,13 +378,19 @@ macro_rules! read_through_blocking {
     };
 }
 
-/// Implements `futures-io`'s `AsyncWrite`, and tokio's,
-/// for `$ty`, whose `Blocking` is the field `$field`: closing (tokio's
-/// shutdown) flushes. The two traits differ only in the name of that last
+/// Implements tokio's `AsyncWrite`, and futures-io's with its feature, for
+/// `$ty`, whose `Blocking` is the field `$field`: shutting down (futures'
+/// close) flushes. The two traits differ only in the name of that last
 /// method (`$close`), so one arm writes both.
 macro_rules! write_through_blocking {
     ($ty:ty, $field:ident) => {
-        write_through_blocking!(futures_io::AsyncWrite, poll_close, $ty, $field);
+        write_through_blocking!(
+            #[cfg(feature = "futures-io")]
+            futures_io::AsyncWrite,
+            poll_close,
+            $ty,
+            $field
+        );
 
         write_through_blocking!(
             /// tokio's `AsyncWrite`: `poll_shutdown`

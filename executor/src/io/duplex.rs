@@ -13,6 +13,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll, Waker};
 
+#[cfg(feature = "futures-io")]
 use futures_io::{AsyncRead, AsyncWrite};
 
 use crate::primitives::Mutex;
@@ -29,7 +30,7 @@ use crate::primitives::Mutex;
 /// runtime's sockets do.
 ///
 /// The ends implement this module's (tokio's) `AsyncRead` and
-/// `AsyncWrite`, and futures-io's.
+/// `AsyncWrite`, and futures-io's with the `futures-io` feature.
 ///
 /// # Panics
 ///
@@ -219,6 +220,8 @@ impl fmt::Debug for DuplexStream {
     }
 }
 
+/// futures-io's `AsyncRead` (feature `futures-io`).
+#[cfg(feature = "futures-io")]
 impl AsyncRead for DuplexStream {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -229,6 +232,8 @@ impl AsyncRead for DuplexStream {
     }
 }
 
+/// futures-io's `AsyncWrite` (feature `futures-io`).
+#[cfg(feature = "futures-io")]
 impl AsyncWrite for DuplexStream {
     fn poll_write(
         self: Pin<&mut Self>,

@@ -7,7 +7,7 @@ use super::blocking::Blocking;
 /// The standard input of the process, read asynchronously: each read runs
 /// on the runtime's blocking pool (`spawn_blocking`), one at a time, so it
 /// never stalls a worker. tokio's `tokio::io::Stdin`, with tokio's
-/// `AsyncRead` (and `futures-io`'s).
+/// `AsyncRead` (and, feature `futures-io`, futures-io's).
 ///
 /// A blocking read cannot be cancelled: one in flight runs until input
 /// comes, even if its future is dropped (what it reads is kept for the

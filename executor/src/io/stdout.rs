@@ -7,7 +7,7 @@ use super::blocking::Blocking;
 /// The standard output of the process, written asynchronously: each write
 /// runs on the runtime's blocking pool (`spawn_blocking`), one at a time,
 /// so it never stalls a worker. tokio's `tokio::io::Stdout`, with
-/// tokio's `AsyncWrite` (and `futures-io`'s).
+/// tokio's `AsyncWrite` (and, feature `futures-io`, futures-io's).
 ///
 /// A write returns as soon as its bytes are copied into the handle's
 /// buffer; it lands in the background, and the next write (or a flush)

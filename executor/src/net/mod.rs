@@ -10,7 +10,8 @@
 //! tokio's [`AsyncRead`](crate::io::AsyncRead) and
 //! [`AsyncWrite`](crate::io::AsyncWrite) (their extension traits, with
 //! `read`, `write_all`, `shutdown`, …, are in [`io`](crate::io)),
-//! `futures-io`'s, and with the `hyper` feature hyper's `Read` and
+//! with the `futures-io` feature futures-io's, and with the `hyper`
+//! feature hyper's `Read` and
 //! `Write`.
 //!
 //! Every socket also has tokio's readiness API: `ready(Interest)`,

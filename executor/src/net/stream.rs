@@ -1,5 +1,5 @@
-//! tokio's, `futures-io`'s (and hyper's) traits for the byte streams,
-//! written once.
+//! tokio's, hyper's and (feature `futures-io`) `futures-io`'s traits for
+//! the byte streams, written once.
 
 /// Implements `AsyncRead` and `AsyncWrite` for `$ty` reaching its
 /// `PollEvented` through `|$s| $io`.
@@ -11,10 +11,10 @@ macro_rules! stream_io {
 }
 
 /// Implements `$trait`, tokio's `AsyncWrite` or hyper's `Write` (the same
-/// five methods under the same names), for `$ty` through its `futures-io`
-/// `AsyncWrite`: writes are vectored, and `poll_shutdown` is `poll_close`,
-/// which shuts down the write half.
-macro_rules! write_through_futures_io {
+/// five methods under the same names), for `$ty` through its
+/// [`RawWrite`](crate::io::RawWrite): writes are vectored, and
+/// `poll_shutdown` is `raw_close`, which shuts down the write half.
+macro_rules! write_through_raw {
     ($trait:path, $ty:ty) => {
         impl $trait for $ty {
             fn poll_write(
@@ -22,7 +22,7 @@ macro_rules! write_through_futures_io {
                 cx: &mut std::task::Context<'_>,
                 buf: &[u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                futures_io::AsyncWrite::poll_write(self, cx, buf)
+                $crate::io::RawWrite::raw_write(self, cx, buf)
             }
 
             fn poll_write_vectored(
@@ -30,7 +30,7 @@ macro_rules! write_through_futures_io {
                 cx: &mut std::task::Context<'_>,
                 bufs: &[std::io::IoSlice<'_>],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                futures_io::AsyncWrite::poll_write_vectored(self, cx, bufs)
+                $crate::io::RawWrite::raw_write_vectored(self, cx, bufs)
             }
 
             fn is_write_vectored(&self) -> bool {
@@ -41,14 +41,56 @@ macro_rules! write_through_futures_io {
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
-                futures_io::AsyncWrite::poll_flush(self, cx)
+                $crate::io::RawWrite::raw_flush(self, cx)
             }
 
             fn poll_shutdown(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
-                futures_io::AsyncWrite::poll_close(self, cx)
+                $crate::io::RawWrite::raw_close(self, cx)
+            }
+        }
+    };
+}
+
+/// futures-io's `AsyncWrite` for `$ty` through its
+/// [`RawWrite`](crate::io::RawWrite), with the `futures-io` feature only:
+/// with both families' extension traits in scope (tokio's from
+/// `tokio::io`, futures' from `futures::prelude`), a stream implementing
+/// both would make `write_all` ambiguous, which tokio's never is.
+macro_rules! futures_write {
+    ($ty:ty) => {
+        #[cfg(feature = "futures-io")]
+        impl futures_io::AsyncWrite for $ty {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                $crate::io::RawWrite::raw_write(self, cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                $crate::io::RawWrite::raw_write_vectored(self, cx, bufs)
+            }
+
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                $crate::io::RawWrite::raw_flush(self, cx)
+            }
+
+            fn poll_close(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                $crate::io::RawWrite::raw_close(self, cx)
             }
         }
     };
@@ -58,6 +100,7 @@ macro_rules! write_through_futures_io {
 /// `|$s| $io`.
 macro_rules! async_read {
     ($ty:ty, |$s:ident| $io:expr) => {
+        #[cfg(feature = "futures-io")]
         impl futures_io::AsyncRead for $ty {
             fn poll_read(
                 self: std::pin::Pin<&mut Self>,
@@ -89,8 +132,8 @@ macro_rules! async_read {
 /// reads EOF; a peer already gone is not an error, see `write_shut`).
 macro_rules! async_write {
     ($ty:ty, |$s:ident| $io:expr) => {
-        impl futures_io::AsyncWrite for $ty {
-            fn poll_write(
+        impl $crate::io::RawWrite for $ty {
+            fn raw_write(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
                 buf: &[u8],
@@ -99,7 +142,7 @@ macro_rules! async_write {
                 $io.poll_write(cx, buf)
             }
 
-            fn poll_write_vectored(
+            fn raw_write_vectored(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
                 bufs: &[std::io::IoSlice<'_>],
@@ -108,7 +151,7 @@ macro_rules! async_write {
                 $io.poll_write_vectored(cx, bufs)
             }
 
-            fn poll_flush(
+            fn raw_flush(
                 self: std::pin::Pin<&mut Self>,
                 _cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
@@ -116,7 +159,7 @@ macro_rules! async_write {
                 std::task::Poll::Ready(Ok(()))
             }
 
-            fn poll_close(
+            fn raw_close(
                 self: std::pin::Pin<&mut Self>,
                 _cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
@@ -127,8 +170,9 @@ macro_rules! async_write {
             }
         }
 
-        // tokio's `AsyncWrite`.
-        write_through_futures_io!(tokio::io::AsyncWrite, $ty);
+        // tokio's `AsyncWrite`, and futures-io's with its feature.
+        write_through_raw!(tokio::io::AsyncWrite, $ty);
+        futures_write!($ty);
     };
 }
 
@@ -172,7 +216,7 @@ macro_rules! hyper_io {
         }
 
         // hyper's `Write`.
-        write_through_futures_io!(hyper::rt::Write, $ty);
+        write_through_raw!(hyper::rt::Write, $ty);
     };
 }
 

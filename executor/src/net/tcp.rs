@@ -211,7 +211,8 @@ impl fmt::Debug for TcpListener {
 
 /// A TCP connection.
 ///
-/// It implements tokio's `AsyncRead` and `AsyncWrite` (and `futures-io`'s),
+/// It implements tokio's `AsyncRead` and `AsyncWrite` (and, with the
+/// `futures-io` feature, futures-io's),
 /// also through a shared reference, so one task may read while another
 /// writes (see [`split`](Self::split) and [`into_split`](Self::into_split));
 /// `shutdown` (futures' `close`) shuts down the write half, and the peer

@@ -6,7 +6,7 @@ use std::io;
 use std::process::{ExitStatus, Output};
 use std::task::{ready, Poll};
 
-use futures_util::io::AsyncReadExt;
+use tokio::io::AsyncReadExt;
 
 use super::reap::Reaper;
 use super::stdio::{ChildStderr, ChildStdin, ChildStdout};
@@ -269,7 +269,7 @@ impl Child {
     /// ```
     pub async fn wait_with_output(mut self) -> io::Result<Output> {
         async fn read_all(
-            pipe: &mut Option<impl futures_io::AsyncRead + Unpin>,
+            pipe: &mut Option<impl tokio::io::AsyncRead + Unpin>,
         ) -> io::Result<Vec<u8>> {
             let mut bytes = Vec::new();
             if let Some(pipe) = pipe {

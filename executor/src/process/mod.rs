@@ -41,7 +41,8 @@
 //!
 //! - The pipes implement tokio's [`AsyncRead`](crate::io::AsyncRead)
 //!   and [`AsyncWrite`](crate::io::AsyncWrite) (the `read_to_end`,
-//!   `write_all`, … of [`io`](crate::io)), and futures-io's.
+//!   `write_all`, … of [`io`](crate::io)), and futures-io's with the
+//!   `futures-io` feature.
 //!   As in tokio, `shutdown` (futures' `close`) on a [`ChildStdin`] does not close
 //!   the pipe: dropping it does.
 //! - The pipes convert into [`Stdio`] through `TryFrom` (so both

@@ -18,7 +18,8 @@ use crate::driver::io::PollEvented;
 use crate::scheduler::Handle;
 
 /// The parent's end of a child's standard input: an
-/// [`AsyncWrite`](crate::io::AsyncWrite) (and futures-io's).
+/// [`AsyncWrite`](crate::io::AsyncWrite) (and futures-io's, feature
+/// `futures-io`).
 ///
 /// The child reads end-of-file once this is dropped (or the
 /// [`Child`](super::Child) is waited for, which drops it). As in tokio,
@@ -51,7 +52,8 @@ pub struct ChildStdin {
 }
 
 /// The parent's end of a child's standard output: an
-/// [`AsyncRead`](crate::io::AsyncRead) (and futures-io's). Reads return 0 at end of file: once the child
+/// [`AsyncRead`](crate::io::AsyncRead) (and futures-io's, feature
+/// `futures-io`). Reads return 0 at end of file: once the child
 /// (and every process that inherited the pipe) has closed it.
 ///
 /// ```
@@ -170,7 +172,7 @@ impl ChildStdin {
 }
 
 /// Implements, for a child's readable pipe: `from_std`, `into_owned_fd`,
-/// futures-io's `AsyncRead` and tokio's.
+/// tokio's `AsyncRead`, and futures-io's with the `futures-io` feature.
 macro_rules! reader {
     ($ty:ident, $std:ty, $what:literal) => {
         impl $ty {

@@ -297,6 +297,7 @@ where
     for<'a> &'a E: io::Read + io::Write,
 {
     /// A stream's read: edge-triggered, drained reads clear readiness.
+    #[cfg_attr(not(feature = "futures-io"), allow(dead_code))]
     pub(crate) fn poll_read(
         &self,
         cx: &mut Context<'_>,

@@ -1,9 +1,10 @@
 //! Unix pipes, as tokio's `net::unix::pipe`: an anonymous pipe made by
 //! [`pipe`], or a FIFO (named pipe) opened with [`OpenOptions`], and either
 //! end taken over from a [`File`] or an [`OwnedFd`]. A [`Sender`] writes
-//! (tokio's [`AsyncWrite`](crate::io::AsyncWrite), and futures-io's); a
+//! (tokio's [`AsyncWrite`](crate::io::AsyncWrite), and futures-io's with
+//! the `futures-io` feature); a
 //! [`Receiver`] reads ([`AsyncRead`](crate::io::AsyncRead), and
-//! futures-io's).
+//! futures-io's with that feature).
 //!
 //! Each end is made non-blocking and registered with the runtime's driver
 //! once, edge-triggered, for its one direction (the same machinery as a
@@ -377,12 +378,13 @@ fn read_uninit(fd: BorrowedFd<'_>, buf: &mut [MaybeUninit<u8>]) -> io::Result<us
     usize::try_from(n).map_err(|_| io::Error::last_os_error())
 }
 
-/// futures-io's `AsyncWrite` for `$ty`, a pipe's writing end whose
-/// `PollEvented<mio::unix::pipe::Sender>` is `self.io`, and tokio's: for [`Sender`] and a child's stdin.
+/// tokio's `AsyncWrite` for `$ty`, a pipe's writing end whose
+/// `PollEvented<mio::unix::pipe::Sender>` is `self.io`, and futures-io's
+/// with its feature: for [`Sender`] and a child's stdin.
 macro_rules! pipe_writer_io {
     ($ty:ty) => {
-        impl futures_io::AsyncWrite for $ty {
-            fn poll_write(
+        impl $crate::io::RawWrite for $ty {
+            fn raw_write(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
                 buf: &[u8],
@@ -390,7 +392,7 @@ macro_rules! pipe_writer_io {
                 $crate::net::unix::pipe::poll_write(&self.io, cx, buf)
             }
 
-            fn poll_write_vectored(
+            fn raw_write_vectored(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
                 bufs: &[std::io::IoSlice<'_>],
@@ -398,7 +400,7 @@ macro_rules! pipe_writer_io {
                 $crate::net::unix::pipe::poll_write_vectored(&self.io, cx, bufs)
             }
 
-            fn poll_flush(
+            fn raw_flush(
                 self: std::pin::Pin<&mut Self>,
                 _cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
@@ -406,7 +408,7 @@ macro_rules! pipe_writer_io {
                 std::task::Poll::Ready(Ok(()))
             }
 
-            fn poll_close(
+            fn raw_close(
                 self: std::pin::Pin<&mut Self>,
                 _cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
@@ -416,18 +418,20 @@ macro_rules! pipe_writer_io {
             }
         }
 
-        // tokio's `AsyncWrite`.
-        write_through_futures_io!(tokio::io::AsyncWrite, $ty);
+        // tokio's `AsyncWrite`, and futures-io's with its feature.
+        write_through_raw!(tokio::io::AsyncWrite, $ty);
+        futures_write!($ty);
     };
 }
 
-/// futures-io's `AsyncRead` for `$ty`, a pipe's reading end whose
-/// `PollEvented<mio::unix::pipe::Receiver>` is `self.io`, and tokio's,
-/// which reads straight into the unfilled part of the
-/// `ReadBuf`, uninitialised or not: for [`Receiver`] and a child's stdout
-/// and stderr.
+/// tokio's `AsyncRead` for `$ty`, a pipe's reading end whose
+/// `PollEvented<mio::unix::pipe::Receiver>` is `self.io`, which reads
+/// straight into the unfilled part of the `ReadBuf`, uninitialised or not,
+/// and futures-io's with its feature: for [`Receiver`] and a child's
+/// stdout and stderr.
 macro_rules! pipe_reader_io {
     ($ty:ty) => {
+        #[cfg(feature = "futures-io")]
         impl futures_io::AsyncRead for $ty {
             fn poll_read(
                 self: std::pin::Pin<&mut Self>,
@@ -452,6 +456,7 @@ macro_rules! pipe_reader_io {
 
 /// A pipe's read into `buf`: edge-triggered, and a read that came back
 /// short clears readiness. Shared with `process`'s child pipes.
+#[cfg_attr(not(feature = "futures-io"), allow(dead_code))]
 pub(crate) fn poll_read(
     io: &PollEvented<mio_pipe::Receiver>,
     cx: &mut Context<'_>,
