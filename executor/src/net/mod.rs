@@ -23,8 +23,9 @@
 //!
 //! Sockets need a runtime with I/O enabled ([`Runtime::new`] or
 //! [`Builder::enable_io`]): making one anywhere else panics with a message
-//! that says so. A socket that outlives its runtime fails every operation
-//! with an error.
+//! that says so. A socket that outlives its runtime fails every wait and
+//! operation with an error; a `try_` method first tries the readiness it
+//! last saw (as tokio's), so what the kernel already holds can be drained.
 //!
 //! Addresses are given as [`impl ToSocketAddrs`](ToSocketAddrs), as in
 //! tokio: a literal address costs nothing, and a host name is looked up

@@ -304,8 +304,9 @@ impl fmt::Debug for Runtime {
 }
 
 /// Whether `err` is the error of a socket (or signal) whose runtime has
-/// shut down, as tokio's `runtime::is_rt_shutdown_err`: an operation on
-/// it fails with that error from then on, and never waits.
+/// shut down, as tokio's `runtime::is_rt_shutdown_err`: a wait or an
+/// operation on it fails with that error from then on, and never waits
+/// (a `try_` method first tries the readiness it last saw, as tokio's).
 ///
 /// ```
 /// use taskcell_executor::{is_rt_shutdown_err, net::TcpListener, Runtime};

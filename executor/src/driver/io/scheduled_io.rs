@@ -13,7 +13,7 @@
 //! | 11–14   | the directions (read, write, error, priority) the last event woke |
 //! | 15      | a task has called a `poll_*_ready` method: the driver wakes those slots |
 //! | 16–30   | the driver tick of the event that last set readiness       |
-//! | 31      | shut down: the driver is gone, every operation fails       |
+//! | 31      | shut down: the driver is gone; waits fail (`try_io` first uses up the readiness bits) |
 //!
 //! The driver ORs an event's readiness in and stamps its tick. A task that
 //! saw readiness and then got `WouldBlock` clears what it saw, but only if
@@ -390,7 +390,8 @@ impl ScheduledIo {
     }
 
     /// Marks the registration dead (the driver shut down) and wakes every
-    /// waiter: from now on every operation fails.
+    /// waiter: from now on every wait fails, and `try_io` fails once the
+    /// readiness last seen is used up.
     pub(crate) fn shutdown(&self) {
         self.readiness.fetch_or(SHUTDOWN, AcqRel);
         for direction in Direction::ALL {
