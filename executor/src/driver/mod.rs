@@ -314,10 +314,7 @@ impl Driver {
             tick,
             fired,
         } = core;
-        let events = match busy_events {
-            Some(busy_events) if no_wait => busy_events,
-            _ => events,
-        };
+        let events = events_for_turn(events, busy_events, no_wait);
         if let Err(err) = poll.poll(events, timeout) {
             // EINTR: a signal; the turn simply ends early.
             if err.kind() != stdio::ErrorKind::Interrupted {
@@ -377,5 +374,38 @@ impl std::fmt::Debug for Driver {
             .field("io", &self.io.is_some())
             .field("time", &self.time.is_some())
             .finish_non_exhaustive()
+    }
+}
+
+/// The event buffer a turn polls into: a turn that does not wait (`no_wait`)
+/// takes the busy buffer, if `Builder::max_io_events_per_busy_tick` made
+/// one; every other turn, and every turn without one, the idle buffer.
+fn events_for_turn<'a>(
+    idle: &'a mut Events,
+    busy: &'a mut Option<Events>,
+    no_wait: bool,
+) -> &'a mut Events {
+    match busy {
+        Some(busy) if no_wait => busy,
+        _ => idle,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_turn_that_does_not_wait_takes_the_busy_cap() {
+        let mut idle = Events::with_capacity(64);
+        let mut busy = Some(Events::with_capacity(2));
+        assert_eq!(events_for_turn(&mut idle, &mut busy, true).capacity(), 2);
+        assert_eq!(events_for_turn(&mut idle, &mut busy, false).capacity(), 64);
+        let mut none = None;
+        assert_eq!(
+            events_for_turn(&mut idle, &mut none, true).capacity(),
+            64,
+            "without a busy cap, every turn takes the idle one"
+        );
     }
 }
