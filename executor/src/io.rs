@@ -83,6 +83,72 @@ pub(crate) trait RawWrite {
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Result<()>>;
 }
+
+/// Implements `$trait` for `$ty` through its [`RawWrite`]: tokio's
+/// `AsyncWrite` and hyper's `Write` (`$close` = `poll_shutdown`, and
+/// `is_write_vectored` given to say that writes are vectored), or
+/// futures-io's `AsyncWrite` (`poll_close`, under its feature's `cfg`).
+/// The last method ends the writing side: for a socket, a shutdown of its
+/// write half.
+macro_rules! write_through_raw {
+    ($(#[$attr:meta])* $trait:path, $close:ident, $ty:ty $(, $vectored:ident)?) => {
+        $(#[$attr])*
+        impl $trait for $ty {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                $crate::io::RawWrite::raw_write(self, cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                $crate::io::RawWrite::raw_write_vectored(self, cx, bufs)
+            }
+
+            $(
+                fn $vectored(&self) -> bool {
+                    true
+                }
+            )?
+
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                $crate::io::RawWrite::raw_flush(self, cx)
+            }
+
+            fn $close(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                $crate::io::RawWrite::raw_close(self, cx)
+            }
+        }
+    };
+}
+
+/// tokio's `AsyncWrite` for `$ty` through its [`RawWrite`], and
+/// futures-io's with the `futures-io` feature (only then: with both
+/// families' extension traits in scope, `futures::prelude::*` beside
+/// `tokio::io::AsyncWriteExt`, a stream implementing both would make
+/// `write_all` ambiguous, which tokio's never is).
+macro_rules! async_write_through_raw {
+    ($ty:ty) => {
+        write_through_raw!(tokio::io::AsyncWrite, poll_shutdown, $ty, is_write_vectored);
+        write_through_raw!(
+            #[cfg(feature = "futures-io")]
+            futures_io::AsyncWrite,
+            poll_close,
+            $ty
+        );
+    };
+}
 pub use self::copy_bidirectional::{copy_bidirectional, copy_bidirectional_with_sizes};
 pub use self::duplex::{duplex, DuplexStream};
 pub use self::ready::{Interest, Ready};

@@ -85,16 +85,19 @@ mod blocking;
 mod context;
 mod coop;
 mod driver;
+// `write_through_raw!` and `async_write_through_raw!`, for the streams of
+// `fs`, `net` and `process`.
+#[macro_use]
+pub mod io;
 // Off under loom, as tokio's: the blocking pool's files are not modelled.
 #[cfg(not(taskcell_loom))]
 pub mod fs;
 #[cfg(feature = "hyper")]
 pub mod hyper;
-pub mod io;
 #[cfg(taskcell_loom)]
 #[doc(hidden)]
 pub mod loom_hooks;
-// `write_through_raw!` and `futures_write!`, for the pipes of `process`.
+// `pipe_reader_io!` and `pipe_writer_io!`, for the pipes of `process`.
 #[macro_use]
 pub mod net;
 mod primitives;

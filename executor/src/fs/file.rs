@@ -947,34 +947,6 @@ impl crate::io::RawWrite for File {
     }
 }
 
-/// futures-io's `AsyncWrite` (feature `futures-io`): `poll_close` flushes.
-#[cfg(feature = "futures-io")]
-impl futures_io::AsyncWrite for File {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        src: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        crate::io::RawWrite::raw_write(self, cx, src)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        crate::io::RawWrite::raw_write_vectored(self, cx, bufs)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        crate::io::RawWrite::raw_flush(self, cx)
-    }
-
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        crate::io::RawWrite::raw_close(self, cx)
-    }
-}
-
 /// futures-io's `AsyncSeek` (feature `futures-io`).
 #[cfg(feature = "futures-io")]
 impl futures_io::AsyncSeek for File {
@@ -1002,36 +974,9 @@ impl tokio::io::AsyncRead for File {
     }
 }
 
-/// tokio's `AsyncWrite`; `poll_shutdown` flushes.
-impl tokio::io::AsyncWrite for File {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        src: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        crate::io::RawWrite::raw_write(self, cx, src)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        crate::io::RawWrite::raw_write_vectored(self, cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        true
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        crate::io::RawWrite::raw_flush(self, cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        crate::io::RawWrite::raw_close(self, cx)
-    }
-}
+// tokio's `AsyncWrite`, and futures-io's with its feature: shutting down
+// (futures' close) flushes; the file stays open until dropped.
+async_write_through_raw!(File);
 
 /// tokio's `AsyncSeek`: `start_seek` fails while
 /// another operation is in flight, as tokio's ("call poll_complete

@@ -10,92 +10,6 @@ macro_rules! stream_io {
     };
 }
 
-/// Implements `$trait`, tokio's `AsyncWrite` or hyper's `Write` (the same
-/// five methods under the same names), for `$ty` through its
-/// [`RawWrite`](crate::io::RawWrite): writes are vectored, and
-/// `poll_shutdown` is `raw_close`, which shuts down the write half.
-macro_rules! write_through_raw {
-    ($trait:path, $ty:ty) => {
-        impl $trait for $ty {
-            fn poll_write(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                buf: &[u8],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                $crate::io::RawWrite::raw_write(self, cx, buf)
-            }
-
-            fn poll_write_vectored(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                bufs: &[std::io::IoSlice<'_>],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                $crate::io::RawWrite::raw_write_vectored(self, cx, bufs)
-            }
-
-            fn is_write_vectored(&self) -> bool {
-                true
-            }
-
-            fn poll_flush(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                $crate::io::RawWrite::raw_flush(self, cx)
-            }
-
-            fn poll_shutdown(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                $crate::io::RawWrite::raw_close(self, cx)
-            }
-        }
-    };
-}
-
-/// futures-io's `AsyncWrite` for `$ty` through its
-/// [`RawWrite`](crate::io::RawWrite), with the `futures-io` feature only:
-/// with both families' extension traits in scope (tokio's from
-/// `tokio::io`, futures' from `futures::prelude`), a stream implementing
-/// both would make `write_all` ambiguous, which tokio's never is.
-macro_rules! futures_write {
-    ($ty:ty) => {
-        #[cfg(feature = "futures-io")]
-        impl futures_io::AsyncWrite for $ty {
-            fn poll_write(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                buf: &[u8],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                $crate::io::RawWrite::raw_write(self, cx, buf)
-            }
-
-            fn poll_write_vectored(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                bufs: &[std::io::IoSlice<'_>],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                $crate::io::RawWrite::raw_write_vectored(self, cx, bufs)
-            }
-
-            fn poll_flush(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                $crate::io::RawWrite::raw_flush(self, cx)
-            }
-
-            fn poll_close(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                $crate::io::RawWrite::raw_close(self, cx)
-            }
-        }
-    };
-}
-
 /// Implements `AsyncRead` for `$ty` reaching its `PollEvented` through
 /// `|$s| $io`.
 macro_rules! async_read {
@@ -171,8 +85,7 @@ macro_rules! async_write {
         }
 
         // tokio's `AsyncWrite`, and futures-io's with its feature.
-        write_through_raw!(tokio::io::AsyncWrite, $ty);
-        futures_write!($ty);
+        async_write_through_raw!($ty);
     };
 }
 
@@ -216,7 +129,7 @@ macro_rules! hyper_io {
         }
 
         // hyper's `Write`.
-        write_through_raw!(hyper::rt::Write, $ty);
+        write_through_raw!(hyper::rt::Write, poll_shutdown, $ty, is_write_vectored);
     };
 }
 

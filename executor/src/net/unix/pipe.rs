@@ -419,8 +419,7 @@ macro_rules! pipe_writer_io {
         }
 
         // tokio's `AsyncWrite`, and futures-io's with its feature.
-        write_through_raw!(tokio::io::AsyncWrite, $ty);
-        futures_write!($ty);
+        async_write_through_raw!($ty);
     };
 }
 
